@@ -1,0 +1,59 @@
+# For Syria — the two commands a newcomer needs: `make run` and `make test`.
+# Everything else here is what those two call. Needs only Python 3.11+ and make.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := app
+TRANSLATIONS := conference/translations
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test lint format setup db content translations extract-messages clean
+
+run: setup db content ## Serve the site at http://127.0.0.1:5000 (SQLite, mail kept in the outbox)
+	@echo "Serving For Syria at http://127.0.0.1:5000  (Ctrl+C to stop)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: setup lint ## Run the linter and the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+setup: $(STAMP) translations
+
+# Re-install only when the project's requirements change.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,production]'
+	touch $(STAMP)
+
+translations: $(COMPILED)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) -l $* --statistics
+
+# After adding or changing text: extract, then translate the new entries in the .po files.
+extract-messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project "For Syria" --copyright-holder "For Syria organizers" \
+		-o $(TRANSLATIONS)/messages.pot conference templates
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width 88 --ignore-obsolete
+
+db: setup
+	$(BIN)/flask db upgrade
+
+content: db
+	$(BIN)/flask content load
+	$(BIN)/flask content sample
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED)

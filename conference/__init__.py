@@ -1,0 +1,46 @@
+"""The For Syria conference app.
+
+``create_app`` is a table of contents: configuration, extensions, then each feature's
+``init_app``. Nothing here opens a network connection or touches the database.
+"""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Create and configure an instance of the conference app."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+
+    from conference import config
+
+    config.load(app, test_config)
+
+    from conference import applog, content, database, errors, i18n, security, site, static
+    from conference.extensions import cache, csrf, db, limiter, mail, migrate
+
+    applog.init_app(app)
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    cache.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    static.init_app(app)
+    errors.init_app(app)
+    for feature in (content, site):
+        feature.init_app(app)
+
+    return app

@@ -1,0 +1,55 @@
+"""``flask content load`` and ``flask content sample``: organizers' content commands."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from conference.content import services
+
+content_cli = AppGroup("content", help="Load the conference facts and the sample programme.")
+
+
+def _print(report, what):
+    if not report.changed:
+        click.echo(f"{what}: already up to date.")
+        return
+    for verb, items in (
+        ("added", report.created),
+        ("updated", report.updated),
+        ("removed", report.removed),
+    ):
+        for item in items:
+            click.echo(f"  {verb} {item}")
+    click.echo(f"{what}: loaded.")
+
+
+@content_cli.command("load")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def load_command(path):
+    """Load or update the conference from PATH (default: the shipped content file)."""
+    try:
+        report = services.load_content_file(path or services.CONTENT_FILE)
+    except services.ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    _print(report, "Conference content")
+
+
+@content_cli.command("sample")
+@click.option("--remove", is_flag=True, help="Remove the sample programme instead.")
+def sample_command(remove):
+    """Load the clearly labelled SAMPLE programme (for demos and tests only)."""
+    conference = services.get_conference(current_app.config["CONFERENCE_SLUG"])
+    if conference is None:
+        raise click.ClickException("Load the conference first: flask content load")
+    try:
+        if remove:
+            report = services.remove_sample_programme(conference)
+        else:
+            report = services.load_sample_programme(
+                conference, services.read_toml(services.SAMPLE_FILE)
+            )
+    except services.ContentError as exc:
+        raise click.ClickException(str(exc)) from None
+    _print(report, "Sample programme")

@@ -1,0 +1,141 @@
+"""The conference as organizers describe it: facts, tracks, programme and sponsors.
+
+Bilingual texts are JSON objects ``{"en": ..., "ar": ...}``; templates show them with the
+``tr`` filter. Rows come from the content file (``flask content load``), so each has a
+stable ``key`` the loader matches on.
+"""
+
+import enum
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from conference.extensions import db
+
+Translated = sa.JSON
+
+
+class Conference(db.Model):
+    """One edition of the conference; its facts and the version of its content."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    slug: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    name: so.Mapped[dict] = so.mapped_column(Translated)
+    tagline: so.Mapped[dict] = so.mapped_column(Translated)
+    purpose: so.Mapped[dict] = so.mapped_column(Translated)
+    organizer: so.Mapped[dict] = so.mapped_column(Translated)
+    starts_on: so.Mapped[date]
+    ends_on: so.Mapped[date]
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(64))
+    venue_name: so.Mapped[dict] = so.mapped_column(Translated)
+    venue_address: so.Mapped[dict] = so.mapped_column(Translated)
+    contact_email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    # Names of facts still shipped as placeholders ("venue", "timezone", ...): shown as
+    # "to be announced" to visitors and as a checklist to organizers.
+    unconfirmed: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    # Changes whenever anything shown on the public pages changes; part of cache keys.
+    content_version: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    updated_at: so.Mapped[datetime] = so.mapped_column(
+        default=sa.func.now(), onupdate=sa.func.now()
+    )
+
+    tracks: so.Mapped[list["Track"]] = so.relationship(
+        back_populates="conference", order_by="Track.position", cascade="all, delete-orphan"
+    )
+    sessions: so.Mapped[list["ProgrammeSession"]] = so.relationship(
+        back_populates="conference",
+        order_by="(ProgrammeSession.day, ProgrammeSession.starts_at, ProgrammeSession.position)",
+        cascade="all, delete-orphan",
+    )
+    sponsors: so.Mapped[list["Sponsor"]] = so.relationship(
+        back_populates="conference", order_by="Sponsor.position", cascade="all, delete-orphan"
+    )
+
+    def is_confirmed(self, fact):
+        """Return whether ``fact`` (``"venue"``, ``"timezone"``, ...) is confirmed."""
+        return fact not in (self.unconfirmed or [])
+
+    @property
+    def days(self):
+        """The conference days, in order."""
+        count = (self.ends_on - self.starts_on).days + 1
+        return [date.fromordinal(self.starts_on.toordinal() + n) for n in range(count)]
+
+
+class Track(db.Model):
+    """A track attendees choose (cultural, social, arts), with its capacity."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("conference_id", "key", name="uq_track_conference_key"),
+        sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    conference_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("conference.id"), index=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(32))
+    name: so.Mapped[dict] = so.mapped_column(Translated)
+    description: so.Mapped[dict] = so.mapped_column(Translated)
+    capacity: so.Mapped[int]
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    conference: so.Mapped[Conference] = so.relationship(back_populates="tracks")
+
+
+class SessionKind(enum.Enum):
+    talk = "talk"
+    panel = "panel"
+    workshop = "workshop"
+    performance = "performance"
+    exhibition = "exhibition"
+    gathering = "gathering"
+
+
+class ProgrammeSession(db.Model):
+    """One item of the programme, on a day and usually in a track.
+
+    Times are local to the conference time zone and may be unset while the programme is
+    still being planned; then the session is listed under its day without a time.
+    """
+
+    __tablename__ = "programme_session"
+    __table_args__ = (
+        sa.UniqueConstraint("conference_id", "key", name="uq_programme_session_conference_key"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    conference_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("conference.id"), index=True)
+    track_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("track.id"), index=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    kind: so.Mapped[SessionKind] = so.mapped_column(
+        sa.Enum(SessionKind, native_enum=False, length=16), default=SessionKind.talk
+    )
+    title: so.Mapped[dict] = so.mapped_column(Translated)
+    description: so.Mapped[dict] = so.mapped_column(Translated)
+    day: so.Mapped[date]
+    starts_at: so.Mapped[time | None]
+    ends_at: so.Mapped[time | None]
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    # Sample sessions exist for demos and tests only, and are labelled as such.
+    is_sample: so.Mapped[bool] = so.mapped_column(default=False)
+
+    conference: so.Mapped[Conference] = so.relationship(back_populates="sessions")
+    track: so.Mapped[Track | None] = so.relationship()
+
+
+class Sponsor(db.Model):
+    """An organisation that supports the conference, shown on the public page."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("conference_id", "key", name="uq_sponsor_conference_key"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    conference_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("conference.id"), index=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    name: so.Mapped[dict] = so.mapped_column(Translated)
+    tier: so.Mapped[str] = so.mapped_column(sa.String(32), default="supporter")
+    website: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+
+    conference: so.Mapped[Conference] = so.relationship(back_populates="sponsors")

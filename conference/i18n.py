@@ -1,0 +1,103 @@
+"""Languages: which one a request gets, and helpers for bilingual content.
+
+The visitor's choice (a cookie set by the language switch) wins over the browser's
+``Accept-Language``; English is the fallback. Templates get ``current_language``,
+``text_direction`` and the ``tr`` filter, which picks a bilingual value's text in the
+current language. Emails and CLI output use ``force_locale`` with a stored language.
+"""
+
+from zoneinfo import ZoneInfo
+
+from babel import Locale, dates
+from flask import current_app, g, request
+from flask_babel import Babel, get_locale, refresh
+
+from conference.config import LANGUAGES
+
+babel = Babel()
+
+LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
+
+
+def select_language():
+    """Return the language for this request: the remembered choice, then the browser's."""
+    forced = g.get("language")
+    if forced:
+        return forced
+    chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
+    if chosen in LANGUAGES:
+        return chosen
+    return (
+        request.accept_languages.best_match(LANGUAGES) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def current_language():
+    return str(get_locale() or "en")
+
+
+def direction(language):
+    """Return ``"rtl"`` or ``"ltr"`` for a language code."""
+    return Locale.parse(language).text_direction
+
+
+def translate(value, language=None):
+    """Return the text of a bilingual value (``{"en": ..., "ar": ...}``) in ``language``.
+
+    Falls back to the other language rather than showing nothing; plain strings pass through.
+    """
+    if not isinstance(value, dict):
+        return value or ""
+    language = language or current_language()
+    return value.get(language) or next((v for v in value.values() if v), "")
+
+
+def format_day(day, language=None):
+    """Return a day written out in full: "Friday, March 18, 2022" / "الجمعة، 18 مارس 2022"."""
+    return dates.format_date(day, format="full", locale=language or current_language())
+
+
+def format_date_range(start, end, language=None):
+    """Return a compact date range: "March 18 – 19, 2022" / "18–19 مارس 2022"."""
+    language = language or current_language()
+    if start == end:
+        return dates.format_date(start, format="long", locale=language)
+    return dates.format_interval(start, end, skeleton="yMMMMd", locale=language)
+
+
+def format_clock(value, language=None):
+    """Return a time of day in the language's short style: "10:30 AM" / "10:30 ص"."""
+    return dates.format_time(value, format="short", locale=language or current_language())
+
+
+def format_timezone(name, language=None):
+    """Return a time zone's name for people: "Pacific Time" / "توقيت المحيط الهادي"."""
+    return dates.get_timezone_name(
+        ZoneInfo(name), width="long", uncommon=False, locale=language or current_language()
+    )
+
+
+def init_app(app):
+    babel.init_app(
+        app,
+        locale_selector=select_language,
+        default_translation_directories=str(app.root_path + "/translations"),
+    )
+    # Flask-Babel caches the locale on ``g``, which an app context shared by several
+    # requests (CLI, tests) would carry from one request into the next.
+    app.before_request(refresh)
+    app.jinja_env.filters["tr"] = translate
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["clock"] = format_clock
+    app.jinja_env.filters["timezone_name"] = format_timezone
+    app.jinja_env.globals["date_range"] = format_date_range
+
+    @app.context_processor
+    def language_context():
+        language = current_language()
+        return {
+            "current_language": language,
+            "text_direction": direction(language),
+            "other_languages": [code for code in LANGUAGES if code != language],
+            "language_names": LANGUAGE_NAMES,
+        }

@@ -1,0 +1,45 @@
+"""What the public pages show, gathered from the content tables."""
+
+from dataclasses import dataclass, field
+
+from conference.content.models import ProgrammeSession, Track
+
+
+@dataclass
+class ProgrammeDay:
+    """One day of the programme: sessions for everyone, then each track's sessions."""
+
+    day: object
+    general: list[ProgrammeSession] = field(default_factory=list)
+    by_track: list[tuple[Track, list[ProgrammeSession]]] = field(default_factory=list)
+
+    @property
+    def is_empty(self):
+        return not self.general and not any(sessions for _track, sessions in self.by_track)
+
+
+def programme_by_day(conference):
+    """Return the programme as ``ProgrammeDay`` items, one per conference day, in order.
+
+    Sessions are already ordered by day, start time and position (see the relationship).
+    """
+    days = {
+        day: ProgrammeDay(day, by_track=[(t, []) for t in conference.tracks])
+        for day in conference.days
+    }
+    for session in conference.sessions:
+        entry = days.get(session.day)
+        if entry is None:
+            continue
+        if session.track is None:
+            entry.general.append(session)
+        else:
+            for track, sessions in entry.by_track:
+                if track.id == session.track_id:
+                    sessions.append(session)
+    return list(days.values())
+
+
+def has_sample_sessions(conference):
+    """Return whether any session shown is from the sample programme."""
+    return any(session.is_sample for session in conference.sessions)

@@ -1,0 +1,158 @@
+"""Public pages. Views load, call a service and render; rules live in services."""
+
+import hashlib
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+
+from conference import database
+from conference.config import LANGUAGES
+from conference.content import services as content
+from conference.extensions import cache
+from conference.i18n import current_language
+from conference.site import services
+
+bp = Blueprint("site", __name__)
+
+
+def _conference_or_404():
+    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
+    if conference is None:
+        abort(404)
+    return conference
+
+
+def _cached_page(name, render):
+    """Return the page ``name`` rendered by ``render()``, cached per language and content.
+
+    The cache key holds the content version, so a content change (in any process) makes
+    every process render afresh. An ETag lets browsers revalidate cheaply.
+    """
+    if "_flashes" in session:  # a one-off message belongs to this visitor only
+        return make_response(render())
+    version = content.get_content_version(current_app.config["CONFERENCE_SLUG"])
+    if version is None:
+        abort(404)
+    key = f"page:{name}:{current_language()}:{version}"
+    etag = hashlib.sha256(key.encode()).hexdigest()[:20]
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        html = cache.get(key)
+        if html is None:
+            html = render()
+            cache.set(key, html)
+        response = make_response(html)
+    response.set_etag(etag)
+    response.cache_control.no_cache = True
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
+@bp.route("/")
+def home():
+    """The conference page: what, when, where, the tracks, the programme, sponsors."""
+
+    def render():
+        conference = _conference_or_404()
+        return render_template(
+            "site/home.html",
+            conference=conference,
+            programme=services.programme_by_day(conference),
+            is_sample=services.has_sample_sessions(conference),
+        )
+
+    return _cached_page("home", render)
+
+
+@bp.route("/register")
+def register():
+    """Registration, until it opens: what will happen and when."""
+    return _coming_soon("register")
+
+
+@bp.route("/volunteer")
+def volunteer():
+    """Volunteer sign-up, until it opens."""
+    return _coming_soon("volunteer")
+
+
+def _coming_soon(feature):
+    conference = _conference_or_404()
+    get_flashed_messages()  # nothing to show here; keep the session clean
+    return render_template("site/coming_soon.html", conference=conference, feature=feature)
+
+
+@bp.route("/language/<code>")
+def set_language(code):
+    """Switch the site language and remember the choice; return to the page the visitor was on."""
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(_safe_next(request.args.get("next")), code=303)
+    response.set_cookie(
+        current_app.config["LANGUAGE_COOKIE"],
+        code,
+        max_age=current_app.config["LANGUAGE_COOKIE_MAX_AGE"],
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _safe_next(target):
+    """Return ``target`` if it is a path on this site, else the home page."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or any(ch in target for ch in "\r\n\t\\")
+        or len(target) > 512
+    ):
+        return url_for("site.home")
+    return target
+
+
+@bp.route("/healthz")
+def healthz():
+    """Health check for the proxy and the process manager: is the database reachable?"""
+    healthy = database.ping()
+    body = {"status": "ok" if healthy else "unavailable", "database": healthy}
+    response = make_response(body, 200 if healthy else 503)
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "img/favicon.ico", max_age=86400)
+
+
+@bp.route("/robots.txt")
+def robots():
+    sitemap_url = current_app.config["BASE_URL"] + url_for("site.sitemap")
+    body = f"User-agent: *\nDisallow: /manage/\nSitemap: {sitemap_url}\n"
+    return body, 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.route("/sitemap.xml")
+def sitemap():
+    base = current_app.config["BASE_URL"]
+    pages = [url_for(endpoint) for endpoint in ("site.home", "site.register", "site.volunteer")]
+    urls = "".join(f"<url><loc>{base}{path}</loc></url>" for path in pages)
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    )
+    return body, 200, {"Content-Type": "application/xml; charset=utf-8"}

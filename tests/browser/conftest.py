@@ -1,0 +1,95 @@
+"""A live server and Debian's Chromium, driven by Playwright.
+
+No browser is downloaded: Playwright's driver launches ``/usr/bin/chromium`` (Debian's
+``chromium`` package). Without it, or without Playwright, these tests are skipped with
+the reason, and fail instead under ``REQUIRE_FULL_SUITE=1``.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from conference import create_app
+from conference.content import services as content
+from conference.extensions import db
+
+from ..conftest import TEST_CONFIG, skip_or_fail
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# No network here but loopback: keep Chromium from calling home at every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app on a free loopback port, with the shipped content and the sample programme."""
+    database = tmp_path_factory.mktemp("live") / "live.db"
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+                      "BASE_URL": "http://127.0.0.1"})
+    with app.app_context():
+        db.create_all()
+        content.load_content_file()
+        conference = content.get_conference(app.config["CONFERENCE_SLUG"])
+        content.load_sample_programme(conference, content.read_toml(content.SAMPLE_FILE))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium, shared by the browser tests."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("Playwright is not installed: browser tests skipped")
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"{CHROMIUM} not found (apt-get install chromium): browser tests skipped")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Return a function that opens a path in a fresh context, recording every request."""
+    contexts = []
+
+    def _open(path="/", *, language="en", width=390, height=844):
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale=language,
+            extra_http_headers={"Accept-Language": language},
+            device_scale_factor=1,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.requested = []
+        page.on("request", lambda request: page.requested.append(request.url))
+        response = page.goto(live_server + path)
+        page.status = response.status
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()

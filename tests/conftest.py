@@ -1,0 +1,140 @@
+"""Fixtures shared by the whole suite.
+
+The ``app`` fixture runs each test that uses it on SQLite and, when ``TEST_DATABASE_URL``
+is set, again on PostgreSQL (production's engine). Without PostgreSQL or Chromium those
+tests are skipped with a reason; with ``REQUIRE_FULL_SUITE=1`` (CI) a skip of that kind
+fails instead, so CI always runs them.
+"""
+
+import copy
+import os
+
+import pytest
+from sqlalchemy import text
+
+from conference import create_app
+from conference.config import database_uri
+from conference.content import services as content
+from conference.extensions import db
+
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+    "SQLALCHEMY_DATABASE_URI": "sqlite://",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "BASE_URL": "http://conference.test",
+    "LOG_LEVEL": "WARNING",
+    "CACHE_TYPE": "SimpleCache",
+}
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+STRICT = os.environ.get("REQUIRE_FULL_SUITE") == "1"
+
+
+def skip_or_fail(reason):
+    """Skip with ``reason``; in CI (``REQUIRE_FULL_SUITE=1``) fail instead."""
+    if STRICT:
+        pytest.fail(f"REQUIRE_FULL_SUITE=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request):
+    """The database each ``app`` runs on: in-memory SQLite, then PostgreSQL if configured."""
+    if request.param == "sqlite":
+        return "sqlite://"
+    if not POSTGRES_URL:
+        skip_or_fail("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    return database_uri(POSTGRES_URL)
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Return a function that creates an app on the test database with extra config."""
+    created = []
+
+    def _make_app(**config):
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+        created.append(app)
+        with app.app_context():
+            if database_url.startswith("postgresql"):
+                _reset_postgres()
+            db.create_all()
+        return app
+
+    yield _make_app
+    for app in created:
+        with app.app_context():
+            db.session.remove()
+            if database_url.startswith("postgresql"):
+                db.drop_all()
+            db.engine.dispose()
+
+
+def _reset_postgres():
+    # Tables left by an interrupted run, or by a migration test, would break create_all.
+    db.session.execute(text("DROP SCHEMA public CASCADE"))
+    db.session.execute(text("CREATE SCHEMA public"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(make_app):
+    """A fresh app and empty database for each test, inside an app context."""
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def content_data():
+    """The shipped content file, parsed once."""
+    return content.read_toml(content.CONTENT_FILE)
+
+
+@pytest.fixture(scope="session")
+def sample_data():
+    return content.read_toml(content.SAMPLE_FILE)
+
+
+@pytest.fixture
+def make_conference(app, content_data):
+    """Return a function that loads the conference from the shipped content, with changes.
+
+    ``make_conference(venue_name={"en": ..., "ar": ...}, arts_capacity=2, sample=True)``
+    """
+
+    def _make_conference(sample=False, **overrides):
+        data = copy.deepcopy(content_data)
+        for name, value in overrides.items():
+            if name.endswith("_capacity"):
+                track = next(
+                    t for t in data["tracks"] if t["key"] == name.removesuffix("_capacity")
+                )
+                track["capacity"] = value
+            else:
+                data["conference"][name] = value
+        content.load_content(data)
+        conference = content.get_conference(data["conference"]["slug"])
+        if sample:
+            content.load_sample_programme(conference, content.read_toml(content.SAMPLE_FILE))
+        return conference
+
+    return _make_conference
+
+
+@pytest.fixture
+def conference(make_conference):
+    """The conference as shipped, with the sample programme."""
+    return make_conference(sample=True)

@@ -1,0 +1,191 @@
+"""Errors, headers, limits and logging: what every page gets."""
+
+import json
+import logging
+
+import pytest
+from flask import Blueprint
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from conference.applog import JSONFormatter
+from conference.security import HEADERS
+
+PAGES = ["/", "/register", "/volunteer", "/nope", "/healthz", "/robots.txt"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_carries_the_security_headers(client, conference, path):
+    response = client.get(path)
+
+    for name, value in HEADERS.items():
+        assert response.headers[name] == value
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize("path", ["/", "/register", "/volunteer", "/nope"])
+def test_pages_load_nothing_from_other_hosts(client, conference, path):
+    html = client.get(path).get_data(as_text=True)
+
+    for attribute in ("src", "href"):
+        for url in __import__("re").findall(rf'\s{attribute}="([^"]+)"', html):
+            assert url.startswith(("/", "#", "mailto:", "http://conference.test/")), url
+    assert "<script" not in html
+    assert ' style="' not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/does-not-exist", 404),
+        ("/%ff%fe", 404),
+        ("/%00", 404),
+        ("/static/../conference/config.py", 404),
+        ("/static/%2e%2e/conference/config.py", 404),
+        ("/static/css/nothing.css", 404),
+        ("/" + "a" * 5000, 404),
+        ("/language/" + "x" * 300, 404),
+        ("/language/%D8%B9", 404),
+        ("/?next=%ff", 200),
+    ],
+)
+def test_malformed_paths_get_a_clear_4xx_page(client, conference, path, status):
+    response = client.get(path)
+
+    assert response.status_code == status
+    if status == 404:
+        assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_a_garbled_accept_language_falls_back_to_english(client, conference):
+    response = client.get("/", headers={"Accept-Language": "%%%;q=abc,,ar-;q=-1"})
+
+    assert response.status_code == 200
+
+
+def test_wrong_method_gets_a_405_page_in_arabic(client, conference):
+    response = client.post("/", headers={"Accept-Language": "ar"})
+
+    assert response.status_code == 405
+    assert "غير مسموح" in response.get_data(as_text=True)
+
+
+def test_oversized_request_gets_a_413_page_naming_the_limit(client, conference):
+    response = client.post(
+        "/register",
+        data=b"x" * (1024 * 1024 + 1),
+        headers={"Accept-Language": "ar", "Content-Type": "text/plain"},
+    )
+
+    assert response.status_code == 413
+    assert "1 MB" in response.get_data(as_text=True)
+    assert "البيانات أكبر من المسموح" in response.get_data(as_text=True)
+
+
+def test_internal_errors_get_a_bilingual_500_page_and_are_logged(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    response = app.test_client().get("/boom", headers={"Accept-Language": "ar"})
+
+    assert response.status_code == 500
+    assert "حدث خطأ ما" in response.get_data(as_text=True)
+    assert "kaboom" not in response.get_data(as_text=True)
+
+
+def test_json_clients_get_json_errors(client, conference):
+    response = client.get("/nope", headers={"Accept": "application/json"})
+
+    assert response.status_code == 404
+    assert response.json["status"] == 404
+
+
+def test_forms_are_refused_without_a_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    probe = Blueprint("probe", __name__)
+
+    class ProbeForm(FlaskForm):
+        name = StringField()
+
+    @probe.route("/probe", methods=["POST"])
+    def submit():
+        return "saved" if ProbeForm().validate_on_submit() else "invalid"
+
+    app.register_blueprint(probe)
+
+    response = app.test_client().post(
+        "/probe", data={"name": "x"}, headers={"Accept-Language": "ar"}
+    )
+
+    assert response.status_code == 400
+    assert "انتهت مهلة هذه الصفحة" in response.get_data(as_text=True)
+
+
+def test_the_database_being_down_gives_a_503_page_and_healthz_says_so(tmp_path):
+    from conference import create_app
+
+    from .conftest import TEST_CONFIG
+
+    app = create_app(
+        {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/no/such/dir.db"}
+    )
+    client = app.test_client()
+
+    page = client.get("/", headers={"Accept-Language": "ar"})
+    health = client.get("/healthz")
+
+    assert page.status_code == 503
+    assert page.headers["Retry-After"] == "30"
+    assert "الموقع غير متاح مؤقتًا" in page.get_data(as_text=True)
+    assert health.status_code == 503
+    assert health.json == {"status": "unavailable", "database": False}
+
+
+def test_static_files_are_fingerprinted_and_cached_for_a_year(client, conference):
+    html = client.get("/").get_data(as_text=True)
+    stylesheet = __import__("re").search(r'href="(/static/css/app.css\?v=[0-9a-f]+)"', html)[1]
+
+    with client.get(stylesheet) as fingerprinted, client.get("/static/css/app.css") as plain:
+        pass
+
+    assert fingerprinted.status_code == 200
+    assert "max-age=31536000" in fingerprinted.headers["Cache-Control"]
+    assert "immutable" in fingerprinted.headers["Cache-Control"]
+    assert "no-cache" in plain.headers["Cache-Control"]
+
+
+def test_production_sends_hsts_and_secure_cookies(monkeypatch):
+    from conference import create_app
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app()
+
+    response = app.test_client().get("/language/ar")
+
+    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_log_lines_are_json_with_the_request_id(app):
+    record = logging.LogRecord("conference.request", logging.INFO, __file__, 1, "request", (), None)
+    record.fields = {"path": "/", "status": 200}
+
+    with app.test_request_context("/"):
+        from flask import g
+
+        g.request_id = "abc12345"
+        line = json.loads(JSONFormatter().format(record))
+
+    assert line["message"] == "request"
+    assert line["request_id"] == "abc12345"
+    assert line["status"] == 200
+    assert line["level"] == "info"
