@@ -36,8 +36,13 @@ CHROMIUM_ARGS = [
 def live_server(tmp_path_factory):
     """The app on a free loopback port, with the shipped content and the sample programme."""
     database = tmp_path_factory.mktemp("live") / "live.db"
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-                      "BASE_URL": "http://127.0.0.1"})
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "BASE_URL": "http://127.0.0.1",
+        }
+    )
     with app.app_context():
         db.create_all()
         content.load_content_file()

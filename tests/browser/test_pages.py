@@ -20,8 +20,9 @@ def serious_violations(page):
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
 @pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("en", "ltr")])
-def test_conference_page_in_each_language_and_width(open_page, live_server, language, direction,
-                                                     width):
+def test_conference_page_in_each_language_and_width(
+    open_page, live_server, language, direction, width
+):
     page = open_page("/", language=language, width=width)
 
     assert page.status == 200
