@@ -138,3 +138,15 @@ def make_conference(app, content_data):
 def conference(make_conference):
     """The conference as shipped, with the sample programme."""
     return make_conference(sample=True)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly which of the environment-dependent test groups ran."""
+    groups = {"PostgreSQL": "[postgresql", "browser (Chromium)": "tests/browser/"}
+    passed = terminalreporter.stats.get("passed", [])
+    skipped = terminalreporter.stats.get("skipped", [])
+    terminalreporter.section("environment-dependent tests")
+    for name, marker in groups.items():
+        ran = sum(1 for report in passed if marker in report.nodeid)
+        missed = sum(1 for report in skipped if marker in report.nodeid)
+        terminalreporter.write_line(f"{name}: {ran} passed, {missed} skipped")

@@ -189,3 +189,29 @@ def test_log_lines_are_json_with_the_request_id(app):
     assert line["request_id"] == "abc12345"
     assert line["status"] == 200
     assert line["level"] == "info"
+
+
+@pytest.mark.parametrize(
+    ("status", "english", "arabic"),
+    [
+        (400, "Bad request", "طلب غير مفهوم"),
+        (403, "You cannot see this page", "لا يمكنك عرض هذه الصفحة"),
+        (404, "Page not found", "الصفحة غير موجودة"),
+        (429, "Too many requests", "طلبات كثيرة جدًا"),
+        (500, "Something went wrong", "حدث خطأ ما"),
+    ],
+)
+def test_error_pages_exist_in_both_languages(make_app, status, english, arabic):
+    from flask import abort
+
+    app = make_app()
+    app.add_url_rule("/fail", "fail", lambda: abort(status))
+    client = app.test_client()
+
+    in_english = client.get("/fail", headers={"Accept-Language": "en"})
+    in_arabic = client.get("/fail", headers={"Accept-Language": "ar"})
+
+    assert in_english.status_code == in_arabic.status_code == status
+    assert f"<h1>{english}</h1>" in in_english.get_data(as_text=True)
+    assert f"<h1>{arabic}</h1>" in in_arabic.get_data(as_text=True)
+    assert 'dir="rtl"' in in_arabic.get_data(as_text=True)

@@ -44,6 +44,20 @@ def test_other_pages_are_accessible_on_a_phone(open_page, live_server, path, lan
     assert [url for url in page.requested if not url.startswith(live_server)] == []
 
 
+def test_conference_page_is_under_100_kb_on_a_phone(open_page):
+    page = open_page("/", language="ar", width=PHONE)
+    page.wait_for_load_state("networkidle")
+
+    transferred = page.evaluate(
+        """() => performance.getEntriesByType("navigation")
+              .concat(performance.getEntriesByType("resource"))
+              .map(entry => ({name: entry.name, bytes: entry.transferSize}))"""
+    )
+
+    assert len(transferred) >= 3  # the page, its stylesheet, its icon
+    assert sum(entry["bytes"] for entry in transferred) < 100 * 1024, transferred
+
+
 def test_language_switch_is_remembered_across_pages(open_page, live_server):
     page = open_page("/register", language="en")
 
