@@ -25,7 +25,18 @@ def create_app(test_config=None):
 
     config.load(app, test_config)
 
-    from conference import applog, content, database, errors, i18n, security, site, static
+    from conference import (
+        applog,
+        calendar,
+        content,
+        database,
+        errors,
+        i18n,
+        mailer,
+        security,
+        site,
+        static,
+    )
     from conference.extensions import cache, csrf, db, limiter, mail, migrate
 
     applog.init_app(app)
@@ -40,7 +51,7 @@ def create_app(test_config=None):
     security.init_app(app)
     static.init_app(app)
     errors.init_app(app)
-    for feature in (content, site):
+    for feature in (content, mailer, site, calendar):
         feature.init_app(app)
 
     return app

@@ -49,6 +49,21 @@ class Defaults:
     MAIL_PASSWORD = None
     MAIL_DEFAULT_SENDER = "For Syria <organizers@example.org>"
     MAIL_TIMEOUT = 30
+    MAIL_REPLY_TO = None
+    # Domain in Message-IDs; defaults to BASE_URL's host (never the machine's own name).
+    MAIL_MESSAGE_ID_DOMAIN = None
+    MAIL_EHLO_NAME = None
+
+    # Outbox delivery: batch per SMTP connection, lease on claimed messages, retries
+    # with exponential back-off (base * 2^(attempt-1), capped, with ±50% jitter).
+    OUTBOX_BATCH_SIZE = 50
+    OUTBOX_LEASE_SECONDS = 300
+    OUTBOX_MAX_ATTEMPTS = 10
+    OUTBOX_RETRY_BASE_SECONDS = 30
+    OUTBOX_RETRY_CAP_SECONDS = 2 * 3600
+    # Deliver right after a request that queued mail. None: yes, except in production,
+    # where `flask outbox work` processes deliver.
+    OUTBOX_DELIVER_AFTER_REQUEST = None
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -89,6 +104,7 @@ ENVIRONMENT = {
     "MAIL_PASSWORD": str,
     "MAIL_DEFAULT_SENDER": str,
     "MAIL_TIMEOUT": float,
+    "MAIL_REPLY_TO": str,
     "RATELIMIT_STORAGE_URI": str,
     "PROXY_COUNT": int,
     "LOG_LEVEL": str,
@@ -147,6 +163,8 @@ def load(app, test_config=None, environ=None):
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    if app.config["OUTBOX_DELIVER_AFTER_REQUEST"] is None:
+        app.config["OUTBOX_DELIVER_AFTER_REQUEST"] = not is_production(app.config)
 
 
 def is_production(config):

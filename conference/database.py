@@ -1,20 +1,31 @@
-"""Engine settings that make each database behave well under several processes."""
+"""Engine settings that make each database behave well under several processes.
+
+SQLite: WAL (readers run while one writer writes), a busy timeout (a second writer waits
+instead of failing), foreign keys on, and transactions begun by SQLAlchemy itself rather
+than by the sqlite3 module, so that ``begin_write()`` can ask for ``BEGIN IMMEDIATE``:
+a transaction that reads and then writes must hold the write lock from its first read,
+or a concurrent writer makes it fail instead of wait.
+"""
 
 from sqlalchemy import event, text
 
 from conference.extensions import db
+
+IMMEDIATE = "sqlite_begin_immediate"
 
 
 def init_app(app):
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
-    # WAL lets readers run while one writer writes; busy_timeout makes a second writer
-    # wait for the lock instead of failing at once; SQLite ignores foreign keys unless asked.
+def _sqlite_connect(dbapi_connection, _record):
+    # Take transaction control away from the sqlite3 module (it would BEGIN on its own,
+    # too late and always DEFERRED); _sqlite_begin emits BEGIN instead.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 10000")
     if not _is_memory(dbapi_connection):
@@ -24,9 +35,25 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def _sqlite_begin(connection):
+    immediate = connection.get_execution_options().get(IMMEDIATE)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def _is_memory(dbapi_connection):
     row = dbapi_connection.execute("PRAGMA database_list").fetchone()
     return not row[2]
+
+
+def begin_write():
+    """Start the session's transaction as a writer (SQLite: ``BEGIN IMMEDIATE``).
+
+    Call first thing in a transaction that reads and then writes rows others may write
+    at the same time. On PostgreSQL it changes nothing: use row locks there.
+    """
+    if db.session().in_transaction():
+        raise RuntimeError("begin_write() must come first in its transaction: commit before it")
+    db.session.connection(execution_options={IMMEDIATE: True})
 
 
 def ping():

@@ -3,12 +3,13 @@
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from conference.mailer.smtp import SafeMail
 
 # Named constraints, so Alembic migrations can alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -27,7 +28,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-mail = Mail()
+mail = SafeMail()
 cache = Cache()
 # Behind the proxy, ProxyFix (see config) makes remote_addr the client's address.
 limiter = Limiter(key_func=get_remote_address)

@@ -9,7 +9,7 @@ current language. Emails and CLI output use ``force_locale`` with a stored langu
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates
-from flask import current_app, g, request
+from flask import current_app, has_request_context, request
 from flask_babel import Babel, get_locale, refresh
 
 from conference.config import LANGUAGES
@@ -21,9 +21,8 @@ LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
 
 def select_language():
     """Return the language for this request: the remembered choice, then the browser's."""
-    forced = g.get("language")
-    if forced:
-        return forced
+    if not has_request_context():  # CLI and deliverers render inside force_locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if chosen in LANGUAGES:
         return chosen

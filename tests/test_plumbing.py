@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 import pytest
 from flask import Blueprint
@@ -31,9 +32,16 @@ def test_every_page_carries_the_security_headers(client, conference, path):
 def test_pages_load_nothing_from_other_hosts(client, conference, path):
     html = client.get(path).get_data(as_text=True)
 
-    for attribute in ("src", "href"):
-        for url in __import__("re").findall(rf'\s{attribute}="([^"]+)"', html):
-            assert url.startswith(("/", "#", "mailto:", "http://conference.test/")), url
+    # What the browser fetches by itself: src attributes and <link href>. A link the
+    # visitor may follow (<a href>, such as "add to Google Calendar") loads nothing.
+    loaded = re.findall(r'\ssrc="([^"]+)"', html) + re.findall(
+        r'<link\b[^>]*\shref="([^"]+)"', html
+    )
+    assert loaded
+    for url in loaded:
+        assert url.startswith(("/", "http://conference.test/")), url
+    for url in re.findall(r'<a\b[^>]*\shref="([^"]+)"', html):
+        assert url.startswith(("/", "#", "mailto:", "http://conference.test/", "https://")), url
     assert "<script" not in html
     assert ' style="' not in html
 

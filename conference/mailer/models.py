@@ -1,0 +1,61 @@
+"""The outbox: every email the app sends is first a row here."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from conference.extensions import db
+
+
+class MessageStatus(enum.Enum):
+    pending = "pending"  # waiting for its next attempt (or for a mail server to be configured)
+    sending = "sending"  # claimed by a deliverer until ``locked_until``
+    sent = "sent"
+    failed = "failed"  # refused for good (5xx) or out of attempts; kept for organizers
+
+
+class OutboxMessage(db.Model):
+    """One email to one recipient, rendered and ready, with its delivery state."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        # The deliverers' query: due messages in order.
+        sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Enqueueing the same key twice queues one message (e.g. "registration:12:confirmed:3").
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(64))
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
+    recipient_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    language: so.Mapped[str] = so.mapped_column(sa.String(8))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    text_body: so.Mapped[str] = so.mapped_column(sa.Text)
+    html_body: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The iTIP part (METHOD:REQUEST / CANCEL), sent inline and as invite.ics.
+    calendar: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    calendar_method: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    # Other attachments: [{"filename", "content_type", "data" (base64)}], ASCII filenames.
+    attachments: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    headers: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    # Fixed at enqueue, so a retried message keeps its identity.
+    message_id: so.Mapped[str] = so.mapped_column(sa.String(250), unique=True)
+
+    status: so.Mapped[MessageStatus] = so.mapped_column(
+        sa.Enum(MessageStatus, native_enum=False, length=16), default=MessageStatus.pending
+    )
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime]
+    locked_until: so.Mapped[datetime | None]
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    created_at: so.Mapped[datetime]
+    sent_at: so.Mapped[datetime | None]
+
+    @property
+    def attachment_names(self):
+        """The file names the recipient sees, the invitation first."""
+        names = ["invite.ics"] if self.calendar else []
+        return names + [a["filename"] for a in self.attachments or []]

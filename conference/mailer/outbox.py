@@ -1,0 +1,370 @@
+"""The transactional outbox: enqueue in the caller's transaction, deliver after commit.
+
+``enqueue`` only adds a row to the current session: the message exists if and only if
+the change that caused it commits. ``deliver_pending`` (run by ``flask outbox work``
+processes, and in the embedded default right after a request) claims due messages so
+that several deliverers never send the same one, sends a batch over one SMTP
+connection, and records each outcome:
+
+* 2xx: sent.
+* 4xx replies, refused or dropped connections, timeouts: tried again later, with
+  exponential back-off and jitter, up to ``OUTBOX_MAX_ATTEMPTS``.
+* 5xx: failed for good, with the server's reply kept for organizers.
+
+Delivery is at least once: a crash between the server's 250 and our commit re-sends,
+with the same Message-ID, so clients can tell.
+"""
+
+import base64
+import logging
+import random
+import smtplib
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context
+from flask_mail import Message
+
+from conference import database
+from conference.extensions import db, mail
+from conference.mailer.models import MessageStatus, OutboxMessage
+
+log = logging.getLogger("conference.mailer")
+
+
+class OutboxError(Exception):
+    """An outbox operation cannot be done. The message is safe to show to organizers."""
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did."""
+
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    skipped_reason: str | None = None
+
+    @property
+    def claimed(self):
+        return len(self.sent) + len(self.retrying) + len(self.failed)
+
+
+def utcnow():
+    """The current time in UTC, naive, as every outbox column stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def is_configured(app=None):
+    """Return whether a mail server is configured (without one, messages wait)."""
+    return bool((app or current_app).config.get("MAIL_SERVER"))
+
+
+def enqueue(email, *, key=None):
+    """Add ``email`` to the outbox in the current transaction; return its row.
+
+    Nothing is committed here: the caller's commit sends it, its rollback drops it.
+    Enqueueing an ``idempotency key`` already in the outbox returns the existing row.
+    """
+    key = key or f"{email.kind}:{uuid.uuid4()}"
+    existing = db.session.scalar(sa.select(OutboxMessage).filter_by(idempotency_key=key))
+    if existing is not None:
+        return existing
+    now = utcnow()
+    row = OutboxMessage(
+        idempotency_key=key,
+        kind=email.kind,
+        recipient=email.recipient,
+        recipient_name=email.recipient_name,
+        language=email.language,
+        subject=email.subject,
+        text_body=email.text,
+        html_body=email.html,
+        calendar=email.calendar.decode("utf-8") if email.calendar else None,
+        calendar_method=email.calendar_method,
+        attachments=[attachment.as_json() for attachment in email.attachments],
+        headers=email.headers,
+        message_id=make_msgid(domain=_message_id_domain()),
+        status=MessageStatus.pending,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(row)
+    if has_request_context():
+        g.outbox_enqueued = True  # deliver after this request, in the embedded default
+    return row
+
+
+def deliver_pending(*, batch_size=None, now=None):
+    """Send the messages that are due, one batch per SMTP connection; return a report.
+
+    Safe to run in several processes at once. Call it outside any transaction of your
+    own (it commits). Does nothing, and says why in the report, when no mail server is
+    configured.
+    """
+    report = DeliveryReport()
+    db.session.commit()
+    if not is_configured():
+        report.skipped_reason = "no mail server configured (MAIL_SERVER)"
+        return report
+    batch_size = batch_size or current_app.config["OUTBOX_BATCH_SIZE"]
+    while True:
+        claimed = claim_batch(batch_size, now=now)
+        if not claimed:
+            return report
+        _send_batch(claimed, report, now=now)
+
+
+@dataclass
+class Claimed:
+    """A message this process has claimed: its id, attempt number and what to send."""
+
+    id: int
+    attempts: int
+    message: Message | None
+    error: str | None = None  # set when the row cannot even be turned into a message
+
+
+def claim_batch(limit, *, now=None):
+    """Mark up to ``limit`` due messages as being sent by this process; return them.
+
+    PostgreSQL: candidates are read ``FOR UPDATE SKIP LOCKED``, so concurrent deliverers
+    take different rows without waiting. SQLite: the claim runs in a ``BEGIN IMMEDIATE``
+    transaction. Both: the status update is guarded (``WHERE status = 'pending'``) and
+    only rows it changed are ours. The messages are built before the commit, so sending
+    needs no database access.
+    """
+    now = now or utcnow()
+    database.begin_write()
+    _release_abandoned(now)
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    candidates = (
+        sa.select(OutboxMessage.id)
+        .where(OutboxMessage.status == MessageStatus.pending, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed_ids = []
+    for message_id in db.session.scalars(candidates).all():
+        result = db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.pending)
+            .values(
+                status=MessageStatus.sending,
+                locked_until=now + lease,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            claimed_ids.append(message_id)
+    claimed = []
+    if claimed_ids:
+        rows = db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.id.in_(claimed_ids))
+            .order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        )
+        for row in rows:
+            try:
+                claimed.append(Claimed(row.id, row.attempts, build_message(row)))
+            except Exception as exc:  # a row we cannot build would fail on every attempt
+                log.exception("message cannot be built", extra={"fields": {"id": row.id}})
+                claimed.append(Claimed(row.id, row.attempts, None, f"not sent: {exc!r}"[:500]))
+    db.session.commit()
+    return claimed
+
+
+def _release_abandoned(now):
+    """Put back messages whose deliverer died while sending them."""
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.sending, OutboxMessage.locked_until < now)
+        .values(status=MessageStatus.pending, locked_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _send_batch(claimed, report, *, now):
+    pending = list(claimed)
+    try:
+        with mail.connect() as connection:
+            while pending:
+                item = pending[0]
+                if item.message is None:
+                    _failed(item, item.error, report)
+                    pending.pop(0)
+                    continue
+                try:
+                    connection.send(item.message)
+                except smtplib.SMTPRecipientsRefused as exc:
+                    code, reply = next(iter(exc.recipients.values()))
+                    _refused(item, code, reply, report, now=now)
+                except smtplib.SMTPResponseException as exc:
+                    _refused(item, exc.smtp_code, exc.smtp_error, report, now=now)
+                else:
+                    _update(
+                        item.id,
+                        status=MessageStatus.sent,
+                        sent_at=utcnow(),
+                        locked_until=None,
+                        last_error=None,
+                    )
+                    report.sent.append(item.id)
+                pending.pop(0)
+    except (smtplib.SMTPException, OSError) as exc:
+        # The connection failed (refused, dropped, timed out): everything not yet
+        # recorded is tried again later.
+        error = _describe(exc)
+        log.warning("smtp connection failed", extra={"fields": {"error": error}})
+        for item in pending:
+            _retry_later(item, error, report, now=now)
+
+
+def _update(message_id, **values):
+    """Record one outcome in its own short write transaction, at once."""
+    database.begin_write()
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _refused(item, code, reply, report, *, now):
+    error = f"{code} {_text(reply)}"[:500]
+    if 400 <= code < 500:
+        _retry_later(item, error, report, now=now)
+    else:
+        _failed(item, error, report)
+
+
+def _failed(item, error, report):
+    _update(item.id, status=MessageStatus.failed, locked_until=None, last_error=error[:500])
+    report.failed.append(item.id)
+    log.warning("message refused", extra={"fields": {"id": item.id, "error": error}})
+
+
+def _retry_later(item, error, report, *, now):
+    config = current_app.config
+    if item.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
+        _failed(item, error, report)
+        return
+    base, cap = config["OUTBOX_RETRY_BASE_SECONDS"], config["OUTBOX_RETRY_CAP_SECONDS"]
+    delay = min(cap, base * 2 ** (item.attempts - 1)) * random.uniform(0.5, 1.5)
+    _update(
+        item.id,
+        status=MessageStatus.pending,
+        locked_until=None,
+        last_error=error[:500],
+        next_attempt_at=(now or utcnow()) + timedelta(seconds=delay),
+    )
+    report.retrying.append(item.id)
+
+
+def _describe(exc):
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    return f"{exc.__class__.__name__}: {exc}".strip().rstrip(":")
+
+
+def _text(reply):
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def build_message(row):
+    """Return the Flask-Mail message for an outbox row.
+
+    Layout: ``multipart/mixed`` › ``multipart/alternative`` › text, HTML and (last)
+    ``text/calendar; method=…``; then ``invite.ics`` and any other attachment.
+    """
+    config = current_app.config
+    headers = {
+        "Auto-Submitted": "auto-generated",
+        "Content-Language": row.language,
+        **(row.headers or {}),
+    }
+    message = Message(
+        subject=row.subject,
+        recipients=[(row.recipient_name or "", row.recipient)],
+        body=row.text_body,
+        sender=config["MAIL_DEFAULT_SENDER"],
+        reply_to=config.get("MAIL_REPLY_TO") or None,
+        extra_headers=headers,
+    )
+    message.html = row.html_body  # before the calendar: the dict order is the part order
+    if row.calendar:
+        message.alts[f"calendar; method={row.calendar_method}"] = row.calendar
+        message.attach("invite.ics", "application/ics", row.calendar.encode("utf-8"))
+    for attachment in row.attachments or []:
+        message.attach(
+            attachment["filename"], attachment["content_type"], base64.b64decode(attachment["data"])
+        )
+    message.msgId = row.message_id
+    return message
+
+
+def _message_id_domain():
+    config = current_app.config
+    return (
+        config.get("MAIL_MESSAGE_ID_DOMAIN") or urlsplit(config["BASE_URL"]).hostname or "localhost"
+    )
+
+
+def retry(message_id=None, *, failed=False):
+    """Queue failed messages again: one by id, or every failed one. Commits; returns the count.
+
+    :raises OutboxError: no such message, or it was already sent.
+    """
+    now = utcnow()
+    if message_id is not None:
+        row = db.session.get(OutboxMessage, message_id)
+        if row is None:
+            raise OutboxError(f"There is no message {message_id}.")
+        if row.status == MessageStatus.sent:
+            raise OutboxError(f"Message {message_id} was already sent.")
+        rows = [row]
+    elif failed:
+        rows = db.session.scalars(sa.select(OutboxMessage).filter_by(status=MessageStatus.failed))
+    else:
+        raise OutboxError("Give a message id or --failed.")
+    count = 0
+    for row in rows:
+        row.status = MessageStatus.pending
+        row.attempts = 0
+        row.next_attempt_at = now
+        row.locked_until = None
+        count += 1
+    db.session.commit()
+    return count
+
+
+def counts():
+    """Return the number of messages in each status (every status present, zero or more)."""
+    found = Counter(
+        dict(
+            db.session.execute(
+                sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+            ).all()
+        )
+    )
+    return {status: found.get(status, 0) for status in MessageStatus}
+
+
+def list_messages(*, status=None, limit=20):
+    """Return the most recent messages, newest first, optionally of one status."""
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status is not None:
+        query = query.filter_by(status=status)
+    return list(db.session.scalars(query))

@@ -1,0 +1,47 @@
+import sqlite3
+
+import pytest
+from sqlalchemy import text
+
+from conference import create_app, database
+from conference.extensions import db
+
+from .conftest import TEST_CONFIG
+
+
+def test_begin_write_takes_the_sqlite_write_lock_at_once(tmp_path):
+    path = tmp_path / "lock.db"
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE t (x INTEGER)"))
+        db.session.commit()
+
+        database.begin_write()
+        db.session.execute(text("SELECT count(*) FROM t"))  # only a read so far
+        other = sqlite3.connect(path, timeout=0)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        db.session.rollback()
+        other.execute("BEGIN IMMEDIATE")  # free again once the transaction ends
+        other.rollback()
+        other.close()
+        db.engine.dispose()
+
+
+def test_begin_write_must_start_its_transaction(app):
+    db.session.execute(text("SELECT 1"))
+
+    with pytest.raises(RuntimeError, match="must come first"):
+        database.begin_write()
+
+
+def test_sqlite_files_use_wal_and_foreign_keys(tmp_path):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'w.db'}"})
+    with app.app_context():
+        journal = db.session.execute(text("PRAGMA journal_mode")).scalar()
+        keys = db.session.execute(text("PRAGMA foreign_keys")).scalar()
+        db.session.rollback()
+        db.engine.dispose()
+
+    assert journal == "wal"
+    assert keys == 1
