@@ -46,7 +46,7 @@ extract-messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project "For Syria" --copyright-holder "For Syria organizers" \
 		-o $(TRANSLATIONS)/messages.pot conference templates
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width 88 --ignore-obsolete
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width 88 --ignore-obsolete --no-fuzzy-matching
 
 db: setup
 	$(BIN)/flask db upgrade
@@ -54,6 +54,7 @@ db: setup
 content: db
 	$(BIN)/flask content load
 	$(BIN)/flask content sample
+	$(BIN)/flask users demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(COMPILED)

@@ -26,6 +26,8 @@ def create_app(test_config=None):
     config.load(app, test_config)
 
     from conference import (
+        access,
+        accounts,
         applog,
         calendar,
         content,
@@ -33,6 +35,8 @@ def create_app(test_config=None):
         errors,
         i18n,
         mailer,
+        manage,
+        registration,
         security,
         site,
         static,
@@ -49,9 +53,10 @@ def create_app(test_config=None):
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    access.init_app(app)
     static.init_app(app)
     errors.init_app(app)
-    for feature in (content, mailer, site, calendar):
+    for feature in (content, mailer, site, calendar, registration, accounts, manage):
         feature.init_app(app)
 
     return app

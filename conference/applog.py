@@ -36,7 +36,31 @@ class JSONFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+# Secrets in URLs (manage-link tokens) must not reach any log.
+SECRET_SEGMENT = re.compile(r"(/registration/)[^/?\s]+")
+
+
+def _loggable_path():
+    """The route's pattern (``/registration/<token>``) rather than the path itself."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else SECRET_SEGMENT.sub(r"\1<token>", request.path)
+
+
+class RedactSecrets(logging.Filter):
+    """Hide manage-link tokens in other loggers' lines (the development server's)."""
+
+    def filter(self, record):
+        if record.args:
+            record.args = tuple(
+                SECRET_SEGMENT.sub(r"\1<token>", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        record.msg = SECRET_SEGMENT.sub(r"\1<token>", str(record.msg))
+        return True
+
+
 def init_app(app):
+    logging.getLogger("werkzeug").addFilter(RedactSecrets())
     handler = logging.StreamHandler(sys.stderr)
     if app.config["LOG_FORMAT"] == "json":
         handler.setFormatter(JSONFormatter())
@@ -66,7 +90,7 @@ def init_app(app):
                 extra={
                     "fields": {
                         "method": request.method,
-                        "path": request.path,
+                        "path": _loggable_path(),
                         "status": response.status_code,
                         "ms": round((time.perf_counter() - started) * 1000, 1),
                     }

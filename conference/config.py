@@ -65,9 +65,27 @@ class Defaults:
     # where `flask outbox work` processes deliver.
     OUTBOX_DELIVER_AFTER_REQUEST = None
 
+    # Staff accounts: sessions end after this long; two factors are required for roles
+    # that can see and export personal data (None: yes in production, no otherwise).
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    TWO_FACTOR_REQUIRED = None
+    TOTP_ISSUER = "For Syria"
+    LOGIN_RATE_LIMIT = "10 per minute; 100 per hour"
+    # Where each role lands after signing in: the first of these pages that exists.
+    STAFF_HOME = {
+        "admin": ("manage.dashboard",),
+        "organizer": ("manage.dashboard",),
+        "coordinator": ("manage.dashboard",),
+        "checkin": ("manage.checkin",),
+        "sponsor": ("showcase.sponsor_home",),
+    }
+
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
+    # Per client address, on the POSTs of the registration form and of "send my link again".
+    REGISTRATION_RATE_LIMIT = "10 per minute; 60 per hour"
+    RESEND_RATE_LIMIT = "5 per minute; 20 per hour"
 
     # Rendered public pages; keys carry the content version, so a per-process cache is
     # correct with any number of processes.
@@ -106,6 +124,7 @@ ENVIRONMENT = {
     "MAIL_TIMEOUT": float,
     "MAIL_REPLY_TO": str,
     "RATELIMIT_STORAGE_URI": str,
+    "TWO_FACTOR_REQUIRED": _bool,
     "PROXY_COUNT": int,
     "LOG_LEVEL": str,
     "LOG_FORMAT": str,
@@ -163,6 +182,8 @@ def load(app, test_config=None, environ=None):
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    if app.config["TWO_FACTOR_REQUIRED"] is None:
+        app.config["TWO_FACTOR_REQUIRED"] = is_production(app.config)
     if app.config["OUTBOX_DELIVER_AFTER_REQUEST"] is None:
         app.config["OUTBOX_DELIVER_AFTER_REQUEST"] = not is_production(app.config)
 

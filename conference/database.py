@@ -27,7 +27,7 @@ def _sqlite_connect(dbapi_connection, _record):
     # too late and always DEFERRED); _sqlite_begin emits BEGIN instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA busy_timeout = 30000")
     if not _is_memory(dbapi_connection):
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
@@ -48,12 +48,17 @@ def _is_memory(dbapi_connection):
 def begin_write():
     """Start the session's transaction as a writer (SQLite: ``BEGIN IMMEDIATE``).
 
-    Call first thing in a transaction that reads and then writes rows others may write
-    at the same time. On PostgreSQL it changes nothing: use row locks there.
+    Call it where a transaction that reads and then writes rows others may write at the
+    same time begins. A read-only transaction already open (a view that looked the
+    conference up, say) is ended first; one with unsaved changes is a programming
+    error. On PostgreSQL the transaction begins as usual: use row locks there.
     """
-    if db.session().in_transaction():
-        raise RuntimeError("begin_write() must come first in its transaction: commit before it")
-    db.session.connection(execution_options={IMMEDIATE: True})
+    session = db.session()
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() must come first in its transaction: commit before it")
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})
 
 
 def ping():

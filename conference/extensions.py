@@ -3,6 +3,7 @@
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -32,3 +33,5 @@ mail = SafeMail()
 cache = Cache()
 # Behind the proxy, ProxyFix (see config) makes remote_addr the client's address.
 limiter = Limiter(key_func=get_remote_address)
+# Staff sessions; the user loader is set by the accounts feature.
+login_manager = LoginManager()

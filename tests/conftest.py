@@ -10,6 +10,7 @@ import copy
 import os
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import text
 
 from conference import create_app
@@ -26,9 +27,14 @@ TEST_CONFIG = {
     "BASE_URL": "http://conference.test",
     "LOG_LEVEL": "WARNING",
     "CACHE_TYPE": "SimpleCache",
+    # No deliverer thread: tests deliver explicitly (the in-memory database is shared).
+    "OUTBOX_DELIVER_AFTER_REQUEST": False,
 }
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# Each test process works in a schema of its own, so that runs side by side (several
+# engineers, or CI next to a developer) never drop each other's tables.
+POSTGRES_SCHEMA = f"test_{os.getpid()}"
 STRICT = os.environ.get("REQUIRE_FULL_SUITE") == "1"
 
 
@@ -43,10 +49,17 @@ def skip_or_fail(reason):
 def database_url(request):
     """The database each ``app`` runs on: in-memory SQLite, then PostgreSQL if configured."""
     if request.param == "sqlite":
-        return "sqlite://"
+        yield "sqlite://"
+        return
     if not POSTGRES_URL:
         skip_or_fail("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    return database_uri(POSTGRES_URL)
+    url = database_uri(POSTGRES_URL)
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{POSTGRES_SCHEMA}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE"))
+    engine.dispose()
 
 
 @pytest.fixture
@@ -59,7 +72,7 @@ def make_app(database_url):
         created.append(app)
         with app.app_context():
             if database_url.startswith("postgresql"):
-                _reset_postgres()
+                reset_postgres()
             db.create_all()
         return app
 
@@ -72,10 +85,10 @@ def make_app(database_url):
             db.engine.dispose()
 
 
-def _reset_postgres():
-    # Tables left by an interrupted run, or by a migration test, would break create_all.
-    db.session.execute(text("DROP SCHEMA public CASCADE"))
-    db.session.execute(text("CREATE SCHEMA public"))
+def reset_postgres():
+    """Empty this process's schema: tables left by an interrupted run or a migration test."""
+    db.session.execute(text(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE"))
+    db.session.execute(text(f"CREATE SCHEMA {POSTGRES_SCHEMA}"))
     db.session.commit()
 
 
@@ -150,3 +163,34 @@ def pytest_terminal_summary(terminalreporter):
         ran = sum(1 for report in passed if marker in report.nodeid)
         missed = sum(1 for report in skipped if marker in report.nodeid)
         terminalreporter.write_line(f"{name}: {ran} passed, {missed} skipped")
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(app):
+    """Return a function that creates a staff account: ``make_user("organizer")``."""
+    from conference.accounts import services as accounts
+
+    def _make_user(role, email=None, **overrides):
+        return accounts.create_user(
+            email or f"{role}@forsyria.example", role=role, password=STAFF_PASSWORD, **overrides
+        )
+
+    return _make_user
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Return a function that signs ``client`` in as a new user with ``role``; returns the user."""
+
+    def _login_as(role, **overrides):
+        user = make_user(role, **overrides)
+        response = client.post(
+            "/manage/login", data={"email": user.email, "password": STAFF_PASSWORD}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return _login_as

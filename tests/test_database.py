@@ -28,8 +28,10 @@ def test_begin_write_takes_the_sqlite_write_lock_at_once(tmp_path):
         db.engine.dispose()
 
 
-def test_begin_write_must_start_its_transaction(app):
-    db.session.execute(text("SELECT 1"))
+def test_begin_write_refuses_to_start_after_unsaved_changes(app):
+    from conference.content.models import Conference
+
+    db.session.add(Conference(slug="x"))
 
     with pytest.raises(RuntimeError, match="must come first"):
         database.begin_write()

@@ -9,10 +9,20 @@ from flask import Blueprint
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
+from conference.access import public
 from conference.applog import JSONFormatter
 from conference.security import HEADERS
 
-PAGES = ["/", "/register", "/volunteer", "/nope", "/healthz", "/robots.txt"]
+PAGES = [
+    "/",
+    "/register",
+    "/register/link",
+    "/privacy",
+    "/volunteer",
+    "/nope",
+    "/healthz",
+    "/robots.txt",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -28,7 +38,9 @@ def test_every_page_carries_the_security_headers(client, conference, path):
     assert response.headers["X-Request-ID"]
 
 
-@pytest.mark.parametrize("path", ["/", "/register", "/volunteer", "/nope"])
+@pytest.mark.parametrize(
+    "path", ["/", "/register", "/register/link", "/privacy", "/volunteer", "/nope"]
+)
 def test_pages_load_nothing_from_other_hosts(client, conference, path):
     html = client.get(path).get_data(as_text=True)
 
@@ -98,6 +110,7 @@ def test_internal_errors_get_a_bilingual_500_page_and_are_logged(make_app):
     app = make_app(PROPAGATE_EXCEPTIONS=False)
 
     @app.route("/boom")
+    @public
     def boom():
         raise RuntimeError("kaboom")
 
@@ -123,6 +136,7 @@ def test_forms_are_refused_without_a_csrf_token(make_app):
         name = StringField()
 
     @probe.route("/probe", methods=["POST"])
+    @public
     def submit():
         return "saved" if ProbeForm().validate_on_submit() else "invalid"
 
@@ -213,7 +227,7 @@ def test_error_pages_exist_in_both_languages(make_app, status, english, arabic):
     from flask import abort
 
     app = make_app()
-    app.add_url_rule("/fail", "fail", lambda: abort(status))
+    app.add_url_rule("/fail", "fail", public(lambda: abort(status)))
     client = app.test_client()
 
     in_english = client.get("/fail", headers={"Accept-Language": "en"})
@@ -223,3 +237,34 @@ def test_error_pages_exist_in_both_languages(make_app, status, english, arabic):
     assert f"<h1>{english}</h1>" in in_english.get_data(as_text=True)
     assert f"<h1>{arabic}</h1>" in in_arabic.get_data(as_text=True)
     assert 'dir="rtl"' in in_arabic.get_data(as_text=True)
+
+
+def test_manage_tokens_never_reach_the_logs(app):
+    from conference.applog import RedactSecrets
+
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s" %s',
+        ("127.0.0.1", "GET /registration/s3cr3t-T0ken_x?a=1 HTTP/1.1", "200"),
+        None,
+    )
+
+    RedactSecrets().filter(record)
+
+    assert "s3cr3t" not in record.getMessage()
+    assert "/registration/<token>?a=1" in record.getMessage()
+
+
+def test_request_log_lines_name_the_route_not_the_token(app):
+    from conference.applog import _loggable_path
+
+    with app.test_request_context("/registration/s3cr3t-token"):
+        routed = _loggable_path()
+    with app.test_request_context("/registration/s3cr3t-token/nothing/here"):
+        unrouted = _loggable_path()
+
+    assert routed == "/registration/<token>"
+    assert "s3cr3t" not in unrouted

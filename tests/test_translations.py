@@ -101,7 +101,7 @@ def visible_text(html, skip_lang):
 
 # Words that stay in Latin letters on the Arabic pages: the coalition's acronym.
 LATIN_ALLOWED = {"ACS"}
-PAGES = ["/", "/register", "/volunteer", "/no-such-page"]
+PAGES = ["/", "/register", "/register/link", "/privacy", "/volunteer", "/no-such-page"]
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -12,6 +12,7 @@ import re
 from flask import Blueprint, abort, current_app, make_response, redirect, request, url_for
 from flask_babel import force_locale
 
+from conference.access import public
 from conference.calendar import links, services
 from conference.config import LANGUAGES
 from conference.content import services as content
@@ -24,6 +25,7 @@ SERVICES = {"google": links.google_calendar_url, "outlook": links.outlook_calend
 
 
 @bp.route("/calendar.ics")
+@public
 def programme():
     """The whole programme as an .ics file: the conference days and every session."""
     return _calendar_file(
@@ -32,6 +34,7 @@ def programme():
 
 
 @bp.route("/calendar/<track_key>.ics")
+@public
 def track(track_key):
     """One track as an .ics file, with the conference days and the sessions for everyone."""
 
@@ -45,6 +48,7 @@ def track(track_key):
 
 
 @bp.route("/calendar/sessions/<session_key>.ics")
+@public
 def session(session_key):
     """One programme session as an .ics file."""
 
@@ -59,6 +63,7 @@ def session(session_key):
 
 @bp.route("/calendar/add/<service>")
 @bp.route("/calendar/sessions/<session_key>/add/<service>")
+@public
 def add(service, session_key=None):
     """Send the visitor on to Google Calendar or Outlook with the event filled in.
 

@@ -34,6 +34,10 @@ class Conference(db.Model):
     # Names of facts still shipped as placeholders ("venue", "timezone", ...): shown as
     # "to be announced" to visitors and as a checklist to organizers.
     unconfirmed: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    # Registration window: organizers open or close it; optional times (UTC) bound it.
+    registration_open: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    registration_opens_at: so.Mapped[datetime | None]
+    registration_closes_at: so.Mapped[datetime | None]
     # Changes whenever anything shown on the public pages changes; part of cache keys.
     content_version: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
     updated_at: so.Mapped[datetime] = so.mapped_column(
@@ -52,6 +56,14 @@ class Conference(db.Model):
         back_populates="conference", order_by="Sponsor.position", cascade="all, delete-orphan"
     )
 
+    def is_registration_open(self, now):
+        """Return whether registration is open at ``now`` (naive UTC)."""
+        if not self.registration_open:
+            return False
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return False
+        return not (self.registration_closes_at and now >= self.registration_closes_at)
+
     def is_confirmed(self, fact):
         """Return whether ``fact`` (``"venue"``, ``"timezone"``, ...) is confirmed."""
         return fact not in (self.unconfirmed or [])
@@ -69,6 +81,9 @@ class Track(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("conference_id", "key", name="uq_track_conference_key"),
         sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint(
+            "seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -77,9 +92,16 @@ class Track(db.Model):
     name: so.Mapped[dict] = so.mapped_column(Translated)
     description: so.Mapped[dict] = so.mapped_column(Translated)
     capacity: so.Mapped[int]
+    # Confirmed places, kept in step with them under the track's row lock, so that a
+    # registration never counts rows; the CHECK is the last line of defence.
+    seats_taken: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     position: so.Mapped[int] = so.mapped_column(default=0)
 
     conference: so.Mapped[Conference] = so.relationship(back_populates="tracks")
+
+    @property
+    def seats_left(self):
+        return max(self.capacity - self.seats_taken, 0)
 
 
 class SessionKind(enum.Enum):

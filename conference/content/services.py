@@ -11,7 +11,7 @@ import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -115,7 +115,9 @@ def load_content(data):
     unknown = set(unconfirmed) - KNOWN_FACTS
     if unknown:
         raise ContentError(f"conference.unconfirmed: unknown facts {sorted(unknown)}")
+    window = _registration_window(facts.get("registration", {}), timezone)
     values = {
+        **window,
         "starts_on": starts_on,
         "ends_on": ends_on,
         "timezone": timezone,
@@ -129,7 +131,9 @@ def load_content(data):
     tracks = [_track_values(item, n) for n, item in enumerate(_list(data, "tracks"), 1)]
     if not tracks:
         raise ContentError("tracks: at least one track is required")
-    _sync(conference.tracks, Track, tracks, report, "track")
+    capacities = {t["key"]: t.pop("capacity") for t in tracks}
+    _sync(conference.tracks, Track, tracks, report, "track", defaults={"capacity": 0})
+    _apply_capacities(conference, capacities, report)
 
     sponsors = [_sponsor_values(item, n) for n, item in enumerate(_list(data, "sponsors"), 1)]
     _sync(conference.sponsors, Sponsor, sponsors, report, "sponsor")
@@ -208,7 +212,50 @@ def _assign(row, values):
     return changed
 
 
-def _sync(existing_rows, model, items, report, label):
+def _apply_capacities(conference, capacities, report):
+    """Set track capacities under the seat rules: never below confirmed seats, and a raise
+    hands the new seats to those waiting (in this same transaction)."""
+    from conference.registration import services as registration
+
+    changed = [t for t in conference.tracks if t.capacity != capacities[t.key]]
+    if not changed:
+        return
+    db.session.flush()
+    locked = {t.key: t for t in registration.lock_tracks(conference, [t.key for t in changed])}
+    for key, track in locked.items():
+        try:
+            registration.apply_capacity(track, capacities[key])
+        except registration.RegistrationError:
+            raise ContentError(
+                f"tracks.{key}.capacity: {capacities[key]} is below the {track.seats_taken} "
+                "seats already confirmed"
+            ) from None
+        if f"track {key}" not in report.created + report.updated:
+            report.updated.append(f"track {key}")
+
+
+def _registration_window(table, timezone):
+    if not isinstance(table, dict):
+        raise ContentError("conference.registration: expected a table")
+    status = table.get("status", "closed")
+    if status not in ("open", "closed"):
+        raise ContentError('conference.registration.status: "open" or "closed"')
+    window = {"registration_open": status == "open"}
+    for name in ("opens_at", "closes_at"):
+        value = table.get(name)
+        if value is not None and (not isinstance(value, datetime) or value.tzinfo is not None):
+            raise ContentError(
+                f"conference.registration.{name}: a local date and time such as 2022-03-01T09:00:00"
+            )
+        window[f"registration_{name}"] = (
+            value.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC).replace(tzinfo=None)
+            if value
+            else None
+        )
+    return window
+
+
+def _sync(existing_rows, model, items, report, label, defaults=None):
     by_key = {row.key: row for row in existing_rows}
     seen = set()
     for position, values in enumerate(items):
@@ -218,7 +265,7 @@ def _sync(existing_rows, model, items, report, label):
         seen.add(key)
         row = by_key.get(key)
         if row is None:
-            existing_rows.append(model(**values, position=position))
+            existing_rows.append(model(**(defaults or {}), **values, position=position))
             report.created.append(f"{label} {key}")
         elif _assign(row, {**values, "position": position}):
             report.updated.append(f"{label} {key}")

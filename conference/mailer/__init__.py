@@ -6,6 +6,7 @@ delivery and ``smtp`` for the hardened SMTP connection.
 """
 
 import logging
+import threading
 
 from flask import g
 
@@ -20,21 +21,47 @@ def init_app(app):
     app.cli.add_command(mail_cli)
 
     if app.config["OUTBOX_DELIVER_AFTER_REQUEST"]:
+        deliverer = BackgroundDeliverer(app)
+        app.extensions["outbox_deliverer"] = deliverer
 
         @app.after_request
         def deliver_after_response(response):
-            # The embedded default has no deliverer process: send what this request
-            # queued once the response has gone out, so the visitor never waits for SMTP.
+            # The embedded default has no deliverer process: a thread of this process
+            # sends what the request queued, after the commit and without making the
+            # visitor wait for SMTP; it also retries what failed earlier.
             if g.get("outbox_enqueued"):
-                response.call_on_close(lambda: _deliver_quietly(app))
+                deliverer.wake()
             return response
 
 
-def _deliver_quietly(app):
-    from conference.mailer import outbox
+class BackgroundDeliverer:
+    """One daemon thread per process that delivers when woken, and every so often."""
 
-    with app.app_context():
-        try:
-            outbox.deliver_pending()
-        except Exception:  # never let mail trouble escape into the server
-            log.exception("delivery after request failed")
+    def __init__(self, app, interval=30.0):
+        self.app = app
+        self.interval = interval
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = None
+
+    def wake(self):
+        """Ask for a delivery pass soon (starts the thread on first use)."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="outbox-deliverer", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self):
+        from conference.mailer import outbox
+
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            with self.app.app_context():
+                try:
+                    outbox.deliver_pending()
+                except Exception:  # never let mail trouble end the thread
+                    log.exception("background delivery failed")

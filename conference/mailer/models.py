@@ -23,6 +23,16 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         # The deliverers' query: due messages in order.
         sa.Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # The outbox page: one status, newest first, a page at a time.
+        sa.Index("ix_outbox_message_status_id", "status", "id"),
+        # A bulk email's delivery status: its messages counted by status.
+        sa.Index(
+            "ix_outbox_message_broadcast_status",
+            "broadcast_id",
+            "status",
+            sqlite_where=sa.text("broadcast_id IS NOT NULL"),
+            postgresql_where=sa.text("broadcast_id IS NOT NULL"),
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -41,6 +51,14 @@ class OutboxMessage(db.Model):
     # Other attachments: [{"filename", "content_type", "data" (base64)}], ASCII filenames.
     attachments: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
     headers: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    # Erasure: once sent, the address and contents are blanked (the attendee asked us
+    # to forget them; this message confirms it).
+    forget_after_sending: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
+    # The bulk email (``broadcast.id``) this message is one of; no foreign key, so the
+    # outbox stays independent of the features that use it.
+    broadcast_id: so.Mapped[int | None]
     # Fixed at enqueue, so a retried message keeps its identity.
     message_id: so.Mapped[str] = so.mapped_column(sa.String(250), unique=True)
 

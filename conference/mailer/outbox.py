@@ -65,40 +65,101 @@ def is_configured(app=None):
     return bool((app or current_app).config.get("MAIL_SERVER"))
 
 
-def enqueue(email, *, key=None):
+def enqueue(email, *, key=None, forget_after_sending=False, broadcast_id=None):
     """Add ``email`` to the outbox in the current transaction; return its row.
 
     Nothing is committed here: the caller's commit sends it, its rollback drops it.
     Enqueueing an ``idempotency key`` already in the outbox returns the existing row.
+    With ``forget_after_sending`` the address and contents are blanked once sent.
     """
     key = key or f"{email.kind}:{uuid.uuid4()}"
     existing = db.session.scalar(sa.select(OutboxMessage).filter_by(idempotency_key=key))
     if existing is not None:
         return existing
-    now = utcnow()
     row = OutboxMessage(
-        idempotency_key=key,
-        kind=email.kind,
-        recipient=email.recipient,
-        recipient_name=email.recipient_name,
-        language=email.language,
-        subject=email.subject,
-        text_body=email.text,
-        html_body=email.html,
-        calendar=email.calendar.decode("utf-8") if email.calendar else None,
-        calendar_method=email.calendar_method,
-        attachments=[attachment.as_json() for attachment in email.attachments],
-        headers=email.headers,
-        message_id=make_msgid(domain=_message_id_domain()),
-        status=MessageStatus.pending,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
+        **_row_values(
+            email,
+            key=key,
+            forget_after_sending=forget_after_sending,
+            broadcast_id=broadcast_id,
+            now=utcnow(),
+        )
     )
     db.session.add(row)
     if has_request_context():
         g.outbox_enqueued = True  # deliver after this request, in the embedded default
     return row
+
+
+def enqueue_many(keyed_emails, *, broadcast_id=None):
+    """Add many messages, given as ``(key, email)`` pairs; return how many were added.
+
+    For bulk email, where ``enqueue``'s lookup and flush per message would cost two
+    round trips each: keys already in the outbox are found with one query and skipped,
+    and the rest go in one executemany INSERT (``ON CONFLICT DO NOTHING`` as a backstop,
+    so a concurrent caller with the same keys cannot make it fail). Callers that may race
+    on the same keys should serialise themselves (a row lock) for the count to be exact.
+    Runs in the current transaction.
+    """
+    keyed_emails = list(keyed_emails)
+    if not keyed_emails:
+        return 0
+    existing = set(
+        db.session.scalars(
+            sa.select(OutboxMessage.idempotency_key).where(
+                OutboxMessage.idempotency_key.in_([key for key, _ in keyed_emails])
+            )
+        )
+    )
+    now = utcnow()
+    rows = [
+        _row_values(email, key=key, broadcast_id=broadcast_id, now=now)
+        for key, email in keyed_emails
+        if key not in existing
+    ]
+    if not rows:
+        return 0
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(OutboxMessage.__table__).on_conflict_do_nothing(
+        index_elements=[OutboxMessage.idempotency_key]
+    )
+    # No RETURNING: psycopg then runs one prepared statement in pipeline mode, instead
+    # of parsing one huge multi-row INSERT per page (several times slower).
+    db.session.execute(statement, rows)
+    if has_request_context():
+        g.outbox_enqueued = True
+    return len(rows)
+
+
+def _row_values(email, *, key, now, forget_after_sending=False, broadcast_id=None):
+    """The outbox row for ``email``, as column values."""
+    return {
+        "idempotency_key": key,
+        "kind": email.kind,
+        "recipient": email.recipient,
+        "recipient_name": email.recipient_name,
+        "language": email.language,
+        "subject": email.subject,
+        "text_body": email.text,
+        "html_body": email.html,
+        "calendar": email.calendar.decode("utf-8") if email.calendar else None,
+        "calendar_method": email.calendar_method,
+        "attachments": [attachment.as_json() for attachment in email.attachments],
+        "headers": email.headers,
+        "forget_after_sending": forget_after_sending,
+        "broadcast_id": broadcast_id,
+        "message_id": make_msgid(domain=_message_id_domain()),
+        "status": MessageStatus.pending,
+        "attempts": 0,
+        "locked_until": None,
+        "last_error": None,
+        "next_attempt_at": now,
+        "created_at": now,
+        "sent_at": None,
+    }
 
 
 def deliver_pending(*, batch_size=None, now=None):
@@ -109,10 +170,10 @@ def deliver_pending(*, batch_size=None, now=None):
     configured.
     """
     report = DeliveryReport()
-    db.session.commit()
     if not is_configured():
         report.skipped_reason = "no mail server configured (MAIL_SERVER)"
         return report
+    db.session.commit()
     batch_size = batch_size or current_app.config["OUTBOX_BATCH_SIZE"]
     while True:
         claimed = claim_batch(batch_size, now=now)
@@ -129,6 +190,7 @@ class Claimed:
     attempts: int
     message: Message | None
     error: str | None = None  # set when the row cannot even be turned into a message
+    forget: bool = False
 
 
 def claim_batch(limit, *, now=None):
@@ -176,7 +238,10 @@ def claim_batch(limit, *, now=None):
         )
         for row in rows:
             try:
-                claimed.append(Claimed(row.id, row.attempts, build_message(row)))
+                message = build_message(row)
+                claimed.append(
+                    Claimed(row.id, row.attempts, message, forget=row.forget_after_sending)
+                )
             except Exception as exc:  # a row we cannot build would fail on every attempt
                 log.exception("message cannot be built", extra={"fields": {"id": row.id}})
                 claimed.append(Claimed(row.id, row.attempts, None, f"not sent: {exc!r}"[:500]))
@@ -218,6 +283,7 @@ def _send_batch(claimed, report, *, now):
                         sent_at=utcnow(),
                         locked_until=None,
                         last_error=None,
+                        **(FORGOTTEN if item.forget else {}),
                     )
                     report.sent.append(item.id)
                 pending.pop(0)
@@ -228,6 +294,37 @@ def _send_batch(claimed, report, *, now):
         log.warning("smtp connection failed", extra={"fields": {"error": error}})
         for item in pending:
             _retry_later(item, error, report, now=now)
+
+
+# What an erased person's messages keep: that a message of this kind was sent, and when.
+FORGOTTEN = {
+    "recipient": "",
+    "recipient_name": None,
+    "subject": "",
+    "text_body": "",
+    "html_body": "",
+    "calendar": None,
+    "attachments": [],
+    "headers": {},
+}
+
+
+def forget_recipient(address):
+    """Blank every message to ``address`` (erasure): unsent ones are dropped, the rest emptied.
+
+    Runs in the caller's transaction.
+    """
+    db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(OutboxMessage.recipient == address, OutboxMessage.status == MessageStatus.pending)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.recipient == address)
+        .values(**FORGOTTEN)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _update(message_id, **values):

@@ -85,7 +85,12 @@ def render_email(
     if language not in LANGUAGES:
         language = "en"
     with force_locale(language):
-        context = {**context, "recipient_name": name, "email_language": language}
+        context = {
+            **context,
+            "recipient_name": name,
+            "email_language": language,
+            "calendar_attached": calendar is not None,
+        }
         subject = render_template(f"emails/{template}.subject.txt", **context)
         text = render_template(f"emails/{template}.txt", **context)
         html = render_template(f"emails/{template}.html", **context)

@@ -17,11 +17,13 @@ from flask import (
 )
 
 from conference import database
+from conference.access import public
 from conference.config import LANGUAGES
 from conference.content import services as content
 from conference.extensions import cache
 from conference.i18n import current_language
 from conference.site import services
+from conference.urls import safe_next
 
 bp = Blueprint("site", __name__)
 
@@ -61,6 +63,7 @@ def _cached_page(name, render):
 
 
 @bp.route("/")
+@public
 def home():
     """The conference page: what, when, where, the tracks, the programme, sponsors."""
 
@@ -76,13 +79,8 @@ def home():
     return _cached_page("home", render)
 
 
-@bp.route("/register")
-def register():
-    """Registration, until it opens: what will happen and when."""
-    return _coming_soon("register")
-
-
 @bp.route("/volunteer")
+@public
 def volunteer():
     """Volunteer sign-up, until it opens."""
     return _coming_soon("volunteer")
@@ -95,11 +93,12 @@ def _coming_soon(feature):
 
 
 @bp.route("/language/<code>")
+@public
 def set_language(code):
     """Switch the site language and remember the choice; return to the page the visitor was on."""
     if code not in LANGUAGES:
         abort(404)
-    response = redirect(_safe_next(request.args.get("next")), code=303)
+    response = redirect(safe_next(request.args.get("next")), code=303)
     response.set_cookie(
         current_app.config["LANGUAGE_COOKIE"],
         code,
@@ -111,20 +110,8 @@ def set_language(code):
     return response
 
 
-def _safe_next(target):
-    """Return ``target`` if it is a path on this site, else the home page."""
-    if (
-        not target
-        or not target.startswith("/")
-        or target.startswith(("//", "/\\"))
-        or any(ch in target for ch in "\r\n\t\\")
-        or len(target) > 512
-    ):
-        return url_for("site.home")
-    return target
-
-
 @bp.route("/healthz")
+@public
 def healthz():
     """Health check for the proxy and the process manager: is the database reachable?"""
     healthy = database.ping()
@@ -135,21 +122,26 @@ def healthz():
 
 
 @bp.route("/favicon.ico")
+@public
 def favicon():
     return send_from_directory(current_app.static_folder, "img/favicon.ico", max_age=86400)
 
 
 @bp.route("/robots.txt")
+@public
 def robots():
     sitemap_url = current_app.config["BASE_URL"] + url_for("site.sitemap")
-    body = f"User-agent: *\nDisallow: /manage/\nSitemap: {sitemap_url}\n"
+    body = f"User-agent: *\nDisallow: /manage/\nDisallow: /registration/\nSitemap: {sitemap_url}\n"
     return body, 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.route("/sitemap.xml")
+@public
 def sitemap():
     base = current_app.config["BASE_URL"]
-    pages = [url_for(endpoint) for endpoint in ("site.home", "site.register", "site.volunteer")]
+    pages = [
+        url_for(endpoint) for endpoint in ("site.home", "registration.register", "site.volunteer")
+    ]
     urls = "".join(f"<url><loc>{base}{path}</loc></url>" for path in pages)
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>'

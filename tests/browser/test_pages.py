@@ -33,7 +33,9 @@ def test_conference_page_in_each_language_and_width(
     assert [url for url in page.requested if not url.startswith(live_server)] == []
 
 
-@pytest.mark.parametrize("path", ["/register", "/volunteer", "/no-such-page"])
+@pytest.mark.parametrize(
+    "path", ["/register", "/register/link", "/privacy", "/volunteer", "/no-such-page"]
+)
 @pytest.mark.parametrize("language", ["ar", "en"])
 def test_other_pages_are_accessible_on_a_phone(open_page, live_server, path, language):
     page = open_page(path, language=language, width=PHONE)

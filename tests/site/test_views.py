@@ -111,13 +111,25 @@ def test_unknown_language_gets_a_clear_404_page(client, conference):
 
 @pytest.mark.parametrize(
     ("path", "heading"),
-    [("/register", "Registration opens soon"), ("/volunteer", "Volunteer sign-up opens soon")],
+    [("/volunteer", "Volunteer sign-up opens soon")],
 )
 def test_calls_to_action_lead_to_an_opens_soon_page(client, conference, path, heading):
     response = client.get(path)
 
     assert response.status_code == 200
     assert f"<h1>{heading}</h1>" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("headers", "language"), [({}, "en"), (AR, "ar")])
+def test_the_call_to_register_leads_to_the_form(client, conference, headers, language):
+    home = client.get("/", headers=headers).get_data(as_text=True)
+    response = client.get("/register", headers=headers)
+
+    html = response.get_data(as_text=True)
+    assert 'href="/register"' in home
+    assert response.status_code == 200
+    assert f'<html lang="{language}"' in html
+    assert '<form class="form" method="post" action="/register" novalidate>' in html
 
 
 def test_home_links_only_to_pages_that_exist(client, conference):

@@ -1,0 +1,16 @@
+"""Staff accounts: sign-in with password and authenticator, invitations, roles."""
+
+
+def init_app(app):
+    from conference.accounts import models  # noqa: F401 - registers the tables
+    from conference.accounts.cli import users_cli
+    from conference.accounts.services import load_session_user
+    from conference.accounts.views import bp
+    from conference.extensions import login_manager
+
+    login_manager.init_app(app)
+    login_manager.user_loader(load_session_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    app.register_blueprint(bp)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,70 @@
+"""Staff accounts: organizers, check-in staff, coordinators, sponsors, admins."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from conference.access import Role
+from conference.extensions import db
+
+
+class User(db.Model):
+    """A person who signs in to the back office, with one role."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    role: so.Mapped[Role] = so.mapped_column(sa.Enum(Role, native_enum=False, length=16))
+    # scrypt (Werkzeug's default KDF); empty until an invited user sets a password.
+    password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    is_enabled: so.Mapped[bool] = so.mapped_column(default=True)
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_enabled: so.Mapped[bool] = so.mapped_column(default=False)
+    # The last time step a code was accepted for: a code works once.
+    totp_last_step: so.Mapped[int | None]
+    # SHA-256 hashes of unused recovery codes.
+    recovery_codes: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
+    locked_until: so.Mapped[datetime | None]
+    # Part of the session identity: raising it signs the user out everywhere.
+    session_version: so.Mapped[int] = so.mapped_column(default=1)
+    # One-time invitation or password-reset link (SHA-256 of the token) and its expiry.
+    invite_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    invite_expires_at: so.Mapped[datetime | None]
+    created_at: so.Mapped[datetime]
+    last_login_at: so.Mapped[datetime | None]
+
+    # Flask-Login's interface.
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_active(self):
+        return self.is_enabled
+
+    @property
+    def is_anonymous(self):
+        return False
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+
+class AuditEvent(db.Model):
+    """Something a staff member did that touches people's data or other staff."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_action_id", "action", "id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    at: so.Mapped[datetime] = so.mapped_column(index=True)
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
+    # Kept as text too, so the record stays readable if the account is deleted.
+    actor_email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    action: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
+    details: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+
+    actor: so.Mapped[User | None] = so.relationship()

@@ -1,0 +1,290 @@
+"""Back-office sign-in, the user's own account, and the admins' user list."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+
+from conference.access import PUBLIC, STAFF, Role, access_of, public, roles
+from conference.accounts import services
+from conference.accounts.forms import (
+    ROLE_LABELS,
+    CodeForm,
+    ConfirmForm,
+    InviteForm,
+    LoginForm,
+    PasswordForm,
+    RoleForm,
+)
+from conference.accounts.models import User
+from conference.extensions import db, limiter
+from conference.urls import safe_next
+
+bp = Blueprint("accounts", __name__, url_prefix="/manage")
+
+PENDING = "pending_second_factor"
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _no_store(body):
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# The back-office navigation: each entry shows to the roles its page admits, once the
+# page exists.
+STAFF_PAGES = [
+    ("manage.dashboard", _l("Dashboard")),
+    ("manage.attendees", _l("Attendees")),
+    ("manage.checkin", _l("Check-in")),
+    ("manage.bulk_email", _l("Email attendees")),
+    ("manage.outbox", _l("Outbox")),
+    ("manage.audit", _l("Audit log")),
+    ("accounts.users", _l("People with access")),
+    ("accounts.account", _l("Your account")),
+]
+
+
+def staff_links():
+    """The navigation entries the signed-in user may open."""
+    links = []
+    for endpoint, label in STAFF_PAGES:
+        view = current_app.view_functions.get(endpoint)
+        allowed = access_of(view) if view else None
+        if allowed and allowed != PUBLIC and current_user.role in allowed:
+            links.append((endpoint, label, allowed))
+    return links
+
+
+@bp.app_context_processor
+def staff_context():
+    return {"role_labels": ROLE_LABELS, "Role": Role, "staff_links": staff_links}
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Sign in with email and password; then the authenticator code, if enrolled."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.home"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountError as exc:
+            error = str(exc)
+        else:
+            session.pop(PENDING, None)
+            if user.totp_enabled:
+                session[PENDING] = user.get_id()
+                return redirect(url_for(".code", next=request.args.get("next")))
+            return _signed_in(user)
+    form.password.data = ""
+    return _no_store(render_template("accounts/login.html", form=form, error=error))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def code():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    user = services.load_session_user(session.get(PENDING))
+    if user is None:
+        return redirect(url_for(".login"))
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        if services.verify_code(user, form.code.data):
+            session.pop(PENDING, None)
+            return _signed_in(user)
+        error = _("The code is incorrect or has expired. Enter the code your app shows now")
+    form.code.data = ""
+    return _no_store(render_template("accounts/code.html", form=form, error=error))
+
+
+def _signed_in(user):
+    session.clear()  # a fresh session: nothing from before the sign-in carries over
+    session.permanent = True
+    login_user(user)
+    services.record_login(user)
+    return redirect(safe_next(request.args.get("next"), default="accounts.home"))
+
+
+@bp.route("/")
+@roles(*STAFF)
+def home():
+    """Where staff land: the page their role works on."""
+    for endpoint in current_app.config["STAFF_HOME"].get(current_user.role.value, ()):
+        if endpoint in current_app.view_functions:
+            return redirect(url_for(endpoint))
+    return redirect(url_for(".account"))
+
+
+@bp.post("/logout")
+@roles(*STAFF)
+def logout():
+    """Sign out of this browser."""
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You have signed out."), "success")
+    return redirect(url_for(".login"))
+
+
+@bp.route("/account")
+@roles(*STAFF)
+def account():
+    """The signed-in person's own account: two factors, sessions."""
+    return _no_store(render_template("accounts/account.html", form=ConfirmForm()))
+
+
+@bp.post("/account/sign-out-everywhere")
+@roles(*STAFF)
+def sign_out_everywhere():
+    """End this account's sessions on every device, this one included."""
+    if ConfirmForm().validate_on_submit():
+        services.sign_out_everywhere(current_user)
+        logout_user()
+        session.clear()
+        flash(_("You have signed out on every device."), "success")
+    return redirect(url_for(".login"))
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@roles(*STAFF)
+def two_factor():
+    """Set up an authenticator app: scan the code, type what it shows, keep the recovery codes."""
+    if current_user.totp_enabled:
+        return redirect(url_for(".account"))
+    if not current_user.totp_secret or request.args.get("restart"):
+        services.start_totp(current_user)
+    form = CodeForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            codes = services.confirm_totp(current_user, form.code.data)
+        except services.AccountError as exc:
+            error = str(exc)
+        else:
+            return _no_store(render_template("accounts/recovery_codes.html", codes=codes))
+    form.code.data = ""
+    return _no_store(
+        render_template(
+            "accounts/two_factor.html",
+            form=form,
+            error=error,
+            qr=services.totp_qr_svg(current_user),
+            secret=current_user.totp_secret,
+        )
+    )
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles(Role.admin)
+def users():
+    """Admins: everyone with an account, and a form to invite someone."""
+    form = InviteForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = services.invite_user(
+                form.email.data, role=form.role.data, name=form.name.data or "", actor=current_user
+            )
+        except services.AccountError as exc:
+            error = str(exc)
+        else:
+            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+            return redirect(url_for(".users"))
+    return render_template(
+        "accounts/users.html",
+        form=form,
+        error=error,
+        users=services.list_users(),
+        confirm=ConfirmForm(),
+    )
+
+
+def _user_or_404(user_id):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/users/<int:user_id>/role")
+@roles(Role.admin)
+def change_role(user_id):
+    """Admins: give someone another role."""
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        services.change_role(user, form.role.data, actor=current_user)
+        flash(
+            _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]),
+            "success",
+        )
+    return redirect(url_for(".users"))
+
+
+@bp.post("/users/<int:user_id>/enabled")
+@roles(Role.admin)
+def set_enabled(user_id):
+    """Admins: disable an account (its sessions end) or enable it again."""
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.set_enabled(user, not user.is_enabled, actor=current_user)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for(".users"))
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@roles(Role.admin)
+def resend_invitation(user_id):
+    """Admins: email someone a new link to set their password."""
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        services.send_invitation(user, actor=current_user)
+        flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for(".users"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def accept_invitation(token):
+    """The one-time link from an invitation: choose a password."""
+    user = services.find_invited(token)
+    if user is None:
+        abort(404)
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.accept_invitation(user, form.password.data)
+        except services.AccountError as exc:
+            error = str(exc)
+        else:
+            flash(_("Your password is set. Sign in to continue."), "success")
+            return redirect(url_for(".login"))
+    response = _no_store(render_template("accounts/accept.html", form=form, error=error, user=user))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,21 @@
+"""The organizers' back office: pages that span features (dashboard, attendees, exports,
+bulk email, check-in, outbox, audit log). Every page declares its roles (``access``)."""
+
+from flask import Blueprint
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+def init_app(app):
+    # Each module adds its pages to ``bp`` when imported.
+    from conference.manage import (  # noqa: F401
+        attendees,
+        bulk,
+        checkin,  # noqa: F401
+        dashboard,
+    )
+
+    app.register_blueprint(bulk.public_bp)
+    from conference.manage import auditlog, exports, mailqueue  # noqa: F401
+
+    app.register_blueprint(bp)

@@ -1,0 +1,193 @@
+"""What organizers do with registrations from the back office, and what the list shows.
+
+The seat and email rules stay in ``registration.services``; these functions add the
+audit trail and what the pages need. Each one commits.
+"""
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from conference import audit, database
+from conference.content import services as content
+from conference.content.models import Track
+from conference.extensions import db
+from conference.manage import stats
+from conference.registration import queries
+from conference.registration import services as registrations
+from conference.registration.models import Place, PlaceStatus, Registration
+
+
+class FieldError(registrations.RegistrationError):
+    """A rule broken by one answer of a form; ``field`` names it."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def current_conference():
+    """Return the conference this site runs (``CONFERENCE_SLUG``), or ``None``."""
+    return content.get_conference(current_app.config["CONFERENCE_SLUG"])
+
+
+def get_registration(conference, registration_id):
+    """Return ``conference``'s registration with ``registration_id``, or ``None``."""
+    return db.session.scalar(
+        sa.select(Registration).where(
+            Registration.id == registration_id, Registration.conference_id == conference.id
+        )
+    )
+
+
+def list_page(conference, filters, *, after_id=None, size=50, actor=None):
+    """Return one page of the attendee list and the id to continue after.
+
+    Searches, filters and further pages are recorded in the audit log (``attendees.listed``):
+    they are views of people's data in bulk. The unfiltered first page, which every
+    organizer sees on opening the list, is not.
+    """
+    if filters.as_dict() or after_id is not None:
+        audit.record("attendees.listed", actor=actor, filters=filters.as_dict(), after=after_id)
+        db.session.commit()  # before the query: a commit would expire the rows it loads
+    return queries.page(conference, filters, after_id=after_id, size=size)
+
+
+def places_of(registrations):
+    """Return ``{registration id: [(track, status)]}`` for ``registrations`` in one query."""
+    ids = [registration.id for registration in registrations]
+    if not ids:
+        return {}
+    found = defaultdict(list)
+    rows = db.session.execute(
+        sa.select(Place.registration_id, Track, Place.status)
+        .join(Track, Track.id == Place.track_id)
+        .where(Place.registration_id.in_(ids))
+        .order_by(Track.position, Track.id)
+    )
+    for registration_id, track, status in rows:
+        found[registration_id].append((track, status))
+    return found
+
+
+def view_registration(registration, *, actor=None):
+    """Record that staff opened ``registration``; return each waiting place's position.
+
+    Returns ``{place id: position in line}``. Commits.
+    """
+    audit.record("attendee.viewed", actor=actor, registration_id=registration.id)
+    db.session.commit()
+    return {
+        place.id: registrations.place_in_line(place) for place in registration.waitlisted_places
+    }
+
+
+def cancel_attendee(registration, *, actor=None):
+    """Cancel ``registration`` for its holder: seats go to those waiting, the person is told.
+
+    Returns ``False`` when it was not active. The audit event is written right after the
+    cancellation commits (``cancel_registration`` owns its transaction).
+    """
+    if not registration.is_active:
+        return False
+    conference = registration.conference
+    registrations.cancel_registration(registration)
+    audit.record("attendee.cancelled", actor=actor, registration_id=registration.id)
+    db.session.commit()
+    stats.forget_numbers(conference)
+    return True
+
+
+def change_details(registration, *, email, actor=None, **details):
+    """Save an organizer's corrections to ``registration``; a new address gets the confirmation.
+
+    ``details`` are ``update_details``' keyword arguments. Returns the names of the fields
+    that changed (recorded in the audit log, without their values).
+
+    :raises RegistrationError: a rule was broken (the address is taken, say); nothing is saved.
+    """
+    if not registration.is_active:
+        raise registrations.RegistrationError(_l("Only an active registration can be changed."))
+    before = {name: getattr(registration, name) for name in details}
+    try:
+        email_changed = registrations.correct_email(registration, email, actor=actor)
+    except registrations.RegistrationError as exc:
+        raise FieldError("email", str(exc)) from None
+    changed = [name for name, value in details.items() if before[name] != _stored(name, value)]
+    if changed:
+        audit.record(
+            "attendee.details_changed",
+            actor=actor,
+            registration_id=registration.id,
+            fields=sorted(changed),
+        )
+        try:
+            registrations.update_details(registration, **details)
+        except registrations.RegistrationError:
+            db.session.rollback()
+            raise
+    return (["email"] if email_changed else []) + sorted(changed)
+
+
+def _stored(name, value):
+    """``value`` as ``update_details`` would store it, to tell what really changed."""
+    if name == "photo_consent":
+        return bool(value)
+    if name == "needs":
+        return registrations.clean_text(value, multiline=True)
+    if name == "language":
+        return value
+    return registrations.clean_text(value)
+
+
+def confirm_place(registration, place_id, *, actor=None):
+    """Give ``registration``'s waitlisted place ``place_id`` a seat now; see
+    ``registration.services.confirm_from_waitlist``. Returns whether the capacity rose.
+
+    :raises RegistrationError: no such place on a waiting list.
+    """
+    place = next((p for p in registration.places if p.id == place_id), None)
+    if place is None or place.status != PlaceStatus.waitlisted or not registration.is_active:
+        raise registrations.RegistrationError(_l("This person is no longer on the waiting list."))
+    conference = registration.conference
+    raised = registrations.confirm_from_waitlist(place, actor=actor)
+    stats.forget_numbers(conference)
+    return raised
+
+
+def resend_confirmation(registration, *, actor=None):
+    """Email the confirmation again; see ``registration.services.resend_confirmation``."""
+    registrations.resend_confirmation(registration, actor=actor)
+
+
+def change_capacity(track, capacity, *, actor=None):
+    """Set ``track``'s capacity; a raise gives the new seats to those waiting (emailed).
+
+    Returns the promoted places. Recorded in the audit log, in the same transaction.
+
+    :raises RegistrationError: below the seats already confirmed; nothing changes.
+    """
+    conference = track.conference
+    database.begin_write()
+    [track] = registrations.lock_tracks(conference, [track.key])
+    before = track.capacity
+    try:
+        promoted = registrations.apply_capacity(track, capacity)
+    except registrations.RegistrationError:
+        db.session.rollback()  # release the track's lock
+        raise
+    if capacity != before:
+        audit.record(
+            "track.capacity_changed",
+            actor=actor,
+            track=track.key,
+            capacity=capacity,
+            previous=before,
+            promoted=len(promoted),
+        )
+        content.bump_content_version(conference)  # the public page shows capacities
+    db.session.commit()
+    stats.forget_numbers(conference)
+    return promoted

@@ -1,0 +1,216 @@
+"""The attendee list, one attendee's page and what organizers do there; track capacities.
+
+Personal data: admins and organizers only. Pages with people's details are never stored
+by browsers or proxies (``no-store``). Each action is a POST with a CSRF token and is
+recorded in the audit log by the service it calls.
+"""
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from conference.access import PERSONAL_DATA, roles
+from conference.i18n import translate
+from conference.manage import attendee_services as services
+from conference.manage import bp, stats
+from conference.manage.attendee_forms import (
+    AttendeeDetailsForm,
+    AttendeeFilterForm,
+    CapacityForm,
+)
+from conference.registration.forms import ConfirmForm
+from conference.registration.services import RegistrationError
+
+PAGE_SIZE = 50
+
+
+def _private(body, status=200):
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _conference_or_404():
+    conference = services.current_conference()
+    if conference is None:
+        abort(404)
+    return conference
+
+
+def _registration_or_404(registration_id):
+    if not 0 < registration_id < 2**31:  # no such id; and more than the database's integer
+        abort(404)
+    registration = services.get_registration(_conference_or_404(), registration_id)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _back(registration):
+    return redirect(url_for(".attendee", registration_id=registration.id), code=303)
+
+
+@bp.route("/attendees")
+@roles(*PERSONAL_DATA)
+def attendees():
+    """Registrations, newest first, 50 a page: search by name or address, filter, page on."""
+    conference = _conference_or_404()
+    form = AttendeeFilterForm.for_conference(conference, request.args)
+    after = _page_marker(request.args.get("after", type=int))
+    rows, next_after, places = [], None, {}
+    if form.validate():
+        filters = form.filters()
+        rows, next_after = services.list_page(
+            conference, filters, after_id=after, size=PAGE_SIZE, actor=current_user
+        )
+        places = services.places_of(rows)
+    args = form.filters().as_dict()
+    return _private(
+        render_template(
+            "manage/attendees.html",
+            conference=conference,
+            form=form,
+            rows=rows,
+            places=places,
+            filtered=bool(args),
+            first_url=url_for(".attendees", **args) if after is not None else None,
+            next_url=url_for(".attendees", **args, after=next_after) if next_after else None,
+        )
+    )
+
+
+def _page_marker(after):
+    """The id a page continues after, if it could be one (ids are 32-bit integers)."""
+    return after if after is not None and 0 < after < 2**31 else None
+
+
+@bp.route("/attendees/<int:registration_id>")
+@roles(*PERSONAL_DATA)
+def attendee(registration_id):
+    """One registration: details, places and waiting-list positions, and the actions."""
+    registration = _registration_or_404(registration_id)
+    positions = services.view_registration(registration, actor=current_user)
+    return _private(
+        render_template(
+            "manage/attendee.html",
+            registration=registration,
+            positions=positions,
+            form=ConfirmForm(),
+        )
+    )
+
+
+@bp.route("/attendees/<int:registration_id>/edit", methods=["GET", "POST"])
+@roles(*PERSONAL_DATA)
+def attendee_edit(registration_id):
+    """Correct someone's details: name, address, phone, place, language, needs, consent."""
+    registration = _registration_or_404(registration_id)
+    if not registration.is_active:
+        flash(_("Only an active registration can be changed."), "error")
+        return _back(registration)
+    form = AttendeeDetailsForm.for_registration(registration)
+    if form.validate_on_submit():
+        try:
+            changed = services.change_details(registration, actor=current_user, **form.details())
+        except RegistrationError as exc:
+            field = getattr(form, getattr(exc, "field", None) or "", None)
+            (field.errors if field is not None else form.form_errors).append(str(exc))
+        else:
+            if changed:
+                flash(_("The details are saved."), "success")
+            return _back(registration)
+    return _private(
+        render_template("manage/attendee_edit.html", registration=registration, form=form)
+    )
+
+
+@bp.route("/attendees/<int:registration_id>/cancel", methods=["GET", "POST"])
+@roles(*PERSONAL_DATA)
+def attendee_cancel(registration_id):
+    """Ask, then cancel someone's registration: their seats go to those waiting."""
+    registration = _registration_or_404(registration_id)
+    if not registration.is_active:
+        flash(_("This registration is already cancelled."), "error")
+        return _back(registration)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.cancel_attendee(registration, actor=current_user)
+        flash(_("The registration is cancelled and its holder has been emailed."), "success")
+        return _back(registration)
+    return _private(
+        render_template("manage/attendee_cancel.html", registration=registration, form=form)
+    )
+
+
+@bp.post("/attendees/<int:registration_id>/resend")
+@roles(*PERSONAL_DATA)
+def attendee_resend(registration_id):
+    """Email someone their confirmation again, with a new private link."""
+    registration = _registration_or_404(registration_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.resend_confirmation(registration, actor=current_user)
+        except RegistrationError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("The confirmation is on its way again."), "success")
+    return _back(registration)
+
+
+@bp.post("/attendees/<int:registration_id>/places/<int:place_id>/confirm")
+@roles(*PERSONAL_DATA)
+def attendee_confirm_place(registration_id, place_id):
+    """Give a waiting person a seat in one track now, ahead of the line."""
+    registration = _registration_or_404(registration_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            raised = services.confirm_place(registration, place_id, actor=current_user)
+        except RegistrationError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                _("The seat is confirmed, the track has one more seat, and they have been emailed.")
+                if raised
+                else _("The seat is confirmed and they have been emailed."),
+                "success",
+            )
+    return _back(registration)
+
+
+@bp.route("/tracks", methods=["GET", "POST"])
+@roles(*PERSONAL_DATA)
+def tracks():
+    """Seats in each track: change a capacity; a raise gives seats to those waiting."""
+    conference = _conference_or_404()
+    form = CapacityForm()
+    by_key = {track.key: track for track in conference.tracks}
+    if form.is_submitted() and form.track.data not in by_key:
+        abort(400)
+    if form.validate_on_submit():
+        track = by_key[form.track.data]
+        try:
+            promoted = services.change_capacity(track, form.capacity.data, actor=current_user)
+        except RegistrationError as exc:
+            form.capacity.errors.append(str(exc))
+        else:
+            flash(_capacity_message(track, promoted), "success")
+            return redirect(url_for(".tracks"), code=303)
+    return render_template(
+        "manage/tracks.html",
+        conference=conference,
+        form=form,
+        waiting=stats.waiting_counts(conference),
+    )
+
+
+def _capacity_message(track, promoted):
+    saved = _("%(track)s now has %(num)s seats.", track=translate(track.name), num=track.capacity)
+    if not promoted:
+        return saved
+    moved = ngettext(
+        "%(num)s person on the waiting list got a seat and has been emailed.",
+        "%(num)s people on the waiting list got a seat and have been emailed.",
+        len(promoted),
+    )
+    return f"{saved} {moved}"

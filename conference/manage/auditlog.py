@@ -1,0 +1,168 @@
+"""The audit log page (admins): who signed in, exported, changed roles, emailed attendees
+or erased data, newest first.
+
+Known actions and detail names are shown in words in the page language; anything else
+(an action added later, say) is shown as stored, so nothing is ever hidden.
+"""
+
+import re
+
+import sqlalchemy as sa
+from flask import make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from conference.access import Role, roles
+from conference.accounts.forms import ROLE_LABELS
+from conference.accounts.models import AuditEvent
+from conference.extensions import db
+from conference.manage import bp, display  # noqa: F401 - display registers filters
+from conference.manage.exports import COLUMNS
+
+PAGE_SIZE = 50
+# What action names look like ("user.signed_in"), within the column's 64 characters.
+ACTION_PATTERN = re.compile(r"[a-z0-9_.]{1,64}")
+
+ACTION_LABELS = {
+    "user.signed_in": _l("Signed in"),
+    "user.locked": _l("Account locked after wrong passwords"),
+    "user.created": _l("Account created"),
+    "user.invited": _l("Invitation sent"),
+    "user.role_changed": _l("Role changed"),
+    "user.enabled": _l("Account enabled"),
+    "user.disabled": _l("Account disabled"),
+    "user.password_set": _l("Password set"),
+    "user.two_factor_enabled": _l("Two-factor sign-in turned on"),
+    "user.recovery_code_used": _l("Recovery code used"),
+    "user.signed_out_everywhere": _l("Signed out on every device"),
+    "attendees.exported": _l("Attendees exported"),
+    "attendees.listed": _l("Attendee list searched"),
+    "attendee.viewed": _l("Attendee's details viewed"),
+    "attendee.details_changed": _l("Attendee's details changed"),
+    "attendee.email_changed": _l("Attendee's email address changed"),
+    "attendee.cancelled": _l("Registration cancelled by staff"),
+    "attendee.confirmation_resent": _l("Confirmation sent again"),
+    "attendee.confirmed_from_waitlist": _l("Seat given from the waiting list"),
+    "registration.erased": _l("Registration erased"),
+    "track.capacity_changed": _l("Track capacity changed"),
+    "checkin.undo": _l("Check-in taken back"),
+    "bulk_email.sent": _l("Email sent to attendees"),
+}
+
+DETAIL_LABELS = {
+    "user": _l("Account"),
+    "role": _l("Role"),
+    "old": _l("Before"),
+    "new": _l("After"),
+    "previous": _l("Before"),
+    "format": _l("File format"),
+    "filters": _l("Filters"),
+    "columns": _l("Columns"),
+    "rows": _l("Rows"),
+    "complete": _l("Download finished"),
+    "registration_id": _l("Registration number"),
+    "track": _l("Track"),
+    "capacity": _l("Capacity"),
+    "promoted": _l("Given a seat from the waiting list"),
+    "recipients": _l("Recipients"),
+    "essential": _l("Essential message"),
+    "fields": _l("Fields"),
+    "shown": _l("Shown"),
+}
+
+FILTER_LABELS = {
+    "q": _l("Name or email address"),
+    "track": _l("Track"),
+    "status": _l("Status"),
+    "language": _l("Email language"),
+    "checked_in": _l("Check-in"),
+}
+
+
+# --- Queries and wording (plain functions) ------------------------------------------------
+
+
+def list_page(*, action=None, before_id=None, size=PAGE_SIZE):
+    """One page of events, newest first, and the id to continue before (or ``None``)."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(size + 1)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    rows = list(db.session.scalars(query))
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def action_label(action):
+    """The action in words, or as stored when it is not one we know."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def _text(name, value):
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if name in ("role", "old", "new") and isinstance(value, str):
+        try:
+            return str(ROLE_LABELS[Role(value)])
+        except ValueError:
+            return value
+    if name == "format" and isinstance(value, str):
+        return value.upper()
+    if name == "columns" and isinstance(value, list):
+        return ", ".join(str(COLUMNS[key][0]) if key in COLUMNS else str(key) for key in value)
+    if name == "filters" and isinstance(value, dict):
+        if not value:
+            return _("None: everyone")
+        return "; ".join(
+            f"{FILTER_LABELS.get(key, key)}: {_text(key, item)}" for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return ", ".join(_text(name, item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_text(key, item)}" for key, item in value.items())
+    return str(value)
+
+
+def describe(event):
+    """The event's details as (label, text) pairs, in the page language."""
+    return [
+        (str(DETAIL_LABELS.get(name, name)), _text(name, value))
+        for name, value in (event.details or {}).items()
+    ]
+
+
+# --- The page ----------------------------------------------------------------------------
+
+
+@bp.route("/audit")
+@roles(Role.admin)
+def audit():
+    """Admins: what staff did with people's data and with accounts, newest first."""
+    action = request.args.get("action", "", type=str).strip()
+    if not ACTION_PATTERN.fullmatch(action):
+        action = ""  # not an action name: show every action
+    before = request.args.get("before", type=int)
+    rows, next_before = list_page(action=action or None, before_id=before)
+    args = {"action": action} if action else {}
+    response = make_response(
+        render_template(
+            "manage/audit.html",
+            rows=rows,
+            action=action,
+            actions=sorted(
+                ((key, str(label)) for key, label in ACTION_LABELS.items()),
+                key=lambda item: item[1],
+            ),
+            action_label=action_label,
+            describe=describe,
+            first_url=url_for(".audit", **args) if before is not None else None,
+            next_url=url_for(".audit", **args, before=next_before) if next_before else None,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,186 @@
+"""Check-in at the entrance, on a phone: find a person (QR code or search), tap once.
+
+Staff see only what they need: the name, a masked address to tell namesakes apart, the
+confirmed tracks and the check-in state. The outcome of a tap (first, duplicate, refused,
+undone) is kept in the session for the page the POST redirects to (POST, redirect, GET).
+"""
+
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import format_number
+from flask_login import current_user
+from markupsafe import Markup
+
+from conference.access import Role, roles
+from conference.content import services as content
+from conference.i18n import translate
+from conference.manage import bp
+from conference.registration import checkin
+from conference.urls import safe_next
+
+CHECKIN_ROLES = (Role.admin, Role.organizer, Role.checkin)
+RESULT = "checkin.result"
+
+
+@bp.route("/checkin", endpoint="checkin")
+@roles(*CHECKIN_ROLES)
+def checkin_search():
+    """Search by name, email or code; one button per person; arrivals per track."""
+    conference = _conference_or_404()
+    query = " ".join(request.args.get("q", "").split())[:100]
+    counts = _counts_context(conference)  # loads the tracks the people below refer to
+    found, more = checkin.search(conference, query)
+    return _private(
+        render_template(
+            "manage/checkin.html",
+            conference=conference,
+            query=query,
+            people=[_person(conference, registration) for registration in found],
+            more=more,
+            result=_pop_result(conference),
+            **counts,
+        )
+    )
+
+
+@bp.route("/checkin/c/<code>")
+@roles(*CHECKIN_ROLES)
+def checkin_code(code):
+    """The page a confirmation's QR code opens: one person, one button."""
+    conference = _conference_or_404()
+    registration = checkin.find_by_checkin_code(code)
+    if registration is None or registration.conference_id != conference.id:
+        return _private(
+            render_template("manage/checkin_code.html", conference=conference, person=None),
+            404,
+        )
+    result = _pop_result(conference, only=registration.id)
+    return _private(
+        render_template(
+            "manage/checkin_code.html",
+            conference=conference,
+            person=_person(conference, registration),
+            result=result,
+        )
+    )
+
+
+@bp.post("/checkin/<int:registration_id>")
+@roles(*CHECKIN_ROLES)
+def checkin_mark(registration_id):
+    """Check someone in; a second tap is reported as a duplicate."""
+    conference = _conference_or_404()
+    registration = checkin.find_registration(conference, registration_id) or abort(404)
+    try:
+        outcome = checkin.check_in(registration, by=current_user)
+    except checkin.CheckInError:
+        kind = "refused"
+    else:
+        kind = "first" if outcome.first else "duplicate"
+    session[RESULT] = {"id": registration.id, "kind": kind}
+    return redirect(safe_next(request.form.get("back"), default="manage.checkin"))
+
+
+@bp.post("/checkin/<int:registration_id>/undo")
+@roles(*CHECKIN_ROLES)
+def checkin_undo(registration_id):
+    """Take back a mistaken check-in."""
+    conference = _conference_or_404()
+    registration = checkin.find_registration(conference, registration_id) or abort(404)
+    undone = checkin.undo_check_in(registration, by=current_user)
+    session[RESULT] = {"id": registration.id, "kind": "undone" if undone else "not_checked_in"}
+    return redirect(safe_next(request.form.get("back"), default="manage.checkin"))
+
+
+@bp.route("/checkin/counts")
+@roles(*CHECKIN_ROLES)
+def checkin_counts():
+    """Arrivals per track as JSON, for the page's optional refresher (static/js/checkin.js)."""
+    conference = _conference_or_404()
+    counts = checkin.checkin_counts(conference)
+    response = jsonify(
+        tracks=[
+            {
+                "id": track.track_id,
+                "checked_in": format_number(track.checked_in),
+                "confirmed": format_number(track.confirmed),
+            }
+            for track in counts.tracks
+        ],
+        checked_in=format_number(counts.people_checked_in),
+        confirmed=format_number(counts.people_expected),
+    )
+    response.cache_control.no_store = True
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _conference_or_404():
+    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
+    if conference is None:
+        abort(404)
+    return conference
+
+
+def _private(body, status=200):
+    """Pages with names on them: never stored, so a shared phone's Back shows fresh state."""
+    response = make_response(body, status)
+    response.cache_control.no_store = True
+    return response
+
+
+def _counts_context(conference):
+    counts = checkin.checkin_counts(conference)
+    names = {track.id: translate(track.name) for track in conference.tracks}
+    return {
+        "counts": counts,
+        "count_rows": [(names[row.track_id], row) for row in counts.tracks],
+    }
+
+
+def _person(conference, registration):
+    """What check-in staff see of one registration, and nothing more."""
+    state = checkin.state_of(registration)
+    person = {
+        "id": registration.id,
+        "name": registration.full_name,
+        "email": checkin.masked_email(registration.email),
+        "tracks": [translate(place.track.name) for place in registration.confirmed_places],
+        "waiting": [translate(place.track.name) for place in registration.waitlisted_places],
+        "state": state.value,
+        "refusal": checkin.refusal(state),
+        "at": None,
+        "by": None,
+    }
+    if registration.checked_in_at is not None:
+        # Isolated (<bdi>), as they go into sentences in either direction.
+        person["at"] = _isolated(checkin.local_time(conference, registration.checked_in_at))
+        by = checkin.checked_in_by(registration)
+        person["by"] = _isolated(by) if by else None
+    return person
+
+
+def _isolated(text):
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
+def _pop_result(conference, only=None):
+    """The outcome of the last tap, for the page it redirected to (once)."""
+    result = session.get(RESULT)
+    if not isinstance(result, dict) or (only is not None and result.get("id") != only):
+        return None
+    session.pop(RESULT)
+    registration = checkin.find_registration(conference, result.get("id"))
+    if registration is None:
+        return None
+    return {"kind": result.get("kind"), "person": _person(conference, registration)}

@@ -1,0 +1,451 @@
+"""Exports of the attendee list: the filtered registrations as CSV or XLSX, with the
+columns the organizer picks, streamed so memory stays flat at 100,000 rows.
+
+Only roles that may see personal data can export, and every export is in the audit
+log. The event is written and committed *before* the first row is read, so an export
+can never leave unrecorded (not even if the process dies half-way); when the download
+ends, the same event gets the number of rows that went out, in a short transaction of
+its own, whether the download finished or the browser went away.
+
+CSV rows come straight from a streaming query (``yield_per``: a server-side cursor on
+PostgreSQL) through the CSV writer to the client. XLSX is a zip file that openpyxl
+writes to a file, so the workbook is built on disk first (a spooled temporary file) and
+then sent in chunks.
+"""
+
+import logging
+import tempfile
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length, ValidationError
+
+from conference import audit, database
+from conference.access import PERSONAL_DATA, access_of, roles
+from conference.accounts.models import AuditEvent
+from conference.content import services as content
+from conference.content.models import Track
+from conference.extensions import db
+from conference.i18n import LANGUAGE_NAMES, current_language, direction, translate
+from conference.mailer.outbox import utcnow
+from conference.manage import bp, export_formats
+from conference.registration.forms import MultiCheckboxField, single_line
+from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
+from conference.registration.queries import Filters, filtered
+
+log = logging.getLogger("conference.manage")
+
+BATCH_SIZE = 1000
+XLSX_SPOOL_SIZE = 1024 * 1024  # bytes kept in memory before the workbook moves to disk
+XLSX_CHUNK_SIZE = 64 * 1024
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Column key: (header, the registration attributes it reads). Headers are in the
+# organizer's page language; times are UTC, and the header says so.
+COLUMNS = {
+    "id": (_l("Registration number"), ("id",)),
+    "full_name": (_l("Full name"), ("full_name",)),
+    "email": (_l("Email address"), ("email",)),
+    "phone": (_l("Phone number"), ("phone",)),
+    "city": (_l("City"), ("city",)),
+    "region": (_l("State or region"), ("region",)),
+    "language": (_l("Email language"), ("language",)),
+    "tracks_confirmed": (_l("Tracks with a seat"), ()),
+    "tracks_waitlisted": (_l("Tracks on the waiting list"), ()),
+    "needs": (_l("Accessibility or dietary needs"), ("needs",)),
+    "photo_consent": (_l("Agreed to photos"), ("photo_consent",)),
+    "registered_at": (_l("Registered at (UTC)"), ("created_at",)),
+    "checked_in_at": (_l("Checked in at (UTC)"), ("checked_in_at",)),
+    "source": (_l("Registered through"), ("source",)),
+    "status": (_l("Status"), ("status",)),
+}
+# Ticked when the page opens: enough to contact people, nothing more (data minimisation).
+DEFAULT_COLUMNS = [
+    "id",
+    "full_name",
+    "email",
+    "language",
+    "tracks_confirmed",
+    "tracks_waitlisted",
+    "registered_at",
+]
+TRACK_COLUMNS = {
+    "tracks_confirmed": PlaceStatus.confirmed,
+    "tracks_waitlisted": PlaceStatus.waitlisted,
+}
+
+
+# --- The form ----------------------------------------------------------------------------
+
+
+def _at_least_one(form, field):
+    if not field.data:
+        raise ValidationError(_l("Choose at least one column"))
+
+
+class ExportForm(FlaskForm):
+    """The same filters as the attendee list, the columns, and the file format."""
+
+    # The same words as the attendee list's filters (manage/attendee_forms.py).
+    q = StringField(
+        _l("Name or email address"),
+        description=_l("Part of a name, in Arabic or English letters, or of an address"),
+        filters=[single_line],
+        validators=[Length(max=100, message=_l("Search for 100 characters or fewer"))],
+        render_kw={"dir": "auto", "autocomplete": "off", "spellcheck": "false"},
+    )
+    track = SelectField(_l("Track"), choices=[SelectChoice("", _l("Any track"))], default="")
+    status = SelectField(
+        _l("Status"),
+        default="",
+        choices=[
+            SelectChoice("", _l("Active: confirmed or waiting")),
+            SelectChoice("confirmed", _l("Confirmed seat")),
+            SelectChoice("waitlisted", _l("On a waiting list")),
+            SelectChoice("cancelled", _l("Cancelled")),
+        ],
+    )
+    language = SelectField(
+        _l("Email language"),
+        default="",
+        choices=[SelectChoice("", _l("Either language"))]
+        + [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
+    )
+    checked_in = SelectField(
+        _l("Check-in"),
+        default="",
+        choices=[
+            SelectChoice("", _l("Checked in or not")),
+            SelectChoice("yes", _l("Checked in")),
+            SelectChoice("no", _l("Not checked in")),
+        ],
+    )
+    columns = MultiCheckboxField(
+        _l("Columns"),
+        description=_l("Choose only what you need."),
+        choices=[SelectChoice(key, label) for key, (label, _attrs) in COLUMNS.items()],
+        default=DEFAULT_COLUMNS,
+        validators=[_at_least_one],
+    )
+    file_format = RadioField(
+        _l("File format"),
+        choices=[
+            SelectChoice("csv", _l("CSV: opens in Excel, Numbers, LibreOffice and Google Sheets")),
+            SelectChoice("xlsx", _l("Excel workbook (.xlsx)")),
+        ],
+        default="csv",
+    )
+
+    FILTERS = ("q", "track", "status", "language", "checked_in")
+
+    def set_tracks(self, tracks):
+        self.track.choices = [SelectChoice("", _l("Any track"))] + [
+            SelectChoice(track.key, translate(track.name)) for track in tracks
+        ]
+
+    def filters(self):
+        """The validated filters, as the attendee list's query takes them."""
+        return Filters(**{name: (getattr(self, name).data or "") for name in self.FILTERS})
+
+
+def filters_from_args(args, tracks):
+    """The filters in a link from the attendee list; values that are not options are dropped."""
+    allowed = {
+        "track": {track.key for track in tracks},
+        "status": {"confirmed", "waitlisted", "cancelled"},
+        "language": {"ar", "en"},
+        "checked_in": {"yes", "no"},
+    }
+    values = {}
+    for name in ExportForm.FILTERS:
+        value = args.get(name, "", type=str)
+        if name == "q":
+            values[name] = single_line(value)[:100]
+        elif value in allowed[name]:
+            values[name] = value
+    return values
+
+
+# --- Rows --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Words that go into cells, in the organizer's language, fixed before streaming."""
+
+    yes: str
+    no: str
+    statuses: dict
+    sources: dict
+    languages: dict
+    tracks: dict  # track id -> (position, name)
+
+    @classmethod
+    def for_conference(cls, conference):
+        tracks = db.session.scalars(
+            sa.select(Track).where(Track.conference_id == conference.id)
+        ).all()
+        return cls(
+            yes=_("Yes"),
+            no=_("No"),
+            statuses={
+                RegistrationStatus.active: _("Active"),
+                RegistrationStatus.cancelled: _("Cancelled"),
+            },
+            sources={"web": _("Online form"), "import": _("Paper form (imported)")},
+            languages=dict(LANGUAGE_NAMES),
+            tracks={t.id: ((t.position, t.id), translate(t.name)) for t in tracks},
+        )
+
+
+def export_statement(conference, filters, columns):
+    """The SELECT of the columns' data for the filtered registrations, oldest first."""
+    names = ["id"] + [name for key in columns for name in COLUMNS[key][1] if name != "id"]
+    attributes = [getattr(Registration, name) for name in dict.fromkeys(names)]
+    return filtered(conference, filters).with_only_columns(*attributes).order_by(Registration.id)
+
+
+def _time(value):
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else None
+
+
+def _cell_makers(columns, labels):
+    """One function per column: (row, places of the row) -> the cell's value."""
+
+    def attribute(name):
+        return lambda row, places: getattr(row, name)
+
+    def tracks(status):
+        def cell(row, places):
+            ids = sorted(
+                (track_id for track_id, place_status in places if place_status == status),
+                key=lambda track_id: labels.tracks[track_id][0],
+            )
+            return "; ".join(labels.tracks[track_id][1] for track_id in ids)
+
+        return cell
+
+    special = {
+        "language": lambda row, places: labels.languages.get(row.language, row.language),
+        "photo_consent": lambda row, places: labels.yes if row.photo_consent else labels.no,
+        "registered_at": lambda row, places: _time(row.created_at),
+        "checked_in_at": lambda row, places: _time(row.checked_in_at),
+        "source": lambda row, places: labels.sources.get(row.source, row.source),
+        "status": lambda row, places: labels.statuses.get(row.status, row.status.value),
+    }
+    makers = []
+    for key in columns:
+        if key in TRACK_COLUMNS:
+            makers.append(tracks(TRACK_COLUMNS[key]))
+        else:
+            makers.append(special.get(key) or attribute(COLUMNS[key][1][0]))
+    return makers
+
+
+def attendee_rows(statement, columns, labels, *, batch_size=BATCH_SIZE):
+    """Yield one list of cell values per registration that ``statement`` selects.
+
+    Rows are fetched ``batch_size`` at a time (a server-side cursor on PostgreSQL); the
+    tracks of each batch come from one more query. Close the generator to stop early.
+    """
+    makers = _cell_makers(columns, labels)
+    need_places = any(key in TRACK_COLUMNS for key in columns)
+    result = db.session.execute(statement.execution_options(yield_per=batch_size))
+    try:
+        for batch in result.partitions():
+            places = _places_of([row.id for row in batch]) if need_places else {}
+            for row in batch:
+                row_places = places.get(row.id, ())
+                yield [make(row, row_places) for make in makers]
+    finally:
+        result.close()
+
+
+def _places_of(registration_ids):
+    places = {}
+    for registration_id, track_id, status in db.session.execute(
+        sa.select(Place.registration_id, Place.track_id, Place.status).where(
+            Place.registration_id.in_(registration_ids)
+        )
+    ):
+        places.setdefault(registration_id, []).append((track_id, status))
+    return places
+
+
+# --- Audit -------------------------------------------------------------------------------
+
+
+def record_export_started(*, file_format, filters, columns):
+    """Write and commit the export's audit event before any row is read; return its id."""
+    event = audit.record(
+        "attendees.exported",
+        format=file_format,
+        filters=filters.as_dict(),
+        columns=list(columns),
+        rows=None,
+        complete=False,
+    )
+    db.session.commit()
+    return event.id
+
+
+def record_export_finished(event_id, *, rows, complete):
+    """Put the number of rows sent on the export's audit event, in a transaction of its own.
+
+    Runs when a download ends or is abandoned, so it never raises: a failure is logged.
+    """
+    try:
+        db.session.rollback()  # end the streaming read (and anything it left behind)
+        database.begin_write()
+        details = db.session.scalar(sa.select(AuditEvent.details).where(AuditEvent.id == event_id))
+        db.session.execute(
+            sa.update(AuditEvent)
+            .where(AuditEvent.id == event_id)
+            .values(details={**(details or {}), "rows": rows, "complete": complete})
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("export audit event not completed", extra={"fields": {"id": event_id}})
+
+
+# --- Files -------------------------------------------------------------------------------
+
+
+def _filename(extension):
+    return f"for-syria-attendees-{utcnow():%Y%m%d-%H%M}.{extension}"
+
+
+def _download(body, *, mimetype, extension, length=None):
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(extension)}"'
+    response.headers["Cache-Control"] = "no-store"
+    if length is not None:
+        response.content_length = length
+    return response
+
+
+def csv_body(event_id, header, rows):
+    """The CSV download: chunks as rows arrive; the audit event gets the rows sent."""
+    chunks = export_formats.csv_chunks(header, rows)
+    sent = 0
+    complete = False
+    try:
+        for data, count in chunks:
+            # Counted when handed to the server, before it is known to have arrived: the
+            # audit log may overstate what a broken download delivered, never understate it.
+            sent += count
+            yield data
+        complete = True
+    finally:
+        chunks.close()
+        rows.close()  # closes the database cursor before the audit transaction
+        record_export_finished(event_id, rows=sent, complete=complete)
+
+
+def build_xlsx(header, rows, *, title, right_to_left):
+    """Write the workbook to a spooled temporary file; return the file and its row count."""
+    spool = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_SIZE)
+    try:
+        count = export_formats.write_xlsx(
+            spool, header, rows, title=title, right_to_left=right_to_left
+        )
+    except BaseException:
+        spool.close()
+        raise
+    finally:
+        rows.close()
+    return spool, count
+
+
+def xlsx_body(event_id, spool, count):
+    """The XLSX download: the finished file in chunks; the audit event gets its rows."""
+    complete = False
+    try:
+        spool.seek(0)
+        while data := spool.read(XLSX_CHUNK_SIZE):
+            yield data
+        complete = True
+    finally:
+        spool.close()
+        record_export_finished(event_id, rows=count, complete=complete)
+
+
+# --- The page ----------------------------------------------------------------------------
+
+
+def _conference_or_404():
+    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
+    if conference is None:
+        abort(404)
+    return conference
+
+
+@bp.route("/export", methods=["GET", "POST"])
+@roles(*PERSONAL_DATA)
+def export():
+    """Choose filters, columns and a format; download the matching attendees."""
+    conference = _conference_or_404()
+    tracks = db.session.scalars(
+        sa.select(Track).where(Track.conference_id == conference.id).order_by(Track.position)
+    ).all()
+    if request.method == "POST":
+        form = ExportForm()
+    else:  # a link from the attendee list carries its filters
+        form = ExportForm(formdata=None, data=filters_from_args(request.args, tracks))
+    form.set_tracks(tracks)
+    if form.validate_on_submit():
+        return _export(conference, form)
+    back_url = None
+    if "manage.attendees" in current_app.view_functions:
+        back_url = url_for("manage.attendees", **form.filters().as_dict())
+    response = make_response(render_template("manage/export.html", form=form, back_url=back_url))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _export(conference, form):
+    filters, columns, file_format = form.filters(), form.columns.data, form.file_format.data
+    header = [str(COLUMNS[key][0]) for key in columns]
+    labels = Labels.for_conference(conference)
+    statement = export_statement(conference, filters, columns)
+    event_id = record_export_started(file_format=file_format, filters=filters, columns=columns)
+    rows = attendee_rows(statement, columns, labels)
+    if file_format == "xlsx":
+        spool, count = build_xlsx(
+            header,
+            rows,
+            title=_("Attendees")[:31],
+            right_to_left=direction(current_language()) == "rtl",
+        )
+        db.session.rollback()  # the read is done: hold no transaction while sending
+        return _download(
+            xlsx_body(event_id, spool, count),
+            mimetype=XLSX_TYPE,
+            extension="xlsx",
+            length=spool.tell(),
+        )
+    return _download(csv_body(event_id, header, rows), mimetype="text/csv", extension="csv")
+
+
+@bp.app_template_global()
+def can_export():
+    """Whether the signed-in user may export attendees (for the "Export this list" link)."""
+    allowed = access_of(current_app.view_functions.get("manage.export"))
+    return bool(allowed) and current_user.is_authenticated and current_user.role in allowed

@@ -1,0 +1,369 @@
+"""The dashboard's numbers, its chart and the setup checklist.
+
+Figures that would read every registration (totals, sign-ups per day, waiting lists, the
+outbox) are computed at most once per ``DASHBOARD_CACHE_SECONDS`` (30 s) per conference
+and kept in the shared cache: a page view costs no scan. Seats taken and capacities are
+stored on the tracks, so they are always read fresh.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from babel import Locale, dates
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from conference.config import is_production
+from conference.extensions import cache, db
+from conference.i18n import current_language, format_date_range
+from conference.mailer import outbox
+from conference.mailer.models import MessageStatus
+from conference.mailer.outbox import utcnow
+from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
+
+DEFAULT_CACHE_SECONDS = 30
+# The chart shows this many days at most, the latest.
+CHART_DAYS = 120
+
+# The facts a content file may still list as placeholders, as organizers name them.
+FACT_LABELS = {
+    "venue": _l("The venue"),
+    "timezone": _l("The time zone"),
+    "contact_email": _l("The contact email address"),
+    "capacities": _l("The number of seats in each track"),
+    "session_times": _l("The session times"),
+    "dates": _l("The conference dates"),
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Numbers
+
+
+def _cache_key(conference):
+    return f"manage:dashboard:{conference.id}"
+
+
+def dashboard_numbers(conference, *, now=None):
+    """Return the aggregate figures for ``conference``, from the cache when fresh.
+
+    A dict of plain values: ``registrations`` (active, cancelled, erased),
+    ``checked_in``, ``waitlisted`` (by track id), ``days`` (``[(ISO date, count)]``, new
+    registrations per local day, gaps filled) and ``outbox`` (by message status).
+    """
+    key = _cache_key(conference)
+    numbers = cache.get(key)
+    if numbers is None:
+        numbers = compute_numbers(conference, now=now)
+        cache.set(key, numbers, timeout=cache_seconds())
+    return numbers
+
+
+def cache_seconds():
+    """How long the figures are kept: ``DASHBOARD_CACHE_SECONDS``, 30 by default."""
+    return current_app.config.get("DASHBOARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
+
+
+def forget_numbers(conference):
+    """Drop the cached figures, after an organizer changed something they show."""
+    cache.delete(_cache_key(conference))
+
+
+def compute_numbers(conference, *, now=None):
+    """Compute the figures ``dashboard_numbers`` caches (several aggregate queries)."""
+    by_status = dict(
+        db.session.execute(
+            sa.select(Registration.status, sa.func.count())
+            .where(Registration.conference_id == conference.id)
+            .group_by(Registration.status)
+        ).all()
+    )
+    checked_in = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.conference_id == conference.id,
+            Registration.checked_in_at.is_not(None),
+        )
+    )
+    return {
+        "registrations": {status.value: by_status.get(status, 0) for status in RegistrationStatus},
+        "checked_in": checked_in or 0,
+        "waitlisted": waiting_counts(conference),
+        "days": registrations_per_day(conference, now=now),
+        "outbox": {status.value: count for status, count in outbox.counts().items()},
+    }
+
+
+def registrations_per_day(conference, *, now=None):
+    """Return ``[(ISO date, count)]``: new registrations per day in the conference's time zone.
+
+    Counted by UTC hour in the database (one row per hour at most), then put on local
+    days here, which is exact for every time zone whose offset is whole hours. Runs from
+    the first day with a registration to the last one, or to today while registration
+    is open, ``CHART_DAYS`` at most; days without any count 0.
+    """
+    if db.engine.dialect.name == "postgresql":
+        hour = sa.func.to_char(Registration.created_at, "YYYY-MM-DD HH24")
+    else:
+        hour = sa.func.strftime("%Y-%m-%d %H", Registration.created_at)
+    rows = db.session.execute(
+        sa.select(hour, sa.func.count())
+        .where(Registration.conference_id == conference.id)
+        .group_by(hour)
+    ).all()
+    if not rows:
+        return []
+    zone = ZoneInfo(conference.timezone)
+    per_day = {}
+    for text, count in rows:
+        moment = datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        day = moment.astimezone(zone).date()
+        per_day[day] = per_day.get(day, 0) + count
+    first, last = min(per_day), max(per_day)
+    now = now or utcnow()
+    if conference.is_registration_open(now):
+        last = max(last, local_today(conference, now))
+    first = max(first, last - timedelta(days=CHART_DAYS - 1))
+    span = (last - first).days + 1
+    days = (first + timedelta(days=n) for n in range(span))
+    return [(day.isoformat(), per_day.get(day, 0)) for day in days]
+
+
+def local_today(conference, now=None):
+    """Return today's date where the conference takes place."""
+    now = now or utcnow()
+    return now.replace(tzinfo=UTC).astimezone(ZoneInfo(conference.timezone)).date()
+
+
+@dataclass(frozen=True)
+class TrackSeats:
+    """One track's line on the dashboard."""
+
+    key: str
+    name: dict
+    capacity: int
+    confirmed: int
+    waitlisted: int
+
+    @property
+    def seats_left(self):
+        return max(self.capacity - self.confirmed, 0)
+
+
+def track_seats(conference, numbers):
+    """Return a ``TrackSeats`` per track: stored seats and capacity, cached waiting lists."""
+    return [
+        TrackSeats(
+            key=track.key,
+            name=track.name,
+            capacity=track.capacity,
+            confirmed=track.seats_taken,
+            waitlisted=numbers["waitlisted"].get(track.id, 0),
+        )
+        for track in conference.tracks
+    ]
+
+
+def waiting_counts(conference):
+    """Return ``{track id: people waiting}``, counted now (an index range per track)."""
+    track_ids = [track.id for track in conference.tracks]
+    found = dict(
+        db.session.execute(
+            sa.select(Place.track_id, sa.func.count())
+            .where(Place.track_id.in_(track_ids), Place.status == PlaceStatus.waitlisted)
+            .group_by(Place.track_id)
+        ).all()
+    )
+    return {track_id: found.get(track_id, 0) for track_id in track_ids}
+
+
+# ---------------------------------------------------------------------------------------
+# The chart: registrations per day, drawn by the server as SVG
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    day: date
+    count: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart's geometry in its own units (``width`` × ``height``), bars in time order."""
+
+    width: int
+    height: int
+    top: int  # the value the top line stands for
+    bars: list
+    total: int
+    busiest: Bar | None
+
+    @property
+    def first_day(self):
+        return self.bars[0].day
+
+    @property
+    def last_day(self):
+        return self.bars[-1].day
+
+
+def bar_chart(days, *, rtl=False, width=600, height=200):
+    """Lay out ``days`` (``[(ISO date, count)]``) as bars; ``None`` when there is nothing.
+
+    Time runs in the reading direction: right to left on Arabic pages.
+    """
+    if not days:
+        return None
+    top = nice_ceiling(max(count for _day, count in days))
+    step = width / len(days)
+    gap = step * 0.15 if step >= 4 else 0
+    bars = []
+    for n, (day, count) in enumerate(days):
+        bar_height = height * count / top
+        x = n * step + gap / 2
+        if rtl:
+            x = width - x - (step - gap)
+        bars.append(
+            Bar(
+                x=round(x, 2),
+                y=round(height - bar_height, 2),
+                width=round(step - gap, 2),
+                height=round(bar_height, 2),
+                day=date.fromisoformat(day),
+                count=count,
+            )
+        )
+    busiest = max(bars, key=lambda bar: bar.count)
+    return Chart(
+        width=width,
+        height=height,
+        top=top,
+        bars=bars,
+        total=sum(bar.count for bar in bars),
+        busiest=busiest if busiest.count else None,
+    )
+
+
+def nice_ceiling(value):
+    """Return the smallest 1, 2 or 5 × 10ⁿ at or above ``value``: the top of the chart's scale."""
+    magnitude = 10 ** math.floor(math.log10(max(value, 1)))
+    return next(f * magnitude for f in (1, 2, 5, 10) if f * magnitude >= value)
+
+
+# ---------------------------------------------------------------------------------------
+# The setup checklist
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """Something to do before (or while) the site is live. ``key`` names it for tests."""
+
+    key: str
+    text: str
+
+
+def checklist(conference, *, numbers, now=None, app=None):
+    """Return what still needs doing: placeholders, past dates, mail, registration, secret."""
+    app = app or current_app
+    now = now or utcnow()
+    items = []
+    for fact in conference.unconfirmed or []:
+        label = FACT_LABELS.get(fact, fact)
+        items.append(
+            ChecklistItem(
+                f"unconfirmed:{fact}",
+                _l(
+                    "%(fact)s is still a placeholder: visitors see “to be announced”.",
+                    fact=label,
+                ),
+            )
+        )
+    if conference.ends_on < local_today(conference, now):
+        items.append(
+            ChecklistItem(
+                "dates_past",
+                _l(
+                    "The conference dates (%(dates)s) are in the past.",
+                    dates=format_date_range(conference.starts_on, conference.ends_on),
+                ),
+            )
+        )
+    if not conference.is_registration_open(now):
+        items.append(ChecklistItem("registration_closed", _registration_closed(conference, now)))
+    if not outbox.is_configured(app):
+        waiting = numbers["outbox"].get(MessageStatus.pending.value, 0)
+        items.append(
+            ChecklistItem(
+                "no_mail_server",
+                " ".join(
+                    [
+                        str(
+                            _l(
+                                "No mail server is set (MAIL_SERVER): emails wait in the "
+                                "outbox and nobody receives them."
+                            )
+                        ),
+                        ngettext(
+                            "%(num)s email is waiting.", "%(num)s emails are waiting.", waiting
+                        ),
+                    ]
+                ),
+            )
+        )
+    if uses_development_secret(app):
+        items.append(
+            ChecklistItem(
+                "development_secret",
+                _l("SECRET_KEY is not set: fine for trying the site, required before going live."),
+            )
+        )
+    return items
+
+
+def _registration_closed(conference, now):
+    zone = ZoneInfo(conference.timezone)
+
+    def local(moment):
+        moment = moment.replace(tzinfo=UTC).astimezone(zone)
+        language = current_language()
+        return str(Locale.parse(language).datetime_formats["long"]).format(
+            dates.format_time(moment, "short", locale=language),
+            dates.format_date(moment, "long", locale=language),
+        )
+
+    if conference.registration_open and conference.registration_opens_at:
+        if now < conference.registration_opens_at:
+            return _l(
+                "Registration is not open yet: it opens on %(when)s.",
+                when=local(conference.registration_opens_at),
+            )
+    if conference.registration_open and conference.registration_closes_at:
+        return _l(
+            "Registration has closed: it closed on %(when)s.",
+            when=local(conference.registration_closes_at),
+        )
+    return _l(
+        "Registration is closed: visitors cannot register. To open it, set status "
+        "to “open” under [conference.registration] in the content file."
+    )
+
+
+def uses_development_secret(app):
+    """Whether ``app`` signs with the development secret generated into instance/secret_key."""
+    if is_production(app.config):
+        return False
+    try:
+        saved = (Path(app.instance_path) / "secret_key").read_text().strip()
+    except OSError:
+        return False
+    return bool(saved) and saved == app.config.get("SECRET_KEY")

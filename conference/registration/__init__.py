@@ -1,0 +1,10 @@
+"""Attendee registration: the form, seats and waiting lists, the private manage link."""
+
+
+def init_app(app):
+    from conference.registration import models  # noqa: F401 - registers the tables
+    from conference.registration.cli import registrations_cli
+    from conference.registration.views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(registrations_cli)

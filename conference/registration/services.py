@@ -1,0 +1,625 @@
+"""Registration rules: who may register, who gets a seat, who waits, and what they are told.
+
+Nothing here reads ``request`` or calls ``flash``: the web views, the
+``flask registrations`` CLI and the tests call these functions. Each public function
+owns its transaction and commits; its emails are queued in the outbox in that same
+transaction and delivered after the commit.
+
+Seats: a track's ``seats_taken`` changes only while its row is locked (PostgreSQL:
+``SELECT … FOR UPDATE``, tracks in id order; SQLite: the whole transaction is
+``BEGIN IMMEDIATE``). A freed seat goes to the next person waiting on that track, in the
+same transaction.
+"""
+
+import hashlib
+import secrets
+import unicodedata
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from conference import audit, database
+from conference.content.models import Track
+from conference.extensions import db
+from conference.i18n import translate
+from conference.mailer import outbox
+from conference.mailer.outbox import utcnow
+from conference.registration import emails
+from conference.registration.models import (
+    ManageToken,
+    Place,
+    PlaceStatus,
+    Registration,
+    RegistrationStatus,
+)
+
+TOKEN_BYTES = 32
+# Characters that could reorder or hide text in lists and exports: stripped from names.
+BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+class RegistrationError(Exception):
+    """A registration rule was broken. The message is safe to show to users."""
+
+
+@dataclass
+class Outcome:
+    """What a registration attempt did. ``created`` is false for a repeat."""
+
+    registration: Registration
+    created: bool
+
+
+# ---------------------------------------------------------------------------------------
+# Normalising input
+
+
+def normalise_email(address):
+    """Return ``address`` trimmed and lower-cased, if it is a valid address.
+
+    :raises RegistrationError: not an address.
+    """
+    address = (address or "").strip()
+    try:
+        address = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise RegistrationError(
+            _l("Enter an email address in the correct format, like name@example.com")
+        ) from None
+    return address.lower()
+
+
+def clean_text(value, *, multiline=False):
+    """Return ``value`` without control characters or bidi overrides, trimmed; ``None`` if empty.
+
+    Newlines survive where ``multiline``; everything else that is not printable goes.
+    """
+    if value is None:
+        return None
+    kept = []
+    for char in unicodedata.normalize("NFC", str(value)):
+        if char in BIDI_CONTROLS:
+            continue
+        if multiline and char in "\n\t":
+            kept.append(char)
+        elif unicodedata.category(char) in {"Cc", "Cs", "Co", "Cn"}:
+            continue
+        else:
+            kept.append(char)
+    text = "".join(kept).replace("\r", "")
+    text = text.strip() if multiline else " ".join(text.split())
+    return text or None
+
+
+# ---------------------------------------------------------------------------------------
+# Looking things up
+
+
+def find_by_token(token):
+    """Return the registration a manage-link token opens, or ``None`` (wrong, old, erased)."""
+    if not token or len(token) > 100:
+        return None
+    digest = _hash(token)
+    return db.session.scalar(
+        sa.select(Registration)
+        .join(ManageToken)
+        .where(ManageToken.token_hash == digest, Registration.status == RegistrationStatus.active)
+    )
+
+
+def find_active_registration(conference, email):
+    """Return the active registration of ``email`` for ``conference``, or ``None``."""
+    return db.session.scalar(
+        sa.select(Registration).filter_by(
+            conference_id=conference.id, email=email, status=RegistrationStatus.active
+        )
+    )
+
+
+def place_in_line(place):
+    """Return the 1-based position of a waitlisted ``place`` on its track's waiting list."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Place)
+        .where(
+            Place.track_id == place.track_id,
+            Place.status == PlaceStatus.waitlisted,
+            Place.id <= place.id,
+        )
+    )
+
+
+def mint_token(registration):
+    """Create a new private link token for ``registration``; return the token itself.
+
+    Only its hash is stored: the token exists in plain text in the email that carries
+    it and nowhere else.
+    """
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    registration.tokens.append(ManageToken(token_hash=_hash(token), created_at=utcnow()))
+    return token
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Registering
+
+
+def register_attendee(
+    conference,
+    *,
+    email,
+    full_name,
+    track_keys,
+    language,
+    phone=None,
+    city=None,
+    region=None,
+    needs=None,
+    photo_consent=False,
+    privacy_accepted=False,
+    submission_id=None,
+    source="web",
+    now=None,
+):
+    """Register someone, confirming each chosen track while seats remain, waitlisting after.
+
+    A repeat (same email while a registration is active) changes nothing and emails that
+    address its link; a repeated form submission (same ``submission_id``) returns the
+    registration it made. ``source="import"`` (organizers typing in paper sign-ups) skips
+    the registration window and refuses repeats instead. Commits. Returns an ``Outcome``.
+
+    :raises RegistrationError: registration is closed, or the input breaks a rule.
+    """
+    now = now or utcnow()
+    values = _registration_values(
+        conference,
+        email=email,
+        full_name=full_name,
+        track_keys=track_keys,
+        language=language,
+        phone=phone,
+        city=city,
+        region=region,
+        needs=needs,
+        privacy_accepted=privacy_accepted,
+    )
+    if source == "web" and not conference.is_registration_open(now):
+        raise RegistrationError(_l("Registration is closed."))
+    for attempt in range(2):  # a unique index caught a concurrent twin: answer as a repeat
+        try:
+            return _register(conference, values, photo_consent, submission_id, source, now)
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _registration_values(
+    conference,
+    *,
+    email,
+    full_name,
+    track_keys,
+    language,
+    phone,
+    city,
+    region,
+    needs,
+    privacy_accepted,
+):
+    full_name = clean_text(full_name)
+    if not full_name:
+        raise RegistrationError(_l("Enter your full name"))
+    if len(full_name) > 200:
+        raise RegistrationError(_l("Full name must be 200 characters or fewer"))
+    keys = list(dict.fromkeys(track_keys or []))
+    known = {track.key for track in conference.tracks}
+    if not keys or not set(keys) <= known:
+        raise RegistrationError(_l("Select at least one track"))
+    if not privacy_accepted:
+        raise RegistrationError(_l("Confirm you agree to the privacy notice"))
+    return {
+        "email": normalise_email(email),
+        "full_name": full_name,
+        "track_keys": keys,
+        "language": language if language in ("ar", "en") else "en",
+        "phone": _limited(clean_text(phone), 40),
+        "city": _limited(clean_text(city), 100),
+        "region": _limited(clean_text(region), 100),
+        "needs": _limited(clean_text(needs, multiline=True), 2000),
+    }
+
+
+def _limited(value, limit):
+    return value[:limit] if value else value
+
+
+def _register(conference, values, photo_consent, submission_id, source, now):
+    database.begin_write()
+    if submission_id:
+        twin = db.session.scalar(sa.select(Registration).filter_by(submission_id=submission_id))
+        if twin is not None:
+            db.session.commit()
+            return Outcome(twin, created=False)
+    existing = find_active_registration(conference, values["email"])
+    if existing is not None and source == "import":  # organizers are told, nobody is emailed
+        db.session.commit()
+        raise RegistrationError(_l("This email address is already registered."))
+    if existing is not None:  # same answer as a new sign-up: never reveal who is registered
+        token = mint_token(existing)
+        outbox.enqueue(emails.already_registered(existing, token))
+        db.session.commit()
+        return Outcome(existing, created=False)
+
+    registration = Registration(
+        conference=conference,
+        email=values["email"],
+        full_name=values["full_name"],
+        phone=values["phone"],
+        city=values["city"],
+        region=values["region"],
+        language=values["language"],
+        needs=values["needs"],
+        photo_consent=bool(photo_consent),
+        privacy_accepted_at=now,
+        source=source,
+        submission_id=submission_id,
+        ics_uid=str(uuid.uuid4()),
+        ics_sequence=0,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(registration)
+    for track in lock_tracks(conference, values["track_keys"]):
+        _take_seat_or_wait(registration, track, now)
+    db.session.flush()
+    token = mint_token(registration)
+    outbox.enqueue(
+        emails.confirmation(registration, token), key=f"registration:{registration.id}:new"
+    )
+    db.session.commit()
+    return Outcome(registration, created=True)
+
+
+def lock_tracks(conference, keys):
+    """Return the tracks of ``conference`` named by ``keys``, locked, in id order.
+
+    Fresh values are read (``populate_existing``): a seat count must never come from
+    before the lock.
+    """
+    query = (
+        sa.select(Track)
+        .where(Track.conference_id == conference.id, Track.key.in_(list(keys)))
+        .order_by(Track.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return list(db.session.scalars(query))
+
+
+def _take_seat_or_wait(registration, track, now):
+    if track.seats_taken < track.capacity:
+        track.seats_taken += 1
+        place = Place(track=track, status=PlaceStatus.confirmed, created_at=now, confirmed_at=now)
+    else:
+        place = Place(track=track, status=PlaceStatus.waitlisted, created_at=now)
+    registration.places.append(place)
+    return place
+
+
+# ---------------------------------------------------------------------------------------
+# Changing, cancelling, erasing
+
+
+def change_tracks(registration, track_keys, *, now=None):
+    """Move ``registration`` to the tracks ``track_keys``: keep, add (seat or wait), drop.
+
+    A dropped seat goes to the next person waiting. Sends the updated invitation (or its
+    cancellation, when no confirmed seat is left). Commits. Returns whether anything changed.
+
+    :raises RegistrationError: no track chosen, or an unknown one.
+    """
+    now = now or utcnow()
+    conference = registration.conference
+    keys = list(dict.fromkeys(track_keys or []))
+    if not keys or not set(keys) <= {t.key for t in conference.tracks}:
+        raise RegistrationError(_l("Select at least one track"))
+    database.begin_write()
+    current = {place.track.key: place for place in registration.places}
+    if set(keys) == set(current):
+        db.session.commit()
+        return False
+    had_seat = bool(registration.confirmed_places)
+    tracks = lock_tracks(conference, set(keys) | set(current))
+    for track in tracks:
+        place = current.get(track.key)
+        if place is not None and track.key not in keys:
+            _drop_place(registration, place, track)
+        elif place is None and track.key in keys:
+            _take_seat_or_wait(registration, track, now)
+    registration.ics_sequence += 1
+    registration.updated_at = now
+    db.session.flush()
+    for track in tracks:
+        fill_free_seats(track, now=now)
+    outbox.enqueue(
+        emails.changed(registration, had_seat=had_seat, token=mint_token(registration)),
+        key=f"registration:{registration.id}:changed:{registration.ics_sequence}",
+    )
+    db.session.commit()
+    return True
+
+
+def update_details(
+    registration, *, full_name, phone, city, region, language, needs, photo_consent, now=None
+):
+    """Save new personal details for ``registration``. Commits.
+
+    :raises RegistrationError: the name is missing or too long.
+    """
+    full_name = clean_text(full_name)
+    if not full_name:
+        raise RegistrationError(_l("Enter your full name"))
+    if len(full_name) > 200:
+        raise RegistrationError(_l("Full name must be 200 characters or fewer"))
+    registration.full_name = full_name
+    registration.phone = _limited(clean_text(phone), 40)
+    registration.city = _limited(clean_text(city), 100)
+    registration.region = _limited(clean_text(region), 100)
+    registration.language = language if language in ("ar", "en") else registration.language
+    registration.needs = _limited(clean_text(needs, multiline=True), 2000)
+    registration.photo_consent = bool(photo_consent)
+    registration.updated_at = now or utcnow()
+    db.session.commit()
+
+
+def cancel_registration(registration, *, now=None):
+    """Cancel ``registration``: free its seats for those waiting and tell the person. Commits."""
+    now = now or utcnow()
+    database.begin_write()
+    if not registration.is_active:
+        db.session.commit()
+        return
+    had_seat = _release_places(registration, now)
+    registration.status = RegistrationStatus.cancelled
+    registration.cancelled_at = now
+    registration.updated_at = now
+    registration.ics_sequence += 1
+    registration.tokens.clear()
+    outbox.enqueue(
+        emails.cancelled(registration, had_seat=had_seat),
+        key=f"registration:{registration.id}:cancelled",
+    )
+    db.session.commit()
+
+
+def erase_registration(registration, *, now=None):
+    """Cancel ``registration`` and forget who it was, after one last confirmation email.
+
+    The confirmation is queued with the address, which the outbox forgets once it is
+    sent; earlier messages to the address lose their contents now. Commits.
+    """
+    now = now or utcnow()
+    database.begin_write()
+    if registration.status == RegistrationStatus.erased:
+        db.session.commit()
+        return
+    had_seat = _release_places(registration, now) if registration.is_active else False
+    registration.ics_sequence += 1
+    goodbye = emails.erased(registration, had_seat=had_seat)
+    outbox.forget_recipient(registration.email)
+    outbox.enqueue(goodbye, key=f"registration:{registration.id}:erased", forget_after_sending=True)
+    registration.status = RegistrationStatus.erased
+    registration.cancelled_at = registration.cancelled_at or now
+    registration.updated_at = now
+    registration.email = ""
+    registration.full_name = ""
+    registration.phone = registration.city = registration.region = registration.needs = None
+    registration.photo_consent = False
+    registration.submission_id = None
+    registration.checkin_code = None
+    registration.tokens.clear()
+    db.session.commit()
+
+
+def _release_places(registration, now):
+    """Drop every place of ``registration``, handing freed seats on; return whether it had one."""
+    had_seat = bool(registration.confirmed_places)
+    places = {place.track.key: place for place in registration.places}
+    tracks = lock_tracks(registration.conference, places)
+    for track in tracks:
+        _drop_place(registration, places[track.key], track)
+    db.session.flush()
+    for track in tracks:
+        fill_free_seats(track, now=now)
+    return had_seat
+
+
+def _drop_place(registration, place, track):
+    if place.status == PlaceStatus.confirmed:
+        track.seats_taken -= 1
+    registration.places.remove(place)
+
+
+def fill_free_seats(track, *, now=None):
+    """Give ``track``'s free seats to the people waiting, first come first served.
+
+    Call with the track locked (``lock_tracks``), inside the caller's transaction; each
+    promoted person is emailed. Returns the promoted places.
+    """
+    now = now or utcnow()
+    promoted = []
+    while track.seats_taken < track.capacity:
+        place = db.session.scalar(
+            sa.select(Place)
+            .where(Place.track_id == track.id, Place.status == PlaceStatus.waitlisted)
+            .order_by(Place.id)
+            .limit(1)
+        )
+        if place is None:
+            break
+        place.status = PlaceStatus.confirmed
+        place.confirmed_at = now
+        track.seats_taken += 1
+        registration = place.registration
+        registration.ics_sequence += 1
+        registration.updated_at = now
+        promoted.append(place)
+        db.session.flush()
+        outbox.enqueue(
+            emails.promoted(registration, place, mint_token(registration)),
+            key=f"registration:{registration.id}:promoted:{track.id}:{registration.ics_sequence}",
+        )
+    return promoted
+
+
+def set_capacity(track, capacity, *, now=None):
+    """Change ``track``'s capacity; raising it promotes from the waiting list. Commits.
+
+    :raises RegistrationError: below the seats already confirmed, or negative.
+    """
+    database.begin_write()
+    [track] = lock_tracks(track.conference, [track.key])
+    apply_capacity(track, capacity, now=now)
+    db.session.commit()
+
+
+def apply_capacity(track, capacity, *, now=None):
+    """Set the capacity of a locked ``track`` inside the caller's transaction and promote."""
+    if capacity < 0 or capacity < track.seats_taken:
+        raise RegistrationError(
+            _l(
+                "%(track)s has %(taken)s confirmed seats: its capacity cannot go below that.",
+                track=translate(track.name),
+                taken=track.seats_taken,
+            )
+        )
+    track.capacity = capacity
+    db.session.flush()
+    return fill_free_seats(track, now=now)
+
+
+def send_manage_link(conference, email):
+    """Email the private link to ``email``'s registration, if there is one. Commits.
+
+    The caller shows the same answer either way: nobody learns who is registered.
+    """
+    try:
+        email = normalise_email(email)
+    except RegistrationError:
+        return
+    database.begin_write()
+    registration = find_active_registration(conference, email)
+    if registration is not None:
+        outbox.enqueue(emails.manage_link(registration, mint_token(registration)))
+    db.session.commit()
+
+
+# ---------------------------------------------------------------------------------------
+# Organizers' actions from the back office (each recorded in the audit log)
+
+
+def confirm_from_waitlist(place, *, actor=None, now=None):
+    """Give the waitlisted ``place`` a seat now, ahead of the line, and email the person.
+
+    A full track gets one more seat (its capacity rises by one) to make room. Records the
+    action in the audit log. Commits. Returns whether the capacity was raised.
+
+    :raises RegistrationError: the place is no longer on a waiting list.
+    """
+    now = now or utcnow()
+    place_id, conference, track_key = place.id, place.track.conference, place.track.key
+    database.begin_write()
+    [track] = lock_tracks(conference, [track_key])
+    place = db.session.scalar(
+        sa.select(Place).where(Place.id == place_id).execution_options(populate_existing=True)
+    )  # read after the lock: the person may have cancelled, or been promoted, meanwhile
+    if place is None or place.status != PlaceStatus.waitlisted or not place.registration.is_active:
+        db.session.rollback()
+        raise RegistrationError(_l("This person is no longer on the waiting list."))
+    raised = track.seats_taken >= track.capacity
+    if raised:
+        track.capacity = track.seats_taken + 1
+    place.status = PlaceStatus.confirmed
+    place.confirmed_at = now
+    track.seats_taken += 1
+    registration = place.registration
+    registration.ics_sequence += 1
+    registration.updated_at = now
+    audit.record(
+        "attendee.confirmed_from_waitlist",
+        actor=actor,
+        registration_id=registration.id,
+        track=track.key,
+        capacity=track.capacity if raised else None,
+    )
+    if raised:  # the public page shows capacities
+        from conference.content.services import bump_content_version
+
+        bump_content_version(conference)
+    db.session.flush()
+    outbox.enqueue(
+        emails.promoted(registration, place, mint_token(registration)),
+        key=f"registration:{registration.id}:promoted:{track.id}:{registration.ics_sequence}",
+    )
+    db.session.commit()
+    return raised
+
+
+def resend_confirmation(registration, *, actor=None):
+    """Email ``registration`` its confirmation again, with a new private link. Commits.
+
+    :raises RegistrationError: the registration is not active.
+    """
+    database.begin_write()
+    if not registration.is_active:
+        db.session.rollback()
+        raise RegistrationError(_l("This registration is cancelled: there is nothing to send."))
+    outbox.enqueue(emails.confirmation(registration, mint_token(registration)))
+    audit.record("attendee.confirmation_resent", actor=actor, registration_id=registration.id)
+    db.session.commit()
+
+
+def correct_email(registration, address, *, actor=None, now=None):
+    """Change the email address of an active ``registration`` (an organizer fixing a typo).
+
+    Links sent to the old address stop working; the confirmation goes to the new one.
+    Commits. Returns whether the address changed.
+
+    :raises RegistrationError: not an address, the registration is not active, or another
+        active registration already uses it.
+    """
+    address = normalise_email(address)
+    now = now or utcnow()
+    database.begin_write()
+    if not registration.is_active:
+        db.session.rollback()
+        raise RegistrationError(_l("Only an active registration can be changed."))
+    if address == registration.email:
+        db.session.commit()
+        return False
+    taken = _l("Another registration already uses this email address.")
+    if find_active_registration(registration.conference, address) is not None:
+        db.session.rollback()
+        raise RegistrationError(taken)
+    registration.email = address
+    registration.updated_at = now
+    registration.tokens.clear()  # the old address may belong to someone else
+    audit.record("attendee.email_changed", actor=actor, registration_id=registration.id)
+    try:
+        db.session.flush()
+    except IntegrityError:  # registered with this address a moment ago
+        db.session.rollback()
+        raise RegistrationError(taken) from None
+    outbox.enqueue(emails.confirmation(registration, mint_token(registration)))
+    db.session.commit()
+    return True

@@ -1,0 +1,309 @@
+"""Registration pages: the form, its answer, the private manage pages, the privacy notice.
+
+Views load, validate a form, call one service and redirect or render; the rules live in
+``services``. Pages at a private link (``/registration/<token>``) are never stored by
+browsers or proxies and send no Referer, since the token is the key to the registration.
+"""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from conference.access import public
+from conference.calendar import ics
+from conference.calendar import services as calendar
+from conference.content import services as content
+from conference.extensions import csrf, limiter
+from conference.i18n import current_language
+from conference.mailer.outbox import utcnow
+from conference.registration import forms, services
+from conference.urls import external_url
+
+bp = Blueprint("registration", __name__)
+
+# Session keys: the address shown back on the next page, never put in a URL.
+REGISTERED_EMAIL = "registration.email"
+LINK_EMAIL = "registration.link_email"
+
+# Pages with answers or an address on them, but no token in their own address.
+NO_STORE = {
+    "registration.register",
+    "registration.registered",
+    "registration.resend_link",
+    "registration.link_sent",
+}
+
+
+def _registration_limit():
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+def _resend_limit():
+    return current_app.config["RESEND_RATE_LIMIT"]
+
+
+@bp.after_request
+def keep_private_pages_private(response):
+    """Pages at a private link: not stored anywhere, and the link never leaves in a Referer."""
+    if request.view_args and "token" in request.view_args:
+        response.cache_control.no_store = True
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+    elif request.endpoint in NO_STORE:
+        response.cache_control.no_store = True
+    return response
+
+
+def _conference_or_404():
+    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
+    if conference is None:
+        abort(404)
+    return conference
+
+
+def _registration_or_404(token):
+    """The active registration ``token`` opens on this site's conference; else 404."""
+    registration = services.find_by_token(token)
+    if (
+        registration is None
+        or registration.conference.slug != current_app.config["CONFERENCE_SLUG"]
+    ):
+        abort(404)
+    return registration
+
+
+# ---------------------------------------------------------------------------------------
+# Registering
+
+
+# Exempt from the global CSRF check: the form checks its own token, so a page that timed
+# out comes back with the answers kept and a line saying what happened, not a 400 page.
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@csrf.exempt
+@limiter.limit(_registration_limit, methods=["POST"])
+def register():
+    """The registration form; a valid answer registers the visitor (or, if repeated, not)."""
+    conference = _conference_or_404()
+    if not conference.is_registration_open(utcnow()):
+        return _closed(conference, 403 if request.method == "POST" else 200)
+    form = forms.RegisterForm.for_conference(conference, language=current_language())
+    if form.is_submitted() and form.is_spam:  # looks like success; nothing is saved
+        return _show_registered(form.email.data)
+    if form.validate_on_submit():
+        try:
+            services.register_attendee(conference, **form.registration_values())
+        except services.RegistrationError as exc:
+            if not conference.is_registration_open(utcnow()):
+                return _closed(conference, 403)
+            form.form_errors.append(str(exc))
+        else:  # new or repeated, the visitor sees the same page
+            return _show_registered(form.email.data)
+    return render_template("registration/register.html", conference=conference, form=form)
+
+
+def _show_registered(email):
+    session[REGISTERED_EMAIL] = (services.clean_text(email) or "")[: forms.EMAIL_MAX]
+    return redirect(url_for(".registered"), code=303)
+
+
+def _closed(conference, status):
+    """The "registration is closed" page: in the page language, then in the other one."""
+    other = "en" if current_language() == "ar" else "ar"
+    with force_locale(other):
+        in_other = _closed_texts()
+    body = render_template(
+        "registration/closed.html",
+        conference=conference,
+        texts=_closed_texts(),
+        other=other,
+        in_other=in_other,
+    )
+    return body, status
+
+
+def _closed_texts():
+    return {
+        "title": _("Registration is closed"),
+        "text": _(
+            "Registration for For Syria is not open at the moment. Check this page again later."
+        ),
+    }
+
+
+@bp.route("/register/done")
+@public
+def registered():
+    """The answer to a registration: the same words whether it was new, repeated or refused."""
+    email = session.pop(REGISTERED_EMAIL, None)
+    if email is None:
+        return redirect(url_for(".register"))
+    return render_template("registration/registered.html", email=email)
+
+
+@bp.route("/privacy")
+@public
+def privacy():
+    """What we keep about attendees, why, for how long and who sees it."""
+    return render_template("registration/privacy.html", conference=_conference_or_404())
+
+
+# ---------------------------------------------------------------------------------------
+# A lost link
+
+
+@bp.route("/register/link", methods=["GET", "POST"])
+@public
+@csrf.exempt  # as the registration form: the form checks its own token
+@limiter.limit(_resend_limit, methods=["POST"])
+def resend_link():
+    """Ask for the private link again; the answer never says whether the address is known."""
+    conference = _conference_or_404()
+    form = forms.ResendLinkForm()
+    if form.validate_on_submit():
+        services.send_manage_link(conference, form.email.data)
+        session[LINK_EMAIL] = form.email.data
+        return redirect(url_for(".link_sent"), code=303)
+    return render_template("registration/resend_link.html", form=form)
+
+
+@bp.route("/register/link/sent")
+@public
+def link_sent():
+    email = session.pop(LINK_EMAIL, None)
+    if email is None:
+        return redirect(url_for(".resend_link"))
+    return render_template("registration/link_sent.html", email=email)
+
+
+# ---------------------------------------------------------------------------------------
+# The private link
+
+
+@bp.route("/registration/<token>")
+@public
+def manage(token):
+    """The registration behind a private link: places, details, and what can be done."""
+    registration = _registration_or_404(token)
+    waiting = {place.id: services.place_in_line(place) for place in registration.waitlisted_places}
+    return render_template(
+        "registration/manage.html", registration=registration, token=token, waiting=waiting
+    )
+
+
+@bp.route("/registration/<token>/tracks", methods=["GET", "POST"])
+@public
+def change_tracks(token):
+    """Choose tracks again: new ones get a seat or a place in line, dropped seats go on."""
+    registration = _registration_or_404(token)
+    form = forms.ManageTracksForm.for_registration(registration)
+    if form.validate_on_submit():
+        try:
+            changed = services.change_tracks(registration, form.tracks.data)
+        except services.RegistrationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            if changed:
+                flash(_("Your tracks are saved. We have emailed you the details."), "success")
+            else:
+                flash(_("Your tracks are unchanged."), "success")
+            return redirect(url_for(".manage", token=token), code=303)
+    waiting = {place.id: services.place_in_line(place) for place in registration.waitlisted_places}
+    return render_template(
+        "registration/change_tracks.html",
+        registration=registration,
+        token=token,
+        form=form,
+        waiting=waiting,
+    )
+
+
+@bp.route("/registration/<token>/details", methods=["GET", "POST"])
+@public
+def change_details(token):
+    """Change name, phone, city, state, email language, needs and photo consent."""
+    registration = _registration_or_404(token)
+    form = forms.DetailsForm(obj=registration)
+    if form.validate_on_submit():
+        try:
+            services.update_details(registration, **form.details())
+        except services.RegistrationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("Your details are saved."), "success")
+            return redirect(url_for(".manage", token=token), code=303)
+    return render_template(
+        "registration/change_details.html", registration=registration, token=token, form=form
+    )
+
+
+@bp.route("/registration/<token>/invite.ics")
+@public
+def calendar_file(token):
+    """The conference as a calendar file, with the same UID as the emailed invitation."""
+    registration = _registration_or_404(token)
+    if not registration.confirmed_places:
+        abort(404)
+    conference = registration.conference
+    with force_locale(registration.language):
+        event = calendar.conference_event(conference, page_url=external_url("site.home"))
+        body = ics.feed(
+            {registration.ics_uid: event},
+            name=None,
+            organizer=calendar.organizer(conference, confirmed_only=False),
+        )
+    response = make_response(body)
+    response.content_type = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{conference.slug}.ics"'
+    return response
+
+
+@bp.route("/registration/<token>/cancel", methods=["GET", "POST"])
+@public
+def cancel(token):
+    """Cancel, after a confirmation: the seats go to the people waiting."""
+    registration = _registration_or_404(token)
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        services.cancel_registration(registration)
+        return redirect(url_for(".cancelled"), code=303)
+    return render_template(
+        "registration/cancel.html", registration=registration, token=token, form=form
+    )
+
+
+@bp.route("/registration/<token>/erase", methods=["GET", "POST"])
+@public
+def erase(token):
+    """Cancel and erase the personal data, after a confirmation."""
+    registration = _registration_or_404(token)
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        services.erase_registration(registration)
+        return redirect(url_for(".erased"), code=303)
+    return render_template(
+        "registration/erase.html", registration=registration, token=token, form=form
+    )
+
+
+@bp.route("/register/cancelled")
+@public
+def cancelled():
+    return render_template("registration/done.html", done="cancelled")
+
+
+@bp.route("/register/erased")
+@public
+def erased():
+    return render_template("registration/done.html", done="erased")

@@ -1,0 +1,550 @@
+"""Check-in: the QR code in confirmations, the staff pages, duplicates, refusals, counts."""
+
+import base64
+import itertools
+import re
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from conference.accounts.models import AuditEvent
+from conference.extensions import db
+from conference.mailer.models import OutboxMessage
+from conference.registration import checkin, services
+from conference.registration.models import Registration
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def register(conference):
+    """Register someone through the service; return the registration."""
+
+    def _register(name="Ada Lovelace", tracks=("arts",), *, email=None, to=None, **overrides):
+        values = {"language": "en", "privacy_accepted": True, **overrides}
+        return services.register_attendee(
+            to or conference,
+            email=email or f"person{next(_numbers)}@example.org",
+            full_name=name,
+            track_keys=list(tracks),
+            **values,
+        ).registration
+
+    return _register
+
+
+def messages(kind=None):
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.filter_by(kind=kind)
+    return list(db.session.scalars(query))
+
+
+def qr_of(message):
+    [attachment] = [a for a in message.attachments if a["filename"] == "checkin.png"]
+    assert attachment["content_type"] == "image/png"
+    return base64.b64decode(attachment["data"])
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def mark(client, registration, back="/manage/checkin"):
+    return client.post(f"/manage/checkin/{registration.id}", data={"back": back})
+
+
+# ---------------------------------------------------------------------------------------
+# The code and the QR code in emails
+
+
+def test_confirmation_carries_a_qr_code_of_the_checkin_link(register):
+    registration = register(email="ada@example.org")
+
+    [message] = messages("registration.confirmation")
+    code = registration.checkin_code
+    link = f"http://conference.test/manage/checkin/c/{code}"
+    png = qr_of(message)
+
+    assert re.fullmatch(r"[A-Za-z0-9_-]{16}", code)
+    assert message.attachment_names == ["invite.ics", "checkin.png"]
+    assert png.startswith(PNG_SIGNATURE)
+    # Nothing here decodes QR codes; the same link encodes to the very same image.
+    assert png == checkin.qr_png(link)
+    assert "Show the attached QR code at the entrance to check in quickly." in message.text_body
+    assert "Show the attached QR code" in message.html_body
+    # The code is not the private manage link, and the email does not print it.
+    assert code not in message.text_body
+
+
+def test_the_code_is_created_once_and_reused(make_conference, register):
+    conference = make_conference(arts_capacity=1)
+    first = register("First", to=conference)
+    second = register("Second", to=conference)
+    [waitlisted_mail] = [m for m in messages() if m.recipient == second.email]
+
+    assert second.checkin_code is None  # only on the waiting list: no QR code yet
+    assert waitlisted_mail.attachment_names == []
+    assert "QR code" not in waitlisted_mail.text_body
+
+    code = first.checkin_code
+    services.cancel_registration(first)
+    [promoted] = messages("registration.promoted")
+
+    assert second.checkin_code
+    assert qr_of(promoted) == checkin.qr_png(checkin.checkin_url(second.checkin_code))
+    assert "Show the attached QR code" in promoted.text_body
+    assert checkin.ensure_checkin_code(second) == second.checkin_code
+    assert first.checkin_code == code
+
+
+def test_the_qr_code_comes_in_arabic_confirmations_too(register):
+    register("آدا", language="ar")
+
+    [message] = messages("registration.confirmation")
+
+    assert message.attachment_names == ["invite.ics", "checkin.png"]
+
+
+def test_find_by_checkin_code_rejects_odd_input(register):
+    registration = register()
+
+    assert checkin.find_by_checkin_code(registration.checkin_code) == registration
+    odd = ["", None, "x", "a" * 33, "abc%def_ghi", "../../etc", registration.checkin_code + "!"]
+    for code in odd:
+        assert checkin.find_by_checkin_code(code) is None
+
+
+def test_masked_email_keeps_the_first_letter_and_the_domain():
+    assert checkin.masked_email("ada@example.org") == "a•••@example.org"
+    assert checkin.masked_email("") == ""
+
+
+# ---------------------------------------------------------------------------------------
+# The service
+
+
+def test_check_in_once_then_duplicates_change_nothing(register, make_user):
+    registration = register()
+    staff = make_user("checkin", name="Sam")
+    other = make_user("checkin", email="other@forsyria.example")
+
+    first = checkin.check_in(registration, by=staff, now=datetime(2026, 5, 16, 17, 42))
+    again = checkin.check_in(registration, by=other, now=datetime(2026, 5, 16, 18, 0))
+
+    assert (first.first, again.first) == (True, False)
+    assert registration.checked_in_at == datetime(2026, 5, 16, 17, 42)
+    assert registration.checked_in_by_id == staff.id
+    assert checkin.checked_in_by(registration) == "Sam"
+    assert checkin.state_of(registration) == checkin.State.checked_in
+
+
+def test_waitlisted_and_cancelled_people_are_refused(make_conference, register, make_user):
+    conference = make_conference(arts_capacity=1)
+    register("Seated", to=conference)
+    waiting = register("Waiting", to=conference)
+    cancelled = register("Gone", tracks=["social"], to=conference)
+    services.cancel_registration(cancelled)
+    staff = make_user("checkin")
+
+    for registration, state in [
+        (waiting, checkin.State.waitlisted),
+        (cancelled, checkin.State.cancelled),
+    ]:
+        assert checkin.state_of(registration) == state
+        with pytest.raises(checkin.CheckInError):
+            checkin.check_in(registration, by=staff)
+        assert registration.checked_in_at is None
+
+
+def test_undo_takes_the_check_in_back_and_is_audited(register, make_user):
+    registration = register()
+    staff = make_user("checkin")
+    checkin.check_in(registration, by=staff)
+
+    assert checkin.undo_check_in(registration, by=staff) is True
+    assert checkin.undo_check_in(registration, by=staff) is False
+    assert registration.checked_in_at is None
+    assert registration.checked_in_by_id is None
+    [event] = db.session.scalars(sa.select(AuditEvent).filter_by(action="checkin.undo"))
+    assert event.actor_id == staff.id
+    assert event.details["registration_id"] == registration.id
+
+
+def test_local_time_is_the_conference_clock(register, conference):
+    # 17:42 UTC is 10:42 in Los Angeles in May; another day adds the date.
+    moment = datetime(2026, 5, 16, 17, 42)
+
+    assert checkin.local_time(conference, moment, now=moment, language="en") == "10:42\u202fAM"
+    assert "5/16/26" in checkin.local_time(
+        conference, moment, now=datetime(2026, 5, 18, 12), language="en"
+    )
+
+
+def test_counts_per_track(conference, register, make_user):
+    staff = make_user("checkin")
+    ada = register("Ada", tracks=["arts", "cultural"])
+    bob = register("Bob", tracks=["arts"])
+    register("Cy", tracks=["social"])
+
+    before = checkin.checkin_counts(conference)
+    checkin.check_in(ada, by=staff)
+    checkin.check_in(bob, by=staff)
+    checkin.check_in(bob, by=staff)  # a duplicate counts once
+    after = checkin.checkin_counts(conference)
+
+    by_key = {t.id: t.key for t in conference.tracks}
+    assert before.people_checked_in == 0
+    assert {by_key[t.track_id]: (t.checked_in, t.confirmed) for t in after.tracks} == {
+        "cultural": (1, 1),
+        "social": (0, 1),
+        "arts": (2, 2),
+    }
+    assert (after.people_checked_in, after.people_expected) == (2, 3)
+
+
+def test_counts_are_cached_briefly(app, conference, register):
+    register()
+    checkin.checkin_counts(conference)
+    # Someone else's process checks a person in: this one sees it when the cache expires.
+    db.session.execute(sa.update(Registration).values(checked_in_at=datetime(2026, 5, 16)))
+    db.session.commit()
+
+    assert checkin.checkin_counts(conference).people_checked_in == 0
+    checkin.forget_counts(conference.id)
+    assert checkin.checkin_counts(conference).people_checked_in == 1
+
+
+# ---------------------------------------------------------------------------------------
+# The pages
+
+
+def test_check_in_from_the_qr_code_page(client, login_as, register):
+    registration = register("Ada Lovelace", tracks=["arts", "social"], phone="+1 555 0100")
+    staff = login_as("checkin", name="Sam")
+    path = f"/manage/checkin/c/{registration.checkin_code}"
+
+    page = client.get(path)
+    html = text(page)
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "Ada Lovelace" in html
+    assert "Arts" in html
+    assert "Social" in html
+    assert f'action="/manage/checkin/{registration.id}"' in html
+    # Check-in staff see the name, tracks and state: no address, phone or needs.
+    assert registration.email not in html
+    assert "555" not in html
+
+    response = mark(client, registration, back=path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == path
+    done = text(client.get(path))
+
+    assert 'data-checkin-result="first"' in done
+    assert "Undo this check-in" in done
+    assert registration.checked_in_at is not None
+    assert registration.checked_in_by_id == staff.id
+
+    # Opening the code again (the same ticket shown twice): a duplicate, clearly.
+    again = text(client.get(path))
+    assert 'data-checkin-result="duplicate"' in again
+    assert "Duplicate: already checked in" in again
+    assert "by <bdi>Sam</bdi>." in again
+    assert "Check in<span" not in again
+
+
+def test_a_second_tap_is_a_duplicate_and_keeps_the_first_time(client, login_as, register):
+    registration = register()
+    login_as("checkin")
+
+    mark(client, registration)
+    first_time = registration.checked_in_at
+    mark(client, registration)
+    page = text(client.get("/manage/checkin"))
+
+    assert 'data-checkin-result="duplicate"' in page
+    assert "Already checked in at" in page
+    db.session.refresh(registration)
+    assert registration.checked_in_at == first_time
+
+
+def test_names_are_escaped(client, login_as, register):
+    registration = register("<b>Ada</b>")
+    login_as("checkin", name="<i>Sam</i>")
+    mark(client, registration)
+    path = f"/manage/checkin/c/{registration.checkin_code}"
+
+    html = text(client.get(path))
+
+    assert "&lt;b&gt;Ada&lt;/b&gt;" in html
+    assert "<bdi>&lt;i&gt;Sam&lt;/i&gt;</bdi>" in html
+    assert "<b>Ada" not in html
+    assert "<i>Sam" not in html
+
+
+def test_check_in_from_a_search(client, login_as, register):
+    ada = register("Ada Lovelace", email="ada@example.org")
+    register("Grace Hopper")
+    login_as("checkin")
+
+    page = client.get("/manage/checkin?q=LOVEL")
+    html = text(page)
+    assert page.status_code == 200
+    assert "Ada Lovelace" in html
+    assert "Grace Hopper" not in html
+    assert "a•••@example.org" in html
+    assert "ada@example.org" not in html
+
+    response = mark(client, ada)
+    assert response.headers["Location"] == "/manage/checkin"
+    result = text(client.get("/manage/checkin"))
+    assert 'data-checkin-result="first"' in result
+    assert "Ada Lovelace" in result
+    # Shown once: reloading the page does not show the outcome again.
+    assert "data-checkin-result" not in text(client.get("/manage/checkin"))
+    listed = text(client.get("/manage/checkin?q=ada"))
+    assert "Checked in at" in listed
+
+
+def test_a_long_list_says_it_is_cut_short(client, login_as, register):
+    for n in range(checkin.SEARCH_LIMIT + 1):
+        register(f"Hana {n}")
+    login_as("checkin")
+
+    html = text(client.get("/manage/checkin?q=hana"))
+
+    assert html.count('class="checkin-person"') == checkin.SEARCH_LIMIT
+    assert "Only the first 20 people are shown." in html
+
+
+@pytest.mark.parametrize("how", ["name", "email", "code", "link"])
+def test_search_finds_people_by_name_email_or_code(client, login_as, register, how):
+    registration = register("محمد الحلبي", email="mo@example.org")
+    register("Someone Else")
+    login_as("checkin")
+    query = {
+        "name": "الحلبي",
+        "email": "mo@exa",
+        "code": registration.checkin_code,
+        "link": f"http://conference.test/manage/checkin/c/{registration.checkin_code}",
+    }[how]
+
+    html = text(client.get("/manage/checkin", query_string={"q": query}))
+
+    assert "محمد الحلبي" in html
+    assert "Someone Else" not in html
+
+
+def test_search_shows_waitlisted_and_cancelled_people_as_such(
+    client, login_as, make_conference, register
+):
+    conference = make_conference(arts_capacity=1)
+    register("Pat Seated", to=conference)
+    waiting = register("Pat Waiting", to=conference)
+    gone = register("Pat Gone", tracks=["social"], to=conference)
+    services.cancel_registration(gone)
+    login_as("checkin")
+
+    html = text(client.get("/manage/checkin?q=pat"))
+
+    assert html.count('action="/manage/checkin/') == 1  # only the seated one has a button
+    assert "Only on the waiting list: no confirmed seat." in html
+    assert "This registration was cancelled." in html
+    for registration in (waiting, gone):
+        mark(client, registration)
+        page = text(client.get("/manage/checkin"))
+        assert 'data-checkin-result="refused"' in page
+        assert registration.checked_in_at is None
+
+
+def test_undo_from_the_success_state(client, login_as, register):
+    registration = register()
+    login_as("checkin")
+    mark(client, registration)
+
+    response = client.post(
+        f"/manage/checkin/{registration.id}/undo", data={"back": "/manage/checkin"}
+    )
+    page = text(client.get("/manage/checkin"))
+
+    assert response.status_code == 302
+    assert 'data-checkin-result="undone"' in page
+    db.session.refresh(registration)
+    assert registration.checked_in_at is None
+
+
+def test_counts_on_the_page_and_as_json(client, login_as, register):
+    staff = login_as("checkin")
+    ada = register("Ada", tracks=["arts"])
+    register("Bob", tracks=["arts"])
+    checkin.check_in(ada, by=staff)
+
+    html = text(client.get("/manage/checkin"))
+    counts = client.get("/manage/checkin/counts").get_json()
+
+    assert "Arrivals so far" in html
+    assert re.search(r'data-count="checked_in">1<', html)
+    assert re.search(r'data-count="confirmed">2<', html)
+    assert 'src="/static/js/checkin.js' in html
+    assert (counts["checked_in"], counts["confirmed"]) == ("1", "2")
+    arts = next(t for t in counts["tracks"] if t["checked_in"] == "1")
+    assert arts["confirmed"] == "2"
+
+
+def test_an_unknown_code_is_a_clear_404(client, login_as, conference):
+    login_as("checkin")
+
+    for code in ["nope-nope-nope", "%00", "a" * 500, "../x"]:
+        response = client.get(f"/manage/checkin/c/{code}")
+        assert response.status_code == 404
+    assert "No registration found" in text(client.get("/manage/checkin/c/nope-nope-nope"))
+
+
+def test_hostile_search_input_is_harmless(client, login_as, register):
+    register("Ada")
+    login_as("checkin")
+
+    for query in ["%", "_", "\\", "'; DROP TABLE registration; --", "x" * 5000, "\x00"]:
+        assert client.get("/manage/checkin", query_string={"q": query}).status_code == 200
+    assert client.post("/manage/checkin/999999").status_code == 404
+    assert client.post("/manage/checkin/99999999999999999999999").status_code == 404
+    assert client.post("/manage/checkin/999999/undo").status_code == 404
+
+
+def test_back_goes_only_to_this_site(client, login_as, register):
+    registration = register()
+    login_as("checkin")
+
+    response = mark(client, registration, back="https://evil.example/")
+
+    assert response.headers["Location"] == "/manage/checkin"
+
+
+def test_check_in_staff_land_on_the_check_in_page(client, login_as):
+    login_as("checkin")
+
+    assert client.get("/manage/").headers["Location"] == "/manage/checkin"
+
+
+# ---------------------------------------------------------------------------------------
+# Who may use it
+
+
+PAGES = ["/manage/checkin", "/manage/checkin/counts", "/manage/checkin/c/{code}"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, register, path):
+    registration = register()
+
+    response = client.get(path.format(code=registration.checkin_code))
+    post = mark(client, registration)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/manage/login?next=")
+    assert post.status_code == 401
+    assert registration.checked_in_at is None
+
+
+@pytest.mark.parametrize("role", ["sponsor", "coordinator"])
+def test_other_roles_are_refused(client, login_as, register, role):
+    registration = register()
+    login_as(role)
+
+    for path in PAGES:
+        assert client.get(path.format(code=registration.checkin_code)).status_code == 403
+    assert mark(client, registration).status_code == 403
+    assert registration.checked_in_at is None
+
+
+@pytest.mark.parametrize("role", ["admin", "organizer", "checkin"])
+def test_admins_organizers_and_check_in_staff_may_check_in(client, login_as, register, role):
+    registration = register()
+    login_as(role)
+
+    assert client.get("/manage/checkin").status_code == 200
+    assert mark(client, registration).status_code == 302
+    assert registration.checked_in_at is not None
+
+
+def test_posts_need_the_csrf_token(make_app, content_data):
+    from conference.accounts import services as accounts
+    from conference.content import services as content
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        content.load_content(content_data)
+        registration_id = services.register_attendee(
+            content.get_conference("for-syria"),
+            email="ada@example.org",
+            full_name="Ada Lovelace",
+            track_keys=["arts"],
+            language="en",
+            privacy_accepted=True,
+            source="import",
+        ).registration.id
+        accounts.create_user("staff@forsyria.example", role="checkin", password="x" * 20)
+    # Requests outside the app context: Flask-WTF keeps a page's token on ``g``.
+    client = app.test_client()
+    login = text(client.get("/manage/login"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login)[1]
+    client.post(
+        "/manage/login",
+        data={"email": "staff@forsyria.example", "password": "x" * 20, "csrf_token": token},
+    )
+
+    refused = client.post(f"/manage/checkin/{registration_id}", data={})
+    page = text(client.get("/manage/checkin?q=lovelace"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    accepted = client.post(f"/manage/checkin/{registration_id}", data={"csrf_token": token})
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 302
+    with app.app_context():
+        assert db.session.get(Registration, registration_id).checked_in_at is not None
+
+
+# ---------------------------------------------------------------------------------------
+# Cost
+
+
+def count_queries(call):
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    db.session.remove()  # a fresh session, as each request in production has
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_search_page_costs_the_same_for_11_or_20_people(client, login_as, register):
+    staff = login_as("checkin")
+    people = [register(f"Nour {n}", tracks=["arts", "social"]) for n in range(20)]
+    for registration in people[::2]:
+        checkin.check_in(registration, by=staff)
+
+    conference_id = people[0].conference_id
+
+    def page(query):
+        def request():
+            checkin.forget_counts(conference_id)
+            client.get("/manage/checkin", query_string={"q": query})
+
+        return request
+
+    few = count_queries(page("Nour 1"))  # Nour 1, Nour 10 ... Nour 19: 11 people
+    many = count_queries(page("Nour"))  # all 20
+
+    assert many == few
+    assert many <= 10

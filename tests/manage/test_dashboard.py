@@ -1,0 +1,307 @@
+"""The organizers' dashboard: seats, registrations per day, email and the setup checklist."""
+
+import itertools
+import re
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from conference.access import Role, access_of
+from conference.extensions import cache, db
+from conference.manage import stats
+from conference.registration import services
+from conference.registration.models import Registration
+
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def register(conference):
+    """Register someone through the service: ``register(tracks=[...], now=...)``."""
+
+    def _register(email=None, tracks=("arts",), *, to=None, **overrides):
+        values = {
+            "email": email or f"dash{next(_numbers)}@example.org",
+            "full_name": "Ada Lovelace",
+            "track_keys": list(tracks),
+            "language": "en",
+            "privacy_accepted": True,
+            **overrides,
+        }
+        return services.register_attendee(to or conference, **values).registration
+
+    return _register
+
+
+def text(response):
+    return response.get_data(as_text=True)
+
+
+def seat_row(html, track_name):
+    """The numbers in the dashboard's seats table for ``track_name``."""
+    row = re.search(rf"<th scope=\"row\">{track_name}</th>(.*?)</tr>", html, re.S)
+    return [int(n) for n in re.findall(r">(\d+)<", row[1])]
+
+
+def test_the_dashboard_is_for_admins_organizers_and_coordinators(app):
+    view = app.view_functions["manage.dashboard"]
+
+    assert access_of(view) == {Role.admin, Role.organizer, Role.coordinator}
+
+
+def test_dashboard_shows_seats_waiting_lists_and_totals(
+    make_conference, client, login_as, register
+):
+    conference = make_conference(arts_capacity=1)
+    register(tracks=["arts"], to=conference)
+    register(tracks=["arts", "social"], to=conference)
+    login_as("organizer")
+
+    response = client.get("/manage/dashboard")
+
+    html = text(response)
+    assert response.status_code == 200
+    # confirmed, capacity, seats left, waiting
+    assert seat_row(html, "Arts") == [1, 1, 0, 1]
+    assert seat_row(html, "Social") == [1, 150, 149, 0]
+    assert "Active registrations</dt><dd>2</dd>" in html
+    assert 'href="/manage/tracks"' in html
+    assert 'href="/manage/attendees"' in html
+
+
+def test_coordinators_see_no_links_to_personal_data(conference, client, login_as, register):
+    register()
+    login_as("coordinator")
+
+    html = text(client.get("/manage/dashboard"))
+
+    assert "Seats" in html
+    assert 'href="/manage/attendees"' not in html
+    assert 'href="/manage/tracks"' not in html
+    assert "Ada Lovelace" not in html
+    assert "@example.org" not in html
+
+
+def test_aggregates_are_cached_briefly_and_seats_stay_current(
+    make_conference, client, login_as, register
+):
+    conference = make_conference(arts_capacity=1)
+    register(tracks=["arts"], to=conference)
+    login_as("organizer")
+    client.get("/manage/dashboard")
+    register(tracks=["arts"], to=conference)  # goes on the waiting list
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement.lower())
+
+    sa.event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        html = text(client.get("/manage/dashboard"))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", remember)
+
+    assert not [s for s in statements if "count(" in s]  # no counting on this view
+    assert seat_row(html, "Arts") == [1, 1, 0, 0]  # the waiting list is 30 s old at most
+    cache.clear()
+    assert seat_row(text(client.get("/manage/dashboard")), "Arts") == [1, 1, 0, 1]
+
+
+def test_registrations_per_day_are_counted_on_the_conference_s_days(conference, register):
+    # Los Angeles is UTC-8 in February: 03:00 UTC on March 1 is still February 28 there.
+    register(now=datetime(2022, 2, 27, 18, 0))
+    register(now=datetime(2022, 3, 1, 3, 0))
+    register(now=datetime(2022, 3, 1, 9, 0))
+    register(now=datetime(2022, 3, 1, 10, 0))
+
+    days = stats.registrations_per_day(conference, now=datetime(2022, 3, 1, 12, 0))
+
+    assert days == [("2022-02-27", 1), ("2022-02-28", 1), ("2022-03-01", 2)]
+
+
+def test_the_chart_runs_to_today_while_registration_is_open(conference, register):
+    register(now=datetime(2022, 3, 1, 20, 0))
+
+    days = stats.registrations_per_day(conference, now=datetime(2022, 3, 4, 20, 0))
+
+    assert days == [("2022-03-01", 1), ("2022-03-02", 0), ("2022-03-03", 0), ("2022-03-04", 0)]
+
+
+def test_the_chart_shows_the_latest_days_only(conference, register):
+    register(now=datetime(2022, 1, 1, 20, 0))
+    register(now=datetime(2022, 3, 1, 20, 0))
+
+    days = stats.registrations_per_day(conference, now=datetime(2026, 1, 1))
+
+    assert len(days) == stats.CHART_DAYS
+    assert days[-1] == ("2025-12-31", 0)  # today in Los Angeles
+    assert sum(count for _day, count in days) == 0
+
+
+def test_the_chart_is_inline_svg_with_its_numbers_in_a_table(
+    make_conference, client, login_as, register
+):
+    # Registration has closed since: the chart ends on the last registration's day.
+    conference = make_conference(
+        registration={"status": "open", "closes_at": datetime(2022, 3, 10, 12, 0)}
+    )
+    register(now=datetime(2022, 3, 1, 20, 0), to=conference)
+    register(now=datetime(2022, 3, 1, 21, 0), to=conference)
+    register(now=datetime(2022, 3, 3, 20, 0), to=conference)
+    login_as("organizer")
+
+    html = text(client.get("/manage/dashboard"))
+
+    svg = re.search(r"<svg class=\"chart__svg\".*?</svg>", html, re.S)[0]
+    assert 'role="img"' in svg
+    assert 'aria-describedby="chart-summary"' in svg
+    assert svg.count("<rect") == 2  # empty days draw no bar
+    assert "<script" not in html
+    assert "Total: 3." in html
+    assert "Busiest day: Mar 1, 2022 (2)." in html
+    assert '<th scope="row">Wednesday, March 2, 2022</th><td class="number">0</td>' in html
+
+
+def test_the_chart_runs_right_to_left_in_arabic():
+    days = [("2022-03-01", 1), ("2022-03-02", 4)]
+
+    ltr = stats.bar_chart(days, width=100, height=50)
+    rtl = stats.bar_chart(days, rtl=True, width=100, height=50)
+
+    assert ltr.top == 5
+    assert ltr.bars[0].x < ltr.bars[1].x
+    assert rtl.bars[0].x > rtl.bars[1].x
+    assert rtl.bars[1].height == 40
+    assert stats.bar_chart([]) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "top"), [(0, 1), (1, 1), (3, 5), (10, 10), (11, 20), (42, 50), (101, 200)]
+)
+def test_the_scale_ends_on_a_round_number(value, top):
+    assert stats.nice_ceiling(value) == top
+
+
+def test_arabic_dashboard(client, login_as, register):
+    register()
+    login_as("organizer")
+
+    response = client.get("/manage/dashboard", headers={"Accept-Language": "ar"})
+
+    html = text(response)
+    assert response.status_code == 200
+    assert 'dir="rtl"' in html
+
+
+# ---------------------------------------------------------------------------------------
+# The setup checklist
+
+
+def checklist_keys(conference, **kwargs):
+    numbers = stats.compute_numbers(conference)
+    return [item.key for item in stats.checklist(conference, numbers=numbers, **kwargs)]
+
+
+def test_the_shipped_content_has_placeholders_and_past_dates(conference):
+    keys = checklist_keys(conference, now=datetime(2030, 1, 1))
+
+    assert keys[:5] == [
+        "unconfirmed:venue",
+        "unconfirmed:timezone",
+        "unconfirmed:contact_email",
+        "unconfirmed:capacities",
+        "unconfirmed:session_times",
+    ]
+    assert "dates_past" in keys
+    assert "no_mail_server" in keys
+    assert "registration_closed" not in keys
+
+
+def test_a_confirmed_future_conference_with_mail_has_nothing_left(make_app, content_data):
+    from conference.content import services as content
+
+    app = make_app(MAIL_SERVER="smtp.example.org")
+    with app.app_context():
+        data = {**content_data, "conference": {**content_data["conference"], "unconfirmed": []}}
+        content.load_content(data)
+        conference = content.get_conference("for-syria")
+
+        keys = checklist_keys(conference, now=datetime(2022, 3, 1))
+
+    assert keys == []
+
+
+def test_closed_registration_is_on_the_checklist(make_conference):
+    conference = make_conference(registration={"status": "closed"})
+
+    keys = checklist_keys(conference, now=datetime(2022, 3, 1))
+
+    assert "registration_closed" in keys
+
+
+def test_a_closing_time_that_passed_is_named(make_conference, app):
+    conference = make_conference(
+        registration={"status": "open", "closes_at": datetime(2022, 3, 10, 17, 0)}
+    )
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        numbers = stats.compute_numbers(conference)
+        items = stats.checklist(conference, numbers=numbers, now=datetime(2022, 3, 12))
+        [closed] = [str(item.text) for item in items if item.key == "registration_closed"]
+
+    assert closed == "Registration has closed: it closed on March 10, 2022, 5:00\u202fPM."
+
+
+def test_waiting_emails_are_counted_when_no_mail_server_is_set(conference, register, app):
+    register()
+    register()
+
+    with app.test_request_context():
+        numbers = stats.compute_numbers(conference)
+        items = stats.checklist(conference, numbers=numbers)
+        [item] = [i for i in items if i.key == "no_mail_server"]
+
+    assert item.text.endswith("2 emails are waiting.")
+
+
+def test_the_development_secret_is_flagged_outside_production(app, tmp_path, monkeypatch):
+    (tmp_path / "secret_key").write_text("generated-development-secret\n")
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    monkeypatch.setitem(app.config, "SECRET_KEY", "generated-development-secret")
+
+    flagged = stats.uses_development_secret(app)
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a-secret-set-by-the-environment-000000")
+    not_flagged = stats.uses_development_secret(app)
+
+    assert flagged is True
+    assert not_flagged is False
+
+
+def test_the_checklist_shows_on_the_page(client, login_as, conference):
+    login_as("admin")
+
+    html = text(client.get("/manage/dashboard"))
+
+    assert 'data-check="unconfirmed:venue"' in html
+    assert "The venue is still a placeholder" in html
+    assert 'data-check="dates_past"' in html
+
+
+def test_the_dashboard_works_before_content_is_loaded(client, login_as):
+    login_as("organizer")
+
+    response = client.get("/manage/dashboard")
+
+    assert response.status_code == 200
+    assert "flask content load" in text(response)
+
+
+def test_registrations_are_counted_by_status(conference, register):
+    register()
+
+    numbers = stats.compute_numbers(conference)
+
+    assert numbers["registrations"] == {"active": 1, "cancelled": 0, "erased": 0}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+    assert stats.local_today(conference, datetime(2022, 3, 1, 3, 0)) == date(2022, 2, 28)

@@ -1,0 +1,331 @@
+import icalendar
+import pytest
+import sqlalchemy as sa
+
+from conference.content import services as content
+from conference.extensions import db
+from conference.mailer.models import OutboxMessage
+from conference.registration import services
+from conference.registration.models import (
+    ManageToken,
+    PlaceStatus,
+    Registration,
+    RegistrationStatus,
+)
+
+
+def queued(kind=None):
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.filter_by(kind=kind)
+    return list(db.session.scalars(query))
+
+
+def calendar_of(message):
+    return icalendar.Calendar.from_ical(message.calendar)
+
+
+def test_register_attendee_confirms_and_queues_the_invitation(conference, register):
+    outcome = register(
+        " Ada@Example.ORG ", tracks=["arts", "cultural"], full_name=" Ada  Lovelace "
+    )
+
+    registration = outcome.registration
+    assert outcome.created
+    assert registration.email == "ada@example.org"
+    assert registration.full_name == "Ada Lovelace"
+    assert sorted(p.track.key for p in registration.confirmed_places) == ["arts", "cultural"]
+    assert [t.seats_taken for t in conference.tracks] == [1, 0, 1]
+    [message] = queued()
+    assert message.recipient == "ada@example.org"
+    assert message.kind == "registration.confirmation"
+    assert message.attachment_names == ["invite.ics", "checkin.png"]
+    invitation = calendar_of(message)
+    assert invitation["METHOD"] == "REQUEST"
+    [event] = invitation.walk("VEVENT")
+    assert str(event["UID"]) == registration.ics_uid
+    assert event["SEQUENCE"] == 0
+    assert "/registration/" in message.text_body
+
+
+def test_register_attendee_waitlists_when_full_and_tells_the_place(make_conference, register):
+    conference = make_conference(arts_capacity=1)
+    register("first@example.org", to=conference)
+
+    second = register("second@example.org", to=conference).registration
+    third = register("third@example.org", to=conference).registration
+
+    assert [p.status for p in second.places] == [PlaceStatus.waitlisted]
+    assert services.place_in_line(third.places[0]) == 2
+    message = queued()[-1]
+    assert message.calendar is None
+    assert "number 2 in line" in message.text_body
+    assert message.subject == "You are on the waiting list for For Syria"
+
+
+def test_registering_again_changes_nothing_and_sends_the_link(conference, register):
+    first = register("ada@example.org").registration
+
+    again = register("ADA@example.org", tracks=["social"], full_name="Someone Else")
+
+    assert not again.created
+    assert again.registration.id == first.id
+    assert Registration.query.count() == 1
+    assert [p.track.key for p in first.places] == ["arts"]
+    message = queued()[-1]
+    assert message.kind == "registration.already_registered"
+    assert "/registration/" in message.text_body
+
+
+def test_the_same_submission_twice_makes_one_registration_and_one_email(conference, register):
+    first = register("ada@example.org", submission_id="form-1")
+
+    second = register("ada@example.org", submission_id="form-1")
+
+    assert second.registration.id == first.registration.id
+    assert not second.created
+    assert len(queued()) == 1
+
+
+def test_registration_is_refused_while_closed(make_conference, register):
+    conference = make_conference(registration={"status": "closed"})
+
+    with pytest.raises(services.RegistrationError, match="Registration is closed."):
+        register(to=conference)
+
+
+def test_the_registration_window_follows_its_times(make_conference):
+    from datetime import datetime
+
+    conference = make_conference(
+        registration={
+            "status": "open",
+            "opens_at": datetime(2022, 1, 10, 9, 0),
+            "closes_at": datetime(2022, 3, 16, 17, 0),
+        }
+    )
+
+    assert not conference.is_registration_open(datetime(2022, 1, 10, 16, 59))  # 08:59 PST
+    assert conference.is_registration_open(datetime(2022, 1, 10, 17, 0))
+    assert conference.is_registration_open(datetime(2022, 3, 16, 23, 59))  # 16:59 PDT
+    assert not conference.is_registration_open(datetime(2022, 3, 17, 0, 0))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"email": "not an address"}, "correct format"),
+        ({"full_name": "   "}, "Enter your full name"),
+        ({"full_name": "x" * 201}, "200 characters or fewer"),
+        ({"track_keys": []}, "Select at least one track"),
+        ({"track_keys": ["sports"]}, "Select at least one track"),
+        ({"privacy_accepted": False}, "privacy notice"),
+    ],
+)
+def test_register_attendee_rejects_bad_input(conference, register, overrides, message):
+    with pytest.raises(services.RegistrationError, match=message):
+        register(**overrides)
+
+    assert Registration.query.count() == 0
+
+
+def test_text_is_cleaned_of_control_and_bidi_override_characters(conference, register):
+    registration = register(
+        full_name="A\x00da\u202e Love\x07lace",
+        city="Da\u200fmascus\x1b",
+        needs="wheelchair\r\naccess\x00",
+    ).registration
+
+    assert registration.full_name == "Ada Lovelace"
+    assert registration.city == "Da\u200fmascus"
+    assert registration.needs == "wheelchair\naccess"
+
+
+def test_cancel_frees_the_seat_for_the_next_in_line(make_conference, register):
+    conference = make_conference(arts_capacity=1)
+    first = register("first@example.org", to=conference).registration
+    second = register("second@example.org", to=conference).registration
+    third = register("third@example.org", to=conference).registration
+
+    services.cancel_registration(first)
+
+    assert first.status == RegistrationStatus.cancelled
+    assert first.places == []
+    assert second.places[0].status == PlaceStatus.confirmed
+    assert services.place_in_line(third.places[0]) == 1
+    assert conference.tracks[2].seats_taken == 1
+    cancelled = queued("registration.cancelled")[0]
+    assert calendar_of(cancelled)["METHOD"] == "CANCEL"
+    [event] = calendar_of(cancelled).walk("VEVENT")
+    assert str(event["UID"]) == first.ics_uid
+    assert event["SEQUENCE"] == 1
+    [promoted] = queued("registration.promoted")
+    assert promoted.recipient == "second@example.org"
+    assert promoted.subject == "A seat is yours: Arts"
+    assert calendar_of(promoted)["METHOD"] == "REQUEST"
+
+
+def test_a_cancelled_registration_loses_its_links(conference, register):
+    registration = register().registration
+
+    services.cancel_registration(registration)
+
+    assert ManageToken.query.count() == 0
+
+
+def test_change_tracks_moves_seats_and_sends_the_updated_invitation(make_conference, register):
+    conference = make_conference(social_capacity=0)
+    registration = register(tracks=["arts"], to=conference).registration
+
+    changed = services.change_tracks(registration, ["cultural", "social"])
+
+    assert changed
+    assert {p.track.key: p.status for p in registration.places} == {
+        "cultural": PlaceStatus.confirmed,
+        "social": PlaceStatus.waitlisted,
+    }
+    assert [t.seats_taken for t in conference.tracks] == [1, 0, 0]
+    message = queued("registration.changed")[0]
+    assert calendar_of(message)["METHOD"] == "REQUEST"
+    assert calendar_of(message).walk("VEVENT")[0]["SEQUENCE"] == 1
+
+
+def test_change_to_only_full_tracks_cancels_the_invitation(make_conference, register):
+    conference = make_conference(social_capacity=0)
+    registration = register(tracks=["arts"], to=conference).registration
+
+    services.change_tracks(registration, ["social"])
+
+    message = queued("registration.changed")[0]
+    assert calendar_of(message)["METHOD"] == "CANCEL"
+
+
+def test_change_to_the_same_tracks_sends_nothing(conference, register):
+    registration = register(tracks=["arts"]).registration
+
+    assert not services.change_tracks(registration, ["arts"])
+    assert queued("registration.changed") == []
+
+
+def test_raising_capacity_promotes_and_lowering_below_seats_is_refused(make_conference, register):
+    conference = make_conference(arts_capacity=1)
+    register("first@example.org", to=conference)
+    waiting = register("second@example.org", to=conference).registration
+    arts = conference.tracks[2]
+
+    services.set_capacity(arts, 2)
+
+    assert waiting.places[0].status == PlaceStatus.confirmed
+    with pytest.raises(services.RegistrationError, match="cannot go below"):
+        services.set_capacity(arts, 1)
+    assert arts.capacity == 2
+
+
+def test_content_reload_with_more_seats_promotes(make_conference, register, content_data):
+    import copy
+
+    conference = make_conference(arts_capacity=1)
+    register("first@example.org", to=conference)
+    waiting = register("second@example.org", to=conference).registration
+    data = copy.deepcopy(content_data)
+    data["tracks"][2]["capacity"] = 5
+
+    content.load_content(data)
+
+    assert waiting.places[0].status == PlaceStatus.confirmed
+    data["tracks"][2]["capacity"] = 1
+    with pytest.raises(content.ContentError, match="below the 2 seats"):
+        content.load_content(data)
+
+
+def test_erase_forgets_the_person_after_a_last_email(make_conference, register):
+    conference = make_conference(arts_capacity=1)
+    registration = register("ada@example.org", to=conference, phone="555-0100").registration
+    waiting = register("second@example.org", to=conference).registration
+
+    services.erase_registration(registration)
+
+    assert registration.status == RegistrationStatus.erased
+    assert (registration.email, registration.full_name, registration.phone) == ("", "", None)
+    assert registration.tokens == []
+    assert waiting.places[0].status == PlaceStatus.confirmed
+    to_ada = [m for m in queued() if m.recipient == "ada@example.org"]
+    assert [m.kind for m in to_ada] == ["registration.erased"]  # the unsent confirmation went
+    assert to_ada[0].forget_after_sending
+    assert calendar_of(to_ada[0])["METHOD"] == "CANCEL"
+
+
+def test_manage_tokens_are_stored_only_as_hashes(conference, register):
+    register("ada@example.org")
+    message = queued()[0]
+    token = message.text_body.split("/registration/")[1].split()[0]
+
+    found = services.find_by_token(token)
+
+    assert found is not None
+    stored = [t.token_hash for t in ManageToken.query.all()]
+    assert token not in stored
+    assert all(len(h) == 64 for h in stored)
+    assert services.find_by_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert services.find_by_token("") is None
+    assert services.find_by_token("x" * 5000) is None
+
+
+def test_each_email_with_a_link_gets_its_own_token(conference, register):
+    register("ada@example.org")
+    register("ada@example.org")
+
+    links = [m.text_body.split("/registration/")[1].split()[0] for m in queued()]
+
+    assert len(set(links)) == 2
+    assert all(services.find_by_token(link) for link in links)
+
+
+def test_send_manage_link_is_silent_about_unknown_addresses(conference, register):
+    register("ada@example.org")
+
+    services.send_manage_link(conference, "nobody@example.org")
+    services.send_manage_link(conference, "not an address")
+    services.send_manage_link(conference, " ADA@example.org ")
+
+    assert [m.kind for m in queued()] == ["registration.confirmation", "registration.manage_link"]
+
+
+def test_emails_are_in_the_registrants_language(conference, register):
+    register("omar@example.org", language="ar", full_name="عمر")
+
+    [message] = queued()
+
+    assert message.language == "ar"
+    assert message.subject == "تم تسجيلك في «من أجل سوريا»"
+    assert "مرحبًا عمر،" in message.text_body
+    [event] = calendar_of(message).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "من أجل سوريا"
+
+
+def test_registering_does_a_bounded_number_of_queries(conference, register):
+    from sqlalchemy import event
+
+    for n in range(5):
+        register(f"early{n}@example.org")
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        register("late@example.org", tracks=["arts", "social", "cultural"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    few = len(statements)
+    for n in range(20):
+        register(f"more{n}@example.org")
+    statements.clear()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        register("later@example.org", tracks=["arts", "social", "cultural"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+    assert len(statements) == few
