@@ -1,0 +1,140 @@
+"""An organizer's evening in a real browser: sign in with an authenticator code, find
+people, export them, and email them; the messages reach a real SMTP server."""
+
+import csv
+import io
+import threading
+from pathlib import Path
+
+import pyotp
+import pytest
+from werkzeug.serving import make_server
+
+from conference import create_app
+from conference.accounts import services as accounts
+from conference.content import services as content
+from conference.extensions import db
+from conference.mailer import outbox
+from conference.registration import services as registrations
+
+from ..conftest import TEST_CONFIG
+from ..mailer.conftest import SMTPServer
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "organizer@forsyria.example"
+PASSWORD = "a long organizer passphrase"
+PEOPLE = [
+    ("layla@example.org", "ليلى حداد", "ar", ["arts"]),
+    ("omar@example.org", "عمر الحلبي", "ar", ["social"]),
+    ("sam@example.org", "Sam Haddad", "en", ["arts", "cultural"]),
+]
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory, smtp):
+    """A live server with three registrations and an organizer who uses two factors."""
+    database = tmp_path_factory.mktemp("office") / "office.db"
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            **smtp.app_config,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "BASE_URL": "http://127.0.0.1",
+            "WTF_CSRF_ENABLED": True,
+            "TWO_FACTOR_REQUIRED": True,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        content.load_content_file()
+        conference = content.get_conference(app.config["CONFERENCE_SLUG"])
+        for email, name, language, tracks in PEOPLE:
+            registrations.register_attendee(
+                conference,
+                email=email,
+                full_name=name,
+                track_keys=tracks,
+                language=language,
+                privacy_accepted=True,
+            )
+        user = accounts.create_user(EMAIL, role="organizer", password=PASSWORD)
+        user.totp_secret = pyotp.random_base32()
+        user.totp_enabled = True
+        db.session.commit()
+        app.totp = pyotp.TOTP(user.totp_secret)
+        outbox.deliver_pending()  # the three confirmations
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.url = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_an_organizer_signs_in_finds_exports_and_emails_people(browser, office, smtp):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        locale="en",
+        extra_http_headers={"Accept-Language": "en"},
+        accept_downloads=True,
+    )
+    page = context.new_page()
+
+    page.goto(office.url + "/manage/attendees")
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.fill("#code", office.totp.now())
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/manage/attendees")
+
+    page.select_option("#track", "arts")
+    page.get_by_role("button", name="Show attendees").click()
+    listed = page.locator("main table tbody tr").count()
+
+    page.get_by_role("link", name="Export this list").click()
+    with page.expect_download() as download_info:
+        page.locator("main form button[type=submit]").click()
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                Path(download_info.value.path()).read_text(encoding="utf-8-sig"), newline=""
+            )
+        )
+    )
+
+    page.goto(office.url + "/manage/attendees?track=arts")
+    page.get_by_role("link", name="Email these people").click()
+    page.fill("#subject_ar", "تذكير بالمؤتمر")
+    page.fill("#body_ar", "نراكم قريبًا في مسار الفنون.")
+    page.fill("#subject_en", "A reminder about the conference")
+    page.fill("#body_en", "See you soon in the arts track.")
+    page.get_by_role("button", name="Continue to the check").click()
+    page.get_by_role("button", name="Send to 2 people").click()
+    page.wait_for_load_state()
+    with office.app_context():
+        outbox.deliver_pending()
+    context.close()
+
+    assert listed == 2
+    assert sorted(row[1] for row in rows[1:]) == ["Sam Haddad", "ليلى حداد"]
+    announcements = [m for m in smtp.mailbox.messages if m["List-Unsubscribe"]]
+    assert sorted(str(m["To"]) for m in announcements) == [
+        "Sam Haddad <sam@example.org>",
+        "ليلى حداد <layla@example.org>",
+    ]
+    by_address = {m["To"].addresses[0].addr_spec: m for m in announcements}
+    assert by_address["layla@example.org"]["Subject"] == "تذكير بالمؤتمر"
+    assert by_address["sam@example.org"]["Subject"] == "A reminder about the conference"
