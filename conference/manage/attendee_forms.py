@@ -12,91 +12,31 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SearchField,
-    SelectField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from conference.i18n import LANGUAGE_NAMES, translate
+from conference.i18n import LANGUAGE_NAMES
+from conference.manage.segment import SegmentForm
 from conference.registration import forms as registration_forms
-from conference.registration.queries import Filters
 
 SEARCH_MAX = 100
 CAPACITY_MAX = 100_000
 
 
-class AttendeeFilterForm(FlaskForm):
+class AttendeeFilterForm(SegmentForm):
     """The list's search box and filters, read from the query string (GET, no CSRF token)."""
 
     class Meta:
         csrf = False
 
-    q = SearchField(
-        _l("Name or email address"),
-        description=_l("Part of a name, in Arabic or English letters, or of an address"),
-        filters=[registration_forms.single_line],
-        validators=[
-            Length(max=SEARCH_MAX, message=_l("Search for 100 characters or fewer")),
-        ],
-        render_kw={"dir": "auto", "spellcheck": "false", "autocomplete": "off"},
-    )
-    track = SelectField(_l("Track"), default="", validate_choice=False)
-    status = SelectField(
-        _l("Status"),
-        default="",
-        choices=[
-            SelectChoice("", _l("Active: confirmed or waiting")),
-            SelectChoice("confirmed", _l("Confirmed seat")),
-            SelectChoice("waitlisted", _l("On a waiting list")),
-            SelectChoice("cancelled", _l("Cancelled")),
-        ],
-        validate_choice=False,
-        validators=[AnyOf(["", "confirmed", "waitlisted", "cancelled"], _l("Select a status"))],
-    )
-    language = SelectField(
-        _l("Email language"),
-        default="",
-        choices=[SelectChoice("", _l("Either language"))]
-        + [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
-        validate_choice=False,
-        validators=[AnyOf(["", *LANGUAGE_NAMES], _l("Select a language"))],
-    )
-    checked_in = SelectField(
-        _l("Check-in"),
-        default="",
-        choices=[
-            SelectChoice("", _l("Checked in or not")),
-            SelectChoice("yes", _l("Checked in")),
-            SelectChoice("no", _l("Not checked in")),
-        ],
-        validate_choice=False,
-        validators=[AnyOf(["", "yes", "no"], _l("Select checked in or not"))],
-    )
-
     @classmethod
     def for_conference(cls, conference, formdata):
         """Return the form over ``formdata`` (the query string), with ``conference``'s tracks."""
-        form = cls(formdata=formdata)
-        keys = [track.key for track in conference.tracks]
-        form.track.choices = [SelectChoice("", _l("Any track"))] + [
-            SelectChoice(track.key, translate(track.name)) for track in conference.tracks
-        ]
-        form.track.validators = [AnyOf(["", *keys], _l("Select a track from the list"))]
-        return form
-
-    def filters(self):
-        """The ``queries.Filters`` the answers describe."""
-        return Filters(
-            q=self.q.data or "",
-            track=self.track.data or "",
-            status=self.status.data or "",
-            language=self.language.data or "",
-            checked_in=self.checked_in.data or "",
-        )
+        return cls(formdata=formdata).set_tracks(conference.tracks)
 
 
 class AttendeeDetailsForm(FlaskForm):

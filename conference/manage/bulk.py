@@ -71,7 +71,7 @@ def bulk_email():
     conference = _conference_or_404()
     form = ComposeForm.for_conference(conference)
     if request.method == "GET":
-        form.fill_segment(request.args)  # "email these people" from the attendee list
+        form.preset(request.args)  # "email these people" from the attendee list
     if form.validate_on_submit():
         return _save(conference, form)
     return render_template(

@@ -1,15 +1,11 @@
 """The bulk email form: who gets it, and what it says in both languages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
-from conference.i18n import translate
-from conference.manage.bulk_services import BODY_MAX, FILTER_FIELDS, SUBJECT_MAX
-from conference.registration.queries import Filters
-from conference.registration.services import clean_text
+from conference.manage.bulk_services import BODY_MAX, SUBJECT_MAX
+from conference.manage.segment import STATUS_CHOICES, SegmentForm
 
 SUBJECT_TOO_LONG = _l("The subject must be %(max)s characters or fewer", max=SUBJECT_MAX)
 BODY_TOO_LONG = _l("The message must be %(max)s characters or fewer", max=f"{BODY_MAX:,}")
@@ -35,41 +31,16 @@ def _body(label, required, lang):
     )
 
 
-class ComposeForm(FlaskForm):
+class ComposeForm(SegmentForm):
     """Compose (or change) a bulk email. Build it with ``for_conference``."""
 
-    q = StringField(
-        _l("Name or email address contains (optional)"),
-        validators=[Length(max=100, message=_l("Search for 100 characters or fewer"))],
-        render_kw={"dir": "auto", "autocomplete": "off", "spellcheck": "false"},
-    )
-    track = SelectField(_l("Track"), choices=[], default="")
+    # Cancelled registrations get no announcements.
     status = SelectField(
         _l("Status"),
         default="",
-        choices=[
-            SelectChoice("", _l("Active: confirmed or waiting")),
-            SelectChoice("confirmed", _l("Confirmed seat")),
-            SelectChoice("waitlisted", _l("On a waiting list")),
-        ],
-    )
-    language = SelectField(
-        _l("Email language"),
-        default="",
-        choices=[
-            SelectChoice("", _l("Both languages")),
-            SelectChoice("ar", "العربية", {"lang": "ar"}),
-            SelectChoice("en", "English", {"lang": "en"}),
-        ],
-    )
-    checked_in = SelectField(
-        _l("Checked in"),
-        default="",
-        choices=[
-            SelectChoice("", _l("Any")),
-            SelectChoice("yes", _l("Checked in")),
-            SelectChoice("no", _l("Not checked in")),
-        ],
+        choices=STATUS_CHOICES[:3],
+        validate_choice=False,
+        validators=[AnyOf(["", "confirmed", "waitlisted"], _l("Select a status"))],
     )
     subject_ar = _subject(_l("Subject in Arabic"), _l("Enter the subject in Arabic"), "ar")
     body_ar = _body(_l("Message in Arabic"), _l("Enter the message in Arabic"), "ar")
@@ -86,38 +57,15 @@ class ComposeForm(FlaskForm):
 
     @classmethod
     def for_conference(cls, conference, **kwargs):
-        form = cls(**kwargs)
-        form.track.choices = [SelectChoice("", _l("Any track"))] + [
-            SelectChoice(track.key, translate(track.name)) for track in conference.tracks
-        ]
-        return form
-
-    def fill_segment(self, values):
-        """Preset the segment from ``values`` (the attendee list's query string)."""
-        for name in FILTER_FIELDS:
-            field = getattr(self, name)
-            value = (values.get(name) or "").strip()
-            if name == "q":
-                field.data = value[:100]
-            elif value in {choice.value for choice in field.choices}:
-                field.data = value
+        return cls(**kwargs).set_tracks(conference.tracks)
 
     def fill_from(self, broadcast):
         """Show a saved draft's values."""
-        self.fill_segment(broadcast.filters or {})
+        self.preset(broadcast.filters or {})
         for lang in ("ar", "en"):
             getattr(self, f"subject_{lang}").data = broadcast.subject.get(lang, "")
             getattr(self, f"body_{lang}").data = broadcast.body.get(lang, "")
         self.essential.data = broadcast.is_essential
-
-    def filters(self):
-        return Filters(
-            q=clean_text(self.q.data) or "",
-            track=self.track.data or "",
-            status=self.status.data or "",
-            language=self.language.data or "",
-            checked_in=self.checked_in.data or "",
-        )
 
     def texts(self):
         """``subject`` and ``body`` for ``bulk_services.save_draft``."""

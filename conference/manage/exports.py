@@ -31,9 +31,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, ValidationError
+from wtforms import RadioField, SelectChoice
+from wtforms.validators import ValidationError
 
 from conference import audit, database
 from conference.access import PERSONAL_DATA, access_of, roles
@@ -44,9 +43,10 @@ from conference.extensions import db
 from conference.i18n import LANGUAGE_NAMES, current_language, direction, translate
 from conference.mailer.outbox import utcnow
 from conference.manage import bp, export_formats
-from conference.registration.forms import MultiCheckboxField, single_line
+from conference.manage.segment import SegmentForm
+from conference.registration.forms import MultiCheckboxField
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
-from conference.registration.queries import Filters, filtered
+from conference.registration.queries import filtered
 
 log = logging.getLogger("conference.manage")
 
@@ -98,43 +98,9 @@ def _at_least_one(form, field):
         raise ValidationError(_l("Choose at least one column"))
 
 
-class ExportForm(FlaskForm):
+class ExportForm(SegmentForm):
     """The same filters as the attendee list, the columns, and the file format."""
 
-    # The same words as the attendee list's filters (manage/attendee_forms.py).
-    q = StringField(
-        _l("Name or email address"),
-        description=_l("Part of a name, in Arabic or English letters, or of an address"),
-        filters=[single_line],
-        validators=[Length(max=100, message=_l("Search for 100 characters or fewer"))],
-        render_kw={"dir": "auto", "autocomplete": "off", "spellcheck": "false"},
-    )
-    track = SelectField(_l("Track"), choices=[SelectChoice("", _l("Any track"))], default="")
-    status = SelectField(
-        _l("Status"),
-        default="",
-        choices=[
-            SelectChoice("", _l("Active: confirmed or waiting")),
-            SelectChoice("confirmed", _l("Confirmed seat")),
-            SelectChoice("waitlisted", _l("On a waiting list")),
-            SelectChoice("cancelled", _l("Cancelled")),
-        ],
-    )
-    language = SelectField(
-        _l("Email language"),
-        default="",
-        choices=[SelectChoice("", _l("Either language"))]
-        + [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],
-    )
-    checked_in = SelectField(
-        _l("Check-in"),
-        default="",
-        choices=[
-            SelectChoice("", _l("Checked in or not")),
-            SelectChoice("yes", _l("Checked in")),
-            SelectChoice("no", _l("Not checked in")),
-        ],
-    )
     columns = MultiCheckboxField(
         _l("Columns"),
         description=_l("Choose only what you need."),
@@ -150,35 +116,6 @@ class ExportForm(FlaskForm):
         ],
         default="csv",
     )
-
-    FILTERS = ("q", "track", "status", "language", "checked_in")
-
-    def set_tracks(self, tracks):
-        self.track.choices = [SelectChoice("", _l("Any track"))] + [
-            SelectChoice(track.key, translate(track.name)) for track in tracks
-        ]
-
-    def filters(self):
-        """The validated filters, as the attendee list's query takes them."""
-        return Filters(**{name: (getattr(self, name).data or "") for name in self.FILTERS})
-
-
-def filters_from_args(args, tracks):
-    """The filters in a link from the attendee list; values that are not options are dropped."""
-    allowed = {
-        "track": {track.key for track in tracks},
-        "status": {"confirmed", "waitlisted", "cancelled"},
-        "language": {"ar", "en"},
-        "checked_in": {"yes", "no"},
-    }
-    values = {}
-    for name in ExportForm.FILTERS:
-        value = args.get(name, "", type=str)
-        if name == "q":
-            values[name] = single_line(value)[:100]
-        elif value in allowed[name]:
-            values[name] = value
-    return values
 
 
 # --- Rows --------------------------------------------------------------------------------
@@ -405,11 +342,9 @@ def export():
     tracks = db.session.scalars(
         sa.select(Track).where(Track.conference_id == conference.id).order_by(Track.position)
     ).all()
-    if request.method == "POST":
-        form = ExportForm()
-    else:  # a link from the attendee list carries its filters
-        form = ExportForm(formdata=None, data=filters_from_args(request.args, tracks))
-    form.set_tracks(tracks)
+    form = ExportForm().set_tracks(tracks)
+    if request.method == "GET":  # a link from the attendee list carries its filters
+        form.preset(request.args)
     if form.validate_on_submit():
         return _export(conference, form)
     back_url = None

@@ -20,6 +20,7 @@ from conference.manage import export_formats, exports
 from conference.manage.export_formats import neutralise
 from conference.registration import services
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
+from conference.registration.queries import Filters
 
 _numbers = itertools.count(1)
 
@@ -350,7 +351,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 
 def test_the_export_link_carries_the_filters_and_shows_only_to_those_who_may_export(app, make_user):
     template = '{% from "manage/_export_link.html" import export_link %}{{ export_link(filters) }}'
-    filters = exports.Filters(track="arts", q="أحمد")
+    filters = Filters(track="arts", q="أحمد")
 
     def render(role):
         with app.test_request_context("/manage/attendees"):
@@ -410,7 +411,7 @@ def test_rows_come_through_a_server_side_cursor_on_postgresql(conference, databa
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has no server-side cursors; its reads are lazy anyway")
     add_registrations(conference, 2500)
-    statement = exports.export_statement(conference, exports.Filters(), ["id"])
+    statement = exports.export_statement(conference, Filters(), ["id"])
     labels = exports.Labels.for_conference(conference)
     rows = exports.attendee_rows(statement, ["id", "tracks_confirmed"], labels)
 
