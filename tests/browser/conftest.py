@@ -5,6 +5,7 @@ No browser is downloaded: Playwright's driver launches ``/usr/bin/chromium`` (De
 the reason, and fail instead under ``REQUIRE_FULL_SUITE=1``.
 """
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -16,7 +17,7 @@ from conference import create_app
 from conference.content import services as content
 from conference.extensions import db
 
-from ..conftest import TEST_CONFIG, skip_or_fail
+from ..conftest import TEST_CONFIG, SMTPServer, skip_or_fail
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # No network here but loopback: keep Chromium from calling home at every start.
@@ -30,6 +31,28 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
+
+
+@contextlib.contextmanager
+def serving(app):
+    """Serve ``app`` from a thread on a free loopback port; give its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def live_smtp():
+    """A real SMTP server on loopback for one test module's live app."""
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +71,8 @@ def live_server(tmp_path_factory):
         content.load_content_file()
         conference = content.get_conference(app.config["CONFERENCE_SLUG"])
         content.load_sample_programme(conference, content.read_toml(content.SAMPLE_FILE))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
     with app.app_context():
         db.engine.dispose()
 

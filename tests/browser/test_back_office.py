@@ -3,12 +3,10 @@ people, export them, and email them; the messages reach a real SMTP server."""
 
 import csv
 import io
-import threading
 from pathlib import Path
 
 import pyotp
 import pytest
-from werkzeug.serving import make_server
 
 from conference import create_app
 from conference.accounts import services as accounts
@@ -18,7 +16,7 @@ from conference.mailer import outbox
 from conference.registration import services as registrations
 
 from ..conftest import TEST_CONFIG
-from ..mailer.conftest import SMTPServer
+from .conftest import serving
 
 pytestmark = pytest.mark.browser
 
@@ -32,21 +30,13 @@ PEOPLE = [
 
 
 @pytest.fixture(scope="module")
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory, smtp):
+def office(tmp_path_factory, live_smtp):
     """A live server with three registrations and an organizer who uses two factors."""
     database = tmp_path_factory.mktemp("office") / "office.db"
     app = create_app(
         {
             **TEST_CONFIG,
-            **smtp.app_config,
+            **live_smtp.app_config,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "BASE_URL": "http://127.0.0.1",
             "WTF_CSRF_ENABLED": True,
@@ -72,18 +62,14 @@ def office(tmp_path_factory, smtp):
         db.session.commit()
         app.totp = pyotp.TOTP(user.totp_secret)
         outbox.deliver_pending()  # the three confirmations
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.url = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        app.url = url
+        yield app
     with app.app_context():
         db.engine.dispose()
 
 
-def test_an_organizer_signs_in_finds_exports_and_emails_people(browser, office, smtp):
+def test_an_organizer_signs_in_finds_exports_and_emails_people(browser, office, live_smtp):
     context = browser.new_context(
         viewport={"width": 1280, "height": 900},
         locale="en",
@@ -130,7 +116,7 @@ def test_an_organizer_signs_in_finds_exports_and_emails_people(browser, office, 
 
     assert listed == 2
     assert sorted(row[1] for row in rows[1:]) == ["Sam Haddad", "ليلى حداد"]
-    announcements = [m for m in smtp.mailbox.messages if m["List-Unsubscribe"]]
+    announcements = [m for m in live_smtp.mailbox.messages if m["List-Unsubscribe"]]
     assert sorted(str(m["To"]) for m in announcements) == [
         "Sam Haddad <sam@example.org>",
         "ليلى حداد <layla@example.org>",

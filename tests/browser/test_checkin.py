@@ -4,11 +4,8 @@ The module runs its own live server (``live_server`` is overridden here, so the 
 ``open_page`` fixture uses it) with CSRF on and a check-in account in its database.
 """
 
-import threading
-
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from werkzeug.serving import make_server
 
 from conference import create_app
 from conference.accounts import services as accounts
@@ -18,6 +15,7 @@ from conference.registration import checkin
 from conference.registration import services as registrations
 
 from ..conftest import TEST_CONFIG
+from .conftest import serving
 
 pytestmark = pytest.mark.browser
 
@@ -76,12 +74,8 @@ def live_app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(live_app) as url:
+        yield url
 
 
 def code_of(app, email):

@@ -3,12 +3,10 @@ and a real download of the attendee list with CSRF protection on."""
 
 import csv
 import io
-import threading
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from werkzeug.serving import make_server
 
 from conference import access, create_app
 from conference.accounts import services as accounts
@@ -18,6 +16,7 @@ from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.registration import services as registrations
 
 from ..conftest import TEST_CONFIG
+from .conftest import serving
 
 pytestmark = pytest.mark.browser
 
@@ -80,12 +79,8 @@ def live_app(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def live_server(live_app):
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(live_app) as url:
+        yield url
 
 
 def sign_in(open_page, path, language):

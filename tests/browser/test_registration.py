@@ -2,13 +2,11 @@
 real SMTP server receives, and the private link it carries (change tracks, cancel)."""
 
 import re
-import threading
 import time
 from dataclasses import dataclass
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from werkzeug.serving import make_server
 
 from conference import create_app
 from conference.content import services as content
@@ -16,7 +14,7 @@ from conference.extensions import db
 from conference.mailer import outbox
 
 from ..conftest import TEST_CONFIG
-from ..mailer.conftest import SMTPServer
+from .conftest import serving
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +30,8 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
+def smtp(live_smtp):
+    return live_smtp
 
 
 @pytest.fixture(scope="module")
@@ -55,14 +50,9 @@ def site(tmp_path_factory, smtp):
     with app.app_context():
         db.create_all()
         content.load_content_file()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["BASE_URL"] = base  # the links in the emails
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield Site(base, app)
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as base:
+        app.config["BASE_URL"] = base  # the links in the emails
+        yield Site(base, app)
     with app.app_context():
         db.engine.dispose()
 

@@ -2,17 +2,13 @@
 the recipient's language; progress; the unsubscribe link (page and RFC 8058 one-click)."""
 
 import copy
-import email.policy
 import itertools
 import multiprocessing
 import re
-import socket
-from email import message_from_bytes
 from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -601,40 +597,8 @@ def test_unsubscribe_page_in_arabic(client, attendee):
 # A real mail server
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 2.0.0 OK queued"
-
-
-@pytest.fixture
-def inbox():
-    """A real SMTP server on loopback (like ``smtp_server`` in tests/mailer)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    handler.config = {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": port,
-        "MAIL_USE_TLS": False,
-        "MAIL_USE_SSL": False,
-        "MAIL_SUPPRESS_SEND": False,
-        "MAIL_TIMEOUT": 2,
-    }
-    yield handler
-    controller.stop()
-
-
-def test_messages_arrive_with_list_unsubscribe_headers(make_app, content_data, inbox):
-    app = make_app(**inbox.config)
+def test_messages_arrive_with_list_unsubscribe_headers(make_app, content_data, smtp_server):
+    app = make_app(**smtp_server.app_config)
     with app.app_context():
         content.load_content(copy.deepcopy(content_data))
         conference = content.get_conference(app.config["CONFERENCE_SLUG"])
@@ -650,14 +614,17 @@ def test_messages_arrive_with_list_unsubscribe_headers(make_app, content_data, i
             for n, language in enumerate(["ar", "en"])
         ]
         outbox.deliver_pending()  # the confirmations
-        inbox.messages.clear()
+        smtp_server.mailbox.messages.clear()
         broadcast = bulk_services.save_draft(conference, **TEXTS, filters=Filters())
 
         bulk_services.send_broadcast(broadcast)
         report = outbox.deliver_pending()
 
         assert len(report.sent) == 2
-        received = {message["To"].addresses[0].addr_spec: message for message in inbox.messages}
+        received = {
+            message["To"].addresses[0].addr_spec: message
+            for message in smtp_server.mailbox.messages
+        }
         assert set(received) == {person.email for person in people}
         arabic = received[people[0].email]
         assert arabic["Subject"] == TEXTS["subject"]["ar"]
