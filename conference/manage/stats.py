@@ -36,7 +36,7 @@ FACT_LABELS = {
     "timezone": _l("The time zone"),
     "contact_email": _l("The contact email address"),
     "capacities": _l("The number of seats in each track"),
-    "session_times": _l("The session times"),
+    "session_times": _l("The time of each session"),
     "dates": _l("The conference dates"),
 }
 

@@ -428,6 +428,7 @@ def erase_registration(registration, *, now=None):
     registration.submission_id = None
     registration.checkin_code = None
     registration.tokens.clear()
+    audit.record("registration.erased", registration=registration.id)
     db.session.commit()
 
 

@@ -2,7 +2,6 @@
 
 import itertools
 import re
-import time
 from datetime import datetime
 
 import pytest
@@ -653,21 +652,20 @@ def _fill(conference, count):
     db.session.commit()
 
 
-def measured(client, path, **kwargs):
-    """GET ``path``: (seconds, number of SQL statements)."""
+def statements_for(client, path, **kwargs):
+    """GET ``path`` and return how many SQL statements answering it took."""
     statements = []
 
     def count(*_args):
         statements.append(1)
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
-    started = time.perf_counter()
     try:
         response = client.get(path, **kwargs)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200, path
-    return time.perf_counter() - started, len(statements)
+    return len(statements)
 
 
 def test_lists_and_the_dashboard_stay_fast_at_100000_registrations(client, organizer, conference):
@@ -675,25 +673,21 @@ def test_lists_and_the_dashboard_stay_fast_at_100000_registrations(client, organ
     client.get("/manage/account")  # warm the templates
 
     pages = {
-        "first page": measured(client, "/manage/attendees"),
-        "deep page": measured(client, "/manage/attendees", query_string={"after": "50000"}),
-        "filtered": measured(
+        "first page": statements_for(client, "/manage/attendees"),
+        "deep page": statements_for(client, "/manage/attendees", query_string={"after": "50000"}),
+        "filtered": statements_for(
             client, "/manage/attendees", query_string={"track": "arts", "language": "ar"}
         ),
-        "detail": measured(client, "/manage/attendees/99999"),
+        "search": statements_for(client, "/manage/attendees", query_string={"q": "سارة 99998"}),
+        "detail": statements_for(client, "/manage/attendees/99999"),
     }
-    search, _ = measured(client, "/manage/attendees", query_string={"q": "سارة 99998"})
     cache.clear()
-    dashboard, _ = measured(client, "/manage/dashboard")
-    cached_dashboard, cached_statements = measured(client, "/manage/dashboard")
+    statements_for(client, "/manage/dashboard")
+    cached_dashboard = statements_for(client, "/manage/dashboard")
 
-    # Wall-clock bounds are loose (shared CI machines); they catch a scan per row or a
-    # query per attendee, which would take far longer. Locally each takes ~0.1-0.5 s.
-    assert {name: seconds for name, (seconds, _) in pages.items() if seconds > 2} == {}
-    assert {name: n for name, (_, n) in pages.items() if n > 12} == {}  # no query per row
-    assert search < 4  # a substring search reads the names: the one query that scans
-    assert dashboard < 5  # the aggregates, computed once per 30 s
-    assert cached_dashboard < 1
-    assert cached_statements <= 4  # the user, the conference and its tracks: no counting
+    # Speed is measured by the benchmarks; here: no query per row, and no counting on a
+    # cached dashboard view, whatever the number of registrations.
+    assert {name: n for name, n in pages.items() if n > 12} == {}
+    assert cached_dashboard <= 4  # the user, the conference and its tracks
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Place)) == 100_000
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ManageToken)) == 0

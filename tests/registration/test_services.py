@@ -2,6 +2,7 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
+from conference.accounts.models import AuditEvent
 from conference.content import services as content
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage
@@ -253,6 +254,9 @@ def test_erase_forgets_the_person_after_a_last_email(make_conference, register):
     assert [m.kind for m in to_ada] == ["registration.erased"]  # the unsent confirmation went
     assert to_ada[0].forget_after_sending
     assert calendar_of(to_ada[0])["METHOD"] == "CANCEL"
+    [event] = AuditEvent.query.filter_by(action="registration.erased").all()
+    assert event.details == {"registration": registration.id}
+    assert event.actor_email == "system"
 
 
 def test_manage_tokens_are_stored_only_as_hashes(conference, register):
