@@ -10,12 +10,13 @@ def init_app(app):
     # Each module adds its pages to ``bp`` when imported.
     from conference.manage import (  # noqa: F401
         attendees,
+        auditlog,
         bulk,
-        checkin,  # noqa: F401
+        checkin,
         dashboard,
+        exports,
+        mailqueue,
     )
 
-    app.register_blueprint(bulk.public_bp)
-    from conference.manage import auditlog, exports, mailqueue  # noqa: F401
-
     app.register_blueprint(bp)
+    app.register_blueprint(bulk.public_bp)  # /unsubscribe/<token>, outside /manage
