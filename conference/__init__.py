@@ -29,6 +29,7 @@ def create_app(test_config=None):
         access,
         accounts,
         applog,
+        backup,
         calendar,
         content,
         database,
@@ -56,7 +57,7 @@ def create_app(test_config=None):
     access.init_app(app)
     static.init_app(app)
     errors.init_app(app)
-    for feature in (content, mailer, site, calendar, registration, accounts, manage):
+    for feature in (content, mailer, site, calendar, registration, accounts, manage, backup):
         feature.init_app(app)
 
     return app
