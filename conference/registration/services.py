@@ -216,11 +216,7 @@ def _registration_values(
     needs,
     privacy_accepted,
 ):
-    full_name = clean_text(full_name)
-    if not full_name:
-        raise RegistrationError(_l("Enter your full name"))
-    if len(full_name) > 200:
-        raise RegistrationError(_l("Full name must be 200 characters or fewer"))
+    full_name = _checked_name(full_name)
     keys = list(dict.fromkeys(track_keys or []))
     known = {track.key for track in conference.tracks}
     if not keys or not set(keys) <= known:
@@ -232,6 +228,23 @@ def _registration_values(
         "full_name": full_name,
         "track_keys": keys,
         "language": language if language in ("ar", "en") else "en",
+        **_optional_details(phone=phone, city=city, region=region, needs=needs),
+    }
+
+
+def _checked_name(full_name):
+    """:raises RegistrationError: the name is missing or too long, once cleaned."""
+    full_name = clean_text(full_name)
+    if not full_name:
+        raise RegistrationError(_l("Enter your full name"))
+    if len(full_name) > 200:
+        raise RegistrationError(_l("Full name must be 200 characters or fewer"))
+    return full_name
+
+
+def _optional_details(*, phone, city, region, needs):
+    """The optional details, cleaned and cut to their columns' sizes."""
+    return {
         "phone": _limited(clean_text(phone), 40),
         "city": _limited(clean_text(city), 100),
         "region": _limited(clean_text(region), 100),
@@ -366,17 +379,12 @@ def update_details(
 
     :raises RegistrationError: the name is missing or too long.
     """
-    full_name = clean_text(full_name)
-    if not full_name:
-        raise RegistrationError(_l("Enter your full name"))
-    if len(full_name) > 200:
-        raise RegistrationError(_l("Full name must be 200 characters or fewer"))
-    registration.full_name = full_name
-    registration.phone = _limited(clean_text(phone), 40)
-    registration.city = _limited(clean_text(city), 100)
-    registration.region = _limited(clean_text(region), 100)
+    registration.full_name = _checked_name(full_name)
+    for name, value in _optional_details(
+        phone=phone, city=city, region=region, needs=needs
+    ).items():
+        setattr(registration, name, value)
     registration.language = language if language in ("ar", "en") else registration.language
-    registration.needs = _limited(clean_text(needs, multiline=True), 2000)
     registration.photo_consent = bool(photo_consent)
     registration.updated_at = now or utcnow()
     db.session.commit()

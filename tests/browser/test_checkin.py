@@ -5,7 +5,6 @@ The module runs its own live server (``live_server`` is overridden here, so the 
 """
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from conference import create_app
 from conference.accounts import services as accounts
@@ -15,23 +14,13 @@ from conference.registration import checkin
 from conference.registration import services as registrations
 
 from ..conftest import TEST_CONFIG
-from .conftest import serving
+from .conftest import serious_violations, serving
 
 pytestmark = pytest.mark.browser
 
 PHONE = 390
 STAFF_EMAIL = "door@forsyria.example"
 STAFF_PASSWORD = "a long check-in password"
-axe = Axe()
-
-
-def serious_violations(page):
-    results = axe.run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from conference import access, create_app
 from conference.accounts import services as accounts
@@ -16,23 +15,13 @@ from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.registration import services as registrations
 
 from ..conftest import TEST_CONFIG
-from .conftest import serving
+from .conftest import serious_violations, serving
 
 pytestmark = pytest.mark.browser
 
 PHONE = 390
 ADMIN_EMAIL = "admin@forsyria.example"
 ADMIN_PASSWORD = "a long administrator password"
-axe = Axe()
-
-
-def serious_violations(page):
-    results = axe.run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 @pytest.fixture(scope="module")

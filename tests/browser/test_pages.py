@@ -1,21 +1,12 @@
 """The public pages in a real browser: both languages, phone and desktop, axe-core."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+
+from .conftest import serious_violations
 
 pytestmark = pytest.mark.browser
 
 PHONE, DESKTOP = 390, 1280
-axe = Axe()
-
-
-def serious_violations(page):
-    results = axe.run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])

@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from conference import create_app
 from conference.content import services as content
@@ -14,12 +13,11 @@ from conference.extensions import db
 from conference.mailer import outbox
 
 from ..conftest import TEST_CONFIG
-from .conftest import serving
+from .conftest import serious_violations, serving
 
 pytestmark = pytest.mark.browser
 
 PHONE = 390
-axe = Axe()
 MANAGE_LINK = re.compile(r"(http://127\.0\.0\.1:\d+/registration/[A-Za-z0-9_-]+)")
 
 
@@ -71,15 +69,6 @@ def phone(browser, site):
     page.on("request", lambda request: page.requested.append(request.url))
     yield page
     context.close()
-
-
-def serious_violations(page):
-    results = axe.run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 def assert_fits_and_is_accessible(page):
