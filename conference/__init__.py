@@ -33,10 +33,12 @@ def create_app(test_config=None):
         calendar,
         content,
         database,
+        demo,
         errors,
         i18n,
         mailer,
         manage,
+        pagecache,
         registration,
         security,
         site,
@@ -53,11 +55,12 @@ def create_app(test_config=None):
     cache.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
+    pagecache.init_app(app)  # inside the proxy fix: it sees the visitor's scheme and host
     security.init_app(app)
     access.init_app(app)
     static.init_app(app)
     errors.init_app(app)
-    for feature in (content, mailer, site, calendar, registration, accounts, manage, backup):
+    for feature in (content, mailer, site, calendar, registration, accounts, manage, backup, demo):
         feature.init_app(app)
 
     return app

@@ -6,11 +6,15 @@ The visitor's choice (a cookie set by the language switch) wins over the browser
 current language. Emails and CLI output use ``force_locale`` with a stored language.
 """
 
+import functools
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel import Locale, dates
+from babel import Locale, dates, numbers
 from flask import current_app, has_request_context, request
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, get_locale, refresh, to_user_timezone
+from flask_babel import format_date as babel_format_date
+from flask_babel import format_number as babel_format_number
 
 from conference.config import LANGUAGES
 
@@ -58,7 +62,11 @@ def format_day(day, language=None):
 
 def format_date_range(start, end, language=None):
     """Return a compact date range: "March 18 – 19, 2022" / "18–19 مارس 2022"."""
-    language = language or current_language()
+    return _date_range(start, end, language or current_language())
+
+
+@functools.lru_cache(maxsize=256)  # every page and email shows the conference's dates
+def _date_range(start, end, language):
     if start == end:
         return dates.format_date(start, format="long", locale=language)
     return dates.format_interval(start, end, skeleton="yMMMMd", locale=language)
@@ -76,6 +84,35 @@ def format_timezone(name, language=None):
     )
 
 
+# Lists and the dashboard format hundreds of numbers and dates a page, and Babel parses
+# its patterns and looks the locale up on every call: the results are kept instead
+# (a page shows a few dozen distinct days and counts).
+@functools.lru_cache(maxsize=4096)
+def _formatted_integer(value, language):
+    return numbers.format_decimal(value, locale=language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_day(day, format, language):
+    return dates.format_date(day, format=format, locale=language)
+
+
+def format_number(value):
+    """Flask-Babel's ``numberformat``, remembered for whole numbers."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _formatted_integer(value, current_language())
+    return babel_format_number(value)
+
+
+def format_date(value=None, format=None):
+    """Flask-Babel's ``dateformat`` (in the display time zone), remembered per day."""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    if not isinstance(value, date) or format not in (None, "short", "medium", "long", "full"):
+        return babel_format_date(value, format)
+    return _formatted_day(value, format or "medium", current_language())
+
+
 def init_app(app):
     babel.init_app(
         app,
@@ -86,6 +123,8 @@ def init_app(app):
     # requests (CLI, tests) would carry from one request into the next.
     app.before_request(refresh)
     app.jinja_env.filters["tr"] = translate
+    app.jinja_env.filters["numberformat"] = format_number
+    app.jinja_env.filters["dateformat"] = format_date
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.filters["timezone_name"] = format_timezone

@@ -57,7 +57,11 @@ def _cached_page(name, render):
             cache.set(key, html)
         response = make_response(html)
     response.set_etag(etag)
-    response.cache_control.no_cache = True
+    # Browsers ask again each time (the ETag makes that cheap); a shared cache may answer
+    # for a few seconds (the same for every visitor with the same language settings).
+    response.cache_control.public = True
+    response.cache_control.max_age = 0
+    response.cache_control.s_maxage = current_app.config["PUBLIC_PAGE_MAX_AGE"]
     response.vary.update(("Cookie", "Accept-Language"))
     return response
 

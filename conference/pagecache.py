@@ -1,0 +1,142 @@
+"""A shared cache for public pages inside each app process, as a caching proxy would keep.
+
+When registration is announced, everyone opens the same conference page within minutes.
+The page is already rendered once per language and content version (``site.views``), but
+each request still pays for Flask's whole request cycle: session, language, rate limits,
+a database round trip for the content version, headers. This cache answers repeat
+requests before all that, from the stored response, for a few seconds.
+
+It follows HTTP caching (RFC 9111) for a shared cache, so a page decides for itself:
+
+- only a ``GET`` with no ``Authorization`` and no ``If-None-Match`` (the app answers
+  revalidations itself, with its ETag) is answered from the cache;
+- only a ``200`` whose ``Cache-Control`` is ``public`` with ``s-maxage`` or ``max-age``
+  above zero, that sets no cookie and varies on named request headers (not ``*``), is
+  stored;
+- it is kept for that age, but never longer than ``PUBLIC_PAGE_MAX_AGE`` seconds, and
+  only for requests whose headers named by ``Vary`` (the language's cookie and
+  ``Accept-Language``) are the same.
+
+So a page with a one-off message, a signed-in page, a form with a CSRF token (it sets
+the session cookie) or anything ``no-store``/``private`` passes through untouched. Each
+process has its own cache: a content change shows everywhere within
+``PUBLIC_PAGE_MAX_AGE`` seconds. Why not a library: Flask-Caching's ``@cached`` runs
+after the request cycle this skips, and the WSGI caching middlewares on PyPI are
+unmaintained; this is the small subset we need.
+"""
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+
+MAX_ENTRIES = 256
+MAX_BODY = 1024 * 1024
+# Per request, not per response: a stored copy gets a fresh one.
+DROPPED_HEADERS = {"x-request-id", "date"}
+
+
+class PageCache:
+    """WSGI middleware: answer repeat requests for cacheable public pages from memory."""
+
+    def __init__(self, app, *, max_age, clock=time.monotonic):
+        self.app = app
+        self.max_age = max_age
+        self.clock = clock
+        self.entries = OrderedDict()  # (url, vary values) -> (expires, status, headers, body)
+        self.vary = {}  # url -> the request headers its response varies on
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if not self._may_answer(environ):
+            return self.app(environ, start_response)
+        url = _url(environ)
+        names = self.vary.get(url)
+        if names is not None:
+            key = (url, _values(environ, names))
+            with self.lock:
+                entry = self.entries.get(key)
+            if entry is not None and entry[0] > self.clock():
+                _, status, headers, body = entry
+                start_response(status, [*headers, ("X-Request-ID", secrets.token_hex(8))])
+                return [body]
+        return self._store_response(environ, start_response, url)
+
+    def _may_answer(self, environ):
+        return (
+            self.max_age > 0
+            and environ["REQUEST_METHOD"] == "GET"
+            and "HTTP_AUTHORIZATION" not in environ
+            and "HTTP_IF_NONE_MATCH" not in environ
+        )
+
+    def _store_response(self, environ, start_response, url):
+        seen = {}
+
+        def remember(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, remember)
+        age, names = _storable(seen.get("status"), seen.get("headers") or [])
+        if not age:
+            return body
+        try:
+            content = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        if len(content) <= MAX_BODY:
+            headers = [(k, v) for k, v in seen["headers"] if k.lower() not in DROPPED_HEADERS]
+            entry = (self.clock() + min(age, self.max_age), seen["status"], headers, content)
+            with self.lock:
+                self.vary[url] = names
+                self.entries[(url, _values(environ, names))] = entry
+                while len(self.entries) > MAX_ENTRIES:
+                    self.entries.popitem(last=False)
+        return [content]
+
+
+def _url(environ):
+    return (
+        environ["wsgi.url_scheme"],
+        environ.get("HTTP_HOST", ""),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+    )
+
+
+def _values(environ, names):
+    return tuple(environ.get("HTTP_" + name.upper().replace("-", "_"), "") for name in names)
+
+
+def _storable(status, headers):
+    """Return (seconds, vary names) if this response may be stored, else (0, ())."""
+    if not status or not status.startswith("200"):
+        return 0, ()
+    fields = {}
+    for name, value in headers:
+        fields.setdefault(name.lower(), []).append(value)
+    if "set-cookie" in fields or "content-length" not in fields:
+        return 0, ()
+    directives = {}
+    for part in ",".join(fields.get("cache-control", [])).split(","):
+        name, _, value = part.strip().lower().partition("=")
+        directives[name] = value.strip('"')
+    if "public" not in directives or {"private", "no-store", "no-cache"} & directives.keys():
+        return 0, ()
+    try:
+        age = int(directives.get("s-maxage") or directives.get("max-age") or 0)
+    except ValueError:
+        return 0, ()
+    names = tuple(
+        sorted({n.strip().lower() for v in fields.get("vary", []) for n in v.split(",") if n})
+    )
+    if "*" in names:
+        return 0, ()
+    return max(age, 0), names
+
+
+def init_app(app):
+    app.wsgi_app = PageCache(app.wsgi_app, max_age=int(app.config["PUBLIC_PAGE_MAX_AGE"]))
