@@ -32,6 +32,8 @@ TEST_CONFIG = {
     "BASE_URL": "http://conference.test",
     "LOG_LEVEL": "WARNING",
     "CACHE_TYPE": "SimpleCache",
+    # Tests see every change at once; tests/site/test_pagecache.py turns it on.
+    "PUBLIC_PAGE_MAX_AGE": 0,
     # No deliverer thread: tests deliver explicitly (the in-memory database is shared).
     "OUTBOX_DELIVER_AFTER_REQUEST": False,
 }
@@ -56,12 +58,21 @@ def database_url(request):
     if request.param == "sqlite":
         yield "sqlite://"
         return
+    yield postgres_url()
+    drop_postgres_schema()
+
+
+def postgres_url():
+    """The PostgreSQL URL, confined to this process's schema; skip (CI: fail) without one."""
     if not POSTGRES_URL:
         skip_or_fail("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
     url = database_uri(POSTGRES_URL)
     separator = "&" if "?" in url else "?"
-    yield f"{url}{separator}options=-csearch_path%3D{POSTGRES_SCHEMA}"
-    engine = sa.create_engine(url)
+    return f"{url}{separator}options=-csearch_path%3D{POSTGRES_SCHEMA}"
+
+
+def drop_postgres_schema():
+    engine = sa.create_engine(database_uri(POSTGRES_URL))
     with engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE"))
     engine.dispose()
@@ -160,7 +171,11 @@ def conference(make_conference):
 
 def pytest_terminal_summary(terminalreporter):
     """Say plainly which of the environment-dependent test groups ran."""
-    groups = {"PostgreSQL": "[postgresql", "browser (Chromium)": "tests/browser/"}
+    groups = {
+        "PostgreSQL": "[postgresql",
+        "browser (Chromium)": "tests/browser/",
+        "Redis (rate limits across workers)": "tests/hardening/test_rate_limits_workers.py",
+    }
     passed = terminalreporter.stats.get("passed", [])
     skipped = terminalreporter.stats.get("skipped", [])
     terminalreporter.section("environment-dependent tests")
