@@ -31,6 +31,9 @@ class Defaults:
     SECRET_KEY = None
     # Relative SQLite paths are resolved against instance/ by Flask-SQLAlchemy.
     SQLALCHEMY_DATABASE_URI = "sqlite:///conference.db"
+    # A pooled connection may have died while idle (the database restarted, the network
+    # dropped): pre-ping tests it as it leaves the pool and reconnects, so after an
+    # outage the next request succeeds instead of failing once per dead connection.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = "http://127.0.0.1:5000"
     CONFERENCE_SLUG = "for-syria"
@@ -68,6 +71,12 @@ class Defaults:
     # Staff accounts: sessions end after this long; two factors are required for roles
     # that can see and export personal data (None: yes in production, no otherwise).
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    # Flask-Login's check of the browser behind a session. Staff sessions are permanent,
+    # and for those "strong" acts as "basic" anyway; for visitors' sessions (a form's
+    # CSRF token, the step before the authenticator code) "strong" only added an
+    # unflagged "delete remember_token" cookie to every page and rewrote the session
+    # cookie on every response. Takes precedence over ``login_manager.session_protection``.
+    SESSION_PROTECTION = "basic"
     TWO_FACTOR_REQUIRED = None
     TOTP_ISSUER = "For Syria"
     LOGIN_RATE_LIMIT = "10 per minute; 100 per hour"
@@ -86,6 +95,11 @@ class Defaults:
     # Per client address, on the POSTs of the registration form and of "send my link again".
     REGISTRATION_RATE_LIMIT = "10 per minute; 60 per hour"
     RESEND_RATE_LIMIT = "5 per minute; 20 per hour"
+
+    # How long a shared cache (each process's own, see pagecache.py, or the proxy's) may
+    # answer for a public page, such as the conference page, before asking the app again:
+    # the most a content change or a track's seats left can lag behind. 0 turns it off.
+    PUBLIC_PAGE_MAX_AGE = 10
 
     # Rendered public pages; keys carry the content version, so a per-process cache is
     # correct with any number of processes.
