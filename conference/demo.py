@@ -122,23 +122,25 @@ def generate_registrations(conference, count, *, seed=None, progress=None):
     if not tracks:
         raise ValueError("the conference has no tracks")
     seats_left = {track.id: max(track.capacity - track.seats_taken, 0) for track in tracks}
-    first_id = (db.session.scalar(sa.select(sa.func.max(Registration.id))) or 0) + 1
-    first_place_id = (db.session.scalar(sa.select(sa.func.max(Place.id))) or 0) + 1
     tag = uuid.uuid4().hex[:6]  # a second run never reuses an address
     end = utcnow()
     start = end - timedelta(days=30)
     span = (end - start).total_seconds()
     # Arrival times in order, so ids and waiting lists follow arrival as they do live.
     times = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count))
+    insert_registrations = sa.insert(Registration).returning(
+        Registration.id, sort_by_parameter_order=True
+    )
 
     written = 0
-    place_id = first_place_id
     for batch_start in range(0, count, BATCH):
-        registrations, places = [], []
-        for offset in range(batch_start, min(batch_start + BATCH, count)):
-            reg_id = first_id + offset
-            row, chosen = _person(rng, conference.id, reg_id, tag, times[offset], tracks)
-            registrations.append(row)
+        people = [
+            _person(rng, conference.id, f"{tag}{n}", times[n], tracks)
+            for n in range(batch_start, min(batch_start + BATCH, count))
+        ]
+        ids = db.session.scalars(insert_registrations, [row for row, _ in people]).all()
+        places = []
+        for reg_id, (row, chosen) in zip(ids, people, strict=True):
             if row["status"] != RegistrationStatus.active:
                 continue
             for track in chosen:
@@ -147,7 +149,6 @@ def generate_registrations(conference, count, *, seed=None, progress=None):
                     seats_left[track.id] -= 1
                 places.append(
                     {
-                        "id": place_id,
                         "registration_id": reg_id,
                         "track_id": track.id,
                         "status": (PlaceStatus.confirmed if confirmed else PlaceStatus.waitlisted),
@@ -155,14 +156,12 @@ def generate_registrations(conference, count, *, seed=None, progress=None):
                         "confirmed_at": row["created_at"] if confirmed else None,
                     }
                 )
-                place_id += 1
-        db.session.execute(sa.insert(Registration), registrations)
         if places:
             db.session.execute(sa.insert(Place), places)
         db.session.commit()
-        written += len(registrations)
+        written += len(people)
         if progress:
-            progress(len(registrations))
+            progress(len(people))
 
     for track in tracks:
         track.seats_taken = db.session.scalar(
@@ -174,7 +173,7 @@ def generate_registrations(conference, count, *, seed=None, progress=None):
     return written
 
 
-def _person(rng, conference_id, reg_id, tag, created_at, tracks):
+def _person(rng, conference_id, unique, created_at, tracks):
     given_ar, given_en = rng.choice(GIVEN_NAMES)
     family_ar, family_en = rng.choice(FAMILY_NAMES)
     arabic = rng.random() < 0.6
@@ -182,10 +181,9 @@ def _person(rng, conference_id, reg_id, tag, created_at, tracks):
     cancelled = rng.random() < 0.05
     local = f"{given_en}.{family_en}".lower().replace("-", "")
     row = {
-        "id": reg_id,
         "conference_id": conference_id,
         "status": (RegistrationStatus.cancelled if cancelled else RegistrationStatus.active),
-        "email": f"{local}.{tag}{reg_id}@{rng.choice(DOMAINS)}",
+        "email": f"{local}.{unique}@{rng.choice(DOMAINS)}",
         "full_name": (f"{given_ar} {family_ar}" if arabic else f"{given_en} {family_en}"),
         "phone": f"+1 555 01{rng.randrange(100):02d}" if rng.random() < 0.5 else None,
         "city": city,
