@@ -3,11 +3,14 @@
 The headers are a fixed policy, so they are set here rather than through a library whose
 HTTPS redirects and cookie handling would duplicate what the proxy and Flask already do.
 Nothing loads from another host: the policy allows our own origin only, and no inline
-script.
+script. Back-office responses are never stored by browsers or proxies: they show
+attendees' personal data, or are the staff's own pages.
 """
 
-from flask import abort, request
+from flask import abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from conference.access import PUBLIC, access_of
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -59,4 +62,13 @@ def init_app(app):
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
+        if _is_staff_page():
+            response.cache_control.no_store = True
         return response
+
+
+def _is_staff_page():
+    """Whether this request is for a page that only signed-in staff may use."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    access = access_of(view)
+    return access is not None and access != PUBLIC

@@ -11,6 +11,6 @@ def init_app(app):
     login_manager.init_app(app)
     login_manager.user_loader(load_session_user)
     login_manager.login_view = "accounts.login"
-    login_manager.session_protection = "strong"
+    # Session protection is the SESSION_PROTECTION setting (config.py): "basic".
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)

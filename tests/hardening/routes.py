@@ -1,0 +1,119 @@
+"""Every GET page of the app, opened by someone who may see it, with real objects behind it.
+
+This builds on the access walk of ``tests/manage/test_authorization.py`` (its ``site``
+fixture, URL values and sign-in) and adds what that walk leaves as "not found": a
+private link with a seat (so its calendar file exists), an invitation, an unsubscribe
+link, a check-in code, a draft email, and the session state that the "we sent it" pages
+and the sign-in code step read. Public pages are opened anonymously; staff pages by an
+admin, or by the first role that may open them.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from werkzeug.routing import Rule
+
+from conference.access import PUBLIC, Role, access_of
+from conference.accounts import services as accounts
+from conference.accounts.models import User
+from conference.accounts.views import PENDING
+from conference.content import services as content
+from conference.extensions import db
+from conference.manage import bulk_services
+from conference.registration import checkin
+from conference.registration import services as registrations
+from conference.registration.models import Registration
+from conference.registration.queries import Filters
+from conference.registration.views import LINK_EMAIL, REGISTERED_EMAIL
+
+from ..manage.test_authorization import rules_of, signed_in_client, site, url_values
+
+__all__ = ["Page", "SiteWalk", "site", "walk"]
+
+
+@dataclass
+class Page:
+    rule: Rule
+    path: str
+    who: str  # "anonymous" or a role
+    response: object
+
+
+@dataclass
+class SiteWalk:
+    app: object
+    known: dict
+    by_endpoint: dict  # endpoint: {variable: value}, where a name means something else
+    anonymous_session: dict  # what a visitor's session holds before each request
+    headers: dict = field(default_factory=dict)
+    clients: dict = field(default_factory=dict)
+
+    def path(self, rule):
+        values = {**url_values(rule, self.known), **self.by_endpoint.get(rule.endpoint, {})}
+        return self.app.url_map.bind("localhost").build(rule.endpoint, values)
+
+    def who(self, rule):
+        access = access_of(self.app.view_functions[rule.endpoint])
+        if access == PUBLIC or not access:
+            return "anonymous"
+        return Role.admin.value if Role.admin in access else min(r.value for r in access)
+
+    def client(self, who):
+        if who not in self.clients:
+            self.clients[who] = signed_in_client(self.app, who)
+        return self.clients[who]
+
+    def get(self, path, who="anonymous"):
+        client = self.client(who)
+        if who == "anonymous":
+            with client.session_transaction() as session:
+                session.update(self.anonymous_session)
+        response = client.get(path, headers=self.headers)
+        response.close()  # files sent (the favicon, a calendar file) are closed
+        return response
+
+    def pages(self):
+        """Yield a ``Page`` for every GET rule of the URL map, static files aside."""
+        for rule in rules_of(self.app):
+            if "GET" in rule.methods:
+                who = self.who(rule)
+                path = self.path(rule)
+                yield Page(rule, path, who, self.get(path, who))
+
+
+@pytest.fixture
+def walk(site):
+    """A ``SiteWalk`` over the ``site`` fixture's app, with every URL leading to a page."""
+    app, known = site
+    with app.app_context():
+        conference = content.get_conference(app.config["CONFERENCE_SLUG"])
+        seated = db.session.scalar(
+            db.select(Registration).filter_by(email="walk0@example.org")  # has the arts seat
+        )
+        admin = db.session.scalar(db.select(User).filter_by(role=Role.admin))
+        invited = accounts.create_user("invited@walk.example", role=Role.organizer)
+        invitation = accounts.send_invitation(invited, actor=admin)
+        draft = bulk_services.save_draft(
+            conference,
+            subject={"ar": "تجربة", "en": "A test"},
+            body={"ar": "مرحباً.", "en": "Hello."},
+            filters=Filters(),
+            author=admin,
+        )
+        values = {
+            "token": registrations.mint_token(seated),
+            "broadcast_id": draft.id,
+        }
+        by_endpoint = {
+            "accounts.accept_invitation": {"token": invitation},
+            "announcements.unsubscribe": {"token": bulk_services.unsubscribe_token(seated.id)},
+            "manage.checkin_code": {"code": checkin.ensure_checkin_code(seated)},
+            "site.set_language": {"code": "ar"},
+        }
+        anonymous_session = {
+            REGISTERED_EMAIL: "walk0@example.org",
+            LINK_EMAIL: "walk0@example.org",
+            PENDING: admin.get_id(),
+        }
+        db.session.commit()
+    return SiteWalk(app, {**known, **values}, by_endpoint, anonymous_session)
