@@ -10,7 +10,7 @@ TRANSLATIONS := conference/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint format setup db content translations extract-messages clean
+.PHONY: run test bench lint format setup db content translations extract-messages clean
 
 run: setup db content ## Serve the site at http://127.0.0.1:5000 (SQLite, mail kept in the outbox)
 	@echo "Serving For Syria at http://127.0.0.1:5000  (Ctrl+C to stop)"
@@ -18,6 +18,13 @@ run: setup db content ## Serve the site at http://127.0.0.1:5000 (SQLite, mail k
 
 test: setup lint ## Run the linter and the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Speed under load against baselines in the same run: gunicorn, wrk, Lighthouse (Debian's
+# wrk, sqlite3 and chromium; npm's lighthouse). PostgreSQL too when TEST_DATABASE_URL is set.
+bench: setup
+	@command -v wrk >/dev/null && command -v sqlite3 >/dev/null && test -x /usr/bin/chromium || \
+		(apt-get update -qq && apt-get install -y -qq wrk sqlite3 chromium >/dev/null)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
