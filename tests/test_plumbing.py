@@ -180,7 +180,22 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client, conference
     assert fingerprinted.status_code == 200
     assert "max-age=31536000" in fingerprinted.headers["Cache-Control"]
     assert "immutable" in fingerprinted.headers["Cache-Control"]
+    assert "no-cache" not in fingerprinted.headers["Cache-Control"]  # or browsers ask again
     assert "no-cache" in plain.headers["Cache-Control"]
+
+
+def test_static_files_never_carry_a_signed_in_session(client, conference, login_as):
+    login_as("organizer")
+    html = client.get("/manage/dashboard").get_data(as_text=True)
+    stylesheet = __import__("re").search(r'href="(/static/css/app.css\?v=[0-9a-f]+)"', html)[1]
+
+    with client.get(stylesheet) as response, client.get("/favicon.ico") as icon:
+        pass
+
+    for answer in (response, icon):
+        assert "Set-Cookie" not in answer.headers
+        assert "Cookie" not in answer.headers.get("Vary", "")
+    assert client.get("/manage/dashboard").status_code == 200  # still signed in
 
 
 def test_production_sends_hsts_and_secure_cookies(monkeypatch):

@@ -1,0 +1,617 @@
+"""Lighthouse scores and the front-end budget (issue #6, point 3).
+
+    .venv/bin/python bench/lighthouse.py            # six pages, about two minutes
+    .venv/bin/python bench/lighthouse.py --keep     # keep the temporary instance and reports
+
+Builds a throw-away instance (SQLite in a temporary directory, the shipped content and
+the sample programme, one organizer, one imported attendee), serves it with gunicorn on
+a free loopback port, and runs the pinned Lighthouse (``bench/lighthouse``, installed
+with ``npm ci`` when ``node_modules`` is missing) against Debian's Chromium with its
+default phone profile (Moto G Power sized screen, slow 4G, 4x CPU slowdown) for:
+
+- the conference page, in English and in Arabic;
+- the registration form, in English and in Arabic;
+- an attendee's private manage page (``/registration/<token>``);
+- the back-office dashboard, signed in as an organizer.
+
+It prints a Markdown table (and writes it to ``bench/results/lighthouse.md``) and checks
+the budget for the conference page: under 100 KB transferred (photos aside), no request
+to another host, no render-blocking request to another host, every image sized and
+every image below the header lazy-loaded. The exit status is 1 when a check fails or a
+score is under 95, except the SEO score of the two private pages, which are kept out of
+search engines on purpose (checked: that must be their only failing SEO audit).
+
+The instance runs with ``APP_ENV=production`` (a random ``SECRET_KEY``, production
+headers, ``Secure`` cookies) over plain http on loopback: the cookies are captured by
+this script and handed to Chromium as a ``Cookie`` header, so ``Secure`` does not stand
+in the way. ``TWO_FACTOR_REQUIRED`` is turned off so that the organizer can sign in
+with a password alone. There is no compressing proxy in front, unlike production.
+"""
+
+import argparse
+import contextlib
+import gzip
+import html.parser
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NPM_DIR = ROOT / "bench" / "lighthouse"
+LIGHTHOUSE = NPM_DIR / "node_modules" / ".bin" / "lighthouse"
+RESULTS = ROOT / "bench" / "results" / "lighthouse.md"
+VENV_BIN = Path(sys.executable).parent
+CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+    "--disable-component-update --disable-sync --disable-quic --no-first-run"
+)
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+MIN_SCORE = 95
+BUDGET_BYTES = 100 * 1024
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/avif", "image/gif")
+
+ORGANIZER_EMAIL = "bench-organizer@example.org"
+ATTENDEE_CSV = (
+    "email,full_name,tracks,language,city,region\n"
+    "bench-attendee@example.org,Bench Attendee,cultural arts,en,Houston,Texas\n"
+)
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def ensure_lighthouse():
+    """Install the pinned Lighthouse (``npm ci``) unless it is there already."""
+    if LIGHTHOUSE.exists():
+        return
+    log("Installing Lighthouse (npm ci in bench/lighthouse) ...")
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NPM_DIR, check=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def instance_environment(workdir, base_url):
+    """The environment of every ``flask`` command and of gunicorn: production-like."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # Nothing from the caller's own instance: database, mail, secrets, FLASK_* overrides.
+        if not key.startswith(("FLASK_", "MAIL_", "DATABASE_", "TEST_DATABASE"))
+        and key not in {"SECRET_KEY", "APP_ENV", "BASE_URL", "RATELIMIT_STORAGE_URI"}
+    }
+    env.update(
+        FLASK_APP="app",
+        APP_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}",
+        BASE_URL=base_url,
+        TWO_FACTOR_REQUIRED="0",  # a password is enough to sign the organizer in
+        PROXY_COUNT="0",
+        # An empty value beats a .env file's and leaves the default: no mail server (mail
+        # waits in the outbox), rate limits in memory.
+        MAIL_SERVER="",
+        RATELIMIT_STORAGE_URI="",
+        LOG_LEVEL="WARNING",
+        LOG_FORMAT="text",
+    )
+    return env
+
+
+def flask(env, *args):
+    """Run one ``flask`` command on the instance; return its output, or stop with it."""
+    result = subprocess.run(
+        [str(VENV_BIN / "flask"), *args], cwd=ROOT, env=env, text=True, capture_output=True
+    )
+    if result.returncode:
+        raise SystemExit(f"flask {' '.join(args[:2])} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def prepare_instance(env, workdir):
+    """Migrate, load the content and the sample programme, make an organizer and an attendee.
+
+    Returns the organizer's password and the attendee's private manage path.
+    """
+    flask(env, "db", "upgrade")
+    flask(env, "content", "load")
+    flask(env, "content", "sample")
+    password = secrets.token_urlsafe(18)
+    flask(
+        env,
+        "users",
+        "create",
+        ORGANIZER_EMAIL,
+        "--role",
+        "organizer",
+        "--name",
+        "Bench organizer",
+        "--password",
+        password,
+    )
+    # An attendee, as the organizers' paper import makes one: the confirmation email in
+    # the outbox carries the private link.
+    csv_path = workdir / "attendees.csv"
+    csv_path.write_text(ATTENDEE_CSV, encoding="utf-8")
+    flask(env, "registrations", "import", str(csv_path))
+    outbox = flask(env, "outbox", "list")
+    manage_path = None
+    for line in outbox.splitlines():
+        fields = line.split()
+        if fields and fields[0].isdigit():
+            message = flask(env, "outbox", "show", fields[0])
+            found = re.search(r"https?://[^/\s]+(/registration/[A-Za-z0-9_-]+)", message)
+            if found:
+                manage_path = found.group(1)
+                break
+    if manage_path is None:
+        raise SystemExit("No private link found in the outbox after the import.")
+    return password, manage_path
+
+
+@contextlib.contextmanager
+def gunicorn(env, port, workdir):
+    """Serve the app with gunicorn (two workers) until the block ends."""
+    log_path = workdir / "gunicorn.log"
+    command = [str(VENV_BIN / "gunicorn"), "--workers", "2", "--timeout", "120"]
+    command += ["--bind", f"127.0.0.1:{port}", "app:app"]
+    usage = subprocess.run([command[0], "--help"], capture_output=True, text=True).stdout
+    if "--no-control-socket" in usage:  # gunicorn 24+: keep off the shared ~/.gunicorn socket
+        command.insert(1, "--no-control-socket")
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    status, _headers, _body = request(port, "GET", "/healthz")
+                    if status == 200:
+                        break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(
+                        f"gunicorn did not start; see {log_path}:\n{log_path.read_text()}"
+                    )
+                time.sleep(0.2)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def request(port, method, path, body=None, cookies=None):
+    """One HTTP request on loopback, no redirects followed: (status, headers, body text)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Accept-Language": "en"}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if body is not None:
+        body = urllib.parse.urlencode(body)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def keep_cookies(headers, cookies):
+    for value in headers.get_all("Set-Cookie") or []:
+        parsed = SimpleCookie()
+        parsed.load(value)
+        for name, morsel in parsed.items():
+            if morsel["max-age"] == "0":  # a cookie being deleted
+                cookies.pop(name, None)
+            else:
+                cookies[name] = morsel.value
+
+
+def sign_in(port, email, password):
+    """Sign in at /manage/login as a browser would; return the session cookies."""
+    cookies = {"lang": "en"}
+    status, headers, page = request(port, "GET", "/manage/login", cookies=cookies)
+    keep_cookies(headers, cookies)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if status != 200 or token is None:
+        raise SystemExit(f"The sign-in page did not answer as expected ({status}).")
+    form = {"csrf_token": token.group(1), "email": email, "password": password}
+    status, headers, _page = request(port, "POST", "/manage/login", form, cookies)
+    keep_cookies(headers, cookies)
+    if status not in (302, 303):
+        raise SystemExit(f"Signing in failed ({status}); is two-factor sign-in required?")
+    status, _headers, _page = request(port, "GET", "/manage/dashboard", cookies=cookies)
+    if status != 200:
+        raise SystemExit(f"The dashboard answered {status} after signing in.")
+    return cookies
+
+
+def run_lighthouse(url, cookies, report_path, workdir):
+    """Run Lighthouse once on ``url`` with the phone profile; return the parsed report."""
+    headers_path = workdir / "headers.json"  # the session cookie stays off the command line
+    headers_path.write_text(
+        json.dumps({"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+    )
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--form-factor=mobile",
+        "--only-categories=" + ",".join(CATEGORIES),
+        "--output=json",
+        f"--output-path={report_path}",
+        f"--chrome-flags={CHROME_FLAGS}",
+        f"--extra-headers={headers_path}",
+        "--quiet",
+    ]
+    env = {**os.environ, "CHROME_PATH": CHROME_PATH}
+    subprocess.run(command, cwd=workdir, env=env, check=True)
+    return json.loads(report_path.read_text())
+
+
+class PageParts(html.parser.HTMLParser):
+    """A page's <img> elements (and whether each sits in the site header), and the
+    requests in its <head> that block rendering: stylesheets for the screen and
+    scripts without ``async``, ``defer`` or ``type="module"``."""
+
+    def __init__(self):
+        super().__init__()
+        self.images = []
+        self.blocking = []
+        self.header_depth = 0
+        self.in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "head":
+            self.in_head = True
+        elif tag == "header":
+            self.header_depth += 1
+        elif tag == "img":
+            self.images.append((attrs, self.header_depth > 0))
+        elif self.in_head and tag == "link":
+            rel = (attrs.get("rel") or "").lower().split()
+            media = (attrs.get("media") or "all").lower()
+            if "stylesheet" in rel and media in {"all", "screen"}:
+                self.blocking.append(attrs.get("href", ""))
+        elif self.in_head and tag == "script" and attrs.get("src"):
+            if not ({"async", "defer"} & attrs.keys() or attrs.get("type") == "module"):
+                self.blocking.append(attrs["src"])
+
+    def handle_endtag(self, tag):
+        if tag == "head":
+            self.in_head = False
+        elif tag == "header":
+            self.header_depth -= 1
+
+
+def page_checks(page_html, origin):
+    """Check a page's HTML: images sized and lazy below the header, render-blocking requests.
+
+    Returns the number of images, the render-blocking URLs and the problems found.
+    """
+    parser = PageParts()
+    parser.feed(page_html)
+    problems = []
+    for attrs, in_header in parser.images:
+        name = attrs.get("src", "?")
+        if not (attrs.get("width") and attrs.get("height")):
+            problems.append(f"{name}: no width and height")
+        if not in_header and attrs.get("loading") != "lazy":
+            problems.append(f'{name}: below the header without loading="lazy"')
+        if "srcset" in attrs and not attrs.get("sizes"):
+            problems.append(f"{name}: srcset without sizes")
+    blocking = [urllib.parse.urljoin(origin + "/", url) for url in parser.blocking]
+    for url in blocking:
+        if not url.startswith(origin + "/"):
+            problems.append(f"render-blocking request to another host: {url}")
+    return len(parser.images), blocking, problems
+
+
+def compressed_estimate(port, report, cookies):
+    """Bytes the page would transfer behind a proxy that gzips text (level 6, headers kept)."""
+    total = 0
+    for item in report["audits"]["network-requests"]["details"]["items"]:
+        size = item.get("transferSize") or 0
+        mime = (item.get("mimeType") or "").split(";")[0]
+        if size and (mime.startswith("text/") or mime in {"image/svg+xml", "application/json"}):
+            parts = urllib.parse.urlsplit(item["url"])
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            status, _headers, body = request(port, "GET", path, cookies=cookies)
+            if status == 200:
+                headers_size = max(size - (item.get("resourceSize") or 0), 0)
+                size = headers_size + len(gzip.compress(body.encode("utf-8"), 6))
+        total += size
+    return total
+
+
+def summarize(label, report, origin):
+    """The numbers one report row shows, and the budget facts for its page."""
+    audits = report["audits"]
+    scores = {
+        key: round(report["categories"][key]["score"] * 100)
+        if report["categories"][key]["score"] is not None
+        else None
+        for key in CATEGORIES
+    }
+    requests = audits["network-requests"]["details"]["items"]
+    transferred = sum(item.get("transferSize") or 0 for item in requests)
+    photos = sum(
+        item.get("transferSize") or 0
+        for item in requests
+        if (item.get("mimeType") or "").split(";")[0] in PHOTO_TYPES
+        and item.get("resourceType") == "Image"
+        and "/static/img/" not in item["url"]  # the site's own icons are not photos
+    )
+    foreign = sorted(
+        {
+            item["url"]
+            for item in requests
+            if item["url"].startswith(("http:", "https:")) and not item["url"].startswith(origin)
+        }
+    )
+    failing = []
+    errors = {}
+    for key in CATEGORIES:
+        for ref in report["categories"][key]["auditRefs"]:
+            audit = audits[ref["id"]]
+            if ref.get("weight", 0) and audit.get("score") is not None and audit["score"] < 0.9:
+                failing.append(f"{key}/{ref['id']} ({audit['score']}): {audit['title']}")
+            if audit.get("scoreDisplayMode") == "error":
+                errors[ref["id"]] = (ref.get("weight", 0), audit.get("errorMessage", ""))
+    return {
+        "label": label,
+        "scores": scores,
+        "transferred": transferred,
+        "without_photos": transferred - photos,
+        "requests": len(requests),
+        "lcp_ms": audits["largest-contentful-paint"]["numericValue"],
+        "foreign": foreign,
+        "failing": failing,
+        "errors": errors,
+        "blocked": audits["is-crawlable"].get("score") == 0,  # noindex or robots.txt
+    }
+
+
+def median_row(rows):
+    """Combine several runs of one page: median of each number (scores, bytes, timings)."""
+    if len(rows) == 1:
+        return rows[0]
+    row = dict(rows[0])
+    row["scores"] = {
+        key: (
+            round(statistics.median(r["scores"][key] for r in rows))
+            if all(r["scores"][key] is not None for r in rows)
+            else None
+        )
+        for key in CATEGORIES
+    }
+    for key in ("transferred", "without_photos", "lcp_ms"):
+        row[key] = statistics.median(r[key] for r in rows)
+    row["failing"] = sorted({f for r in rows for f in r["failing"]})
+    row["errors"] = {k: v for r in rows for k, v in r["errors"].items()}
+    row["blocked"] = any(r["blocked"] for r in rows)
+    return row
+
+
+def markdown(rows, notes, meta):
+    lines = [
+        "| Page | Performance | Accessibility | Best practices | SEO | Transferred | LCP |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        s = row["scores"]
+        seo = f"{s['seo']}" + (" ¹" if row["private"] else "")
+        lines.append(
+            f"| {row['label']} | {s['performance']} | {s['accessibility']} | "
+            f"{s['best-practices']} | {seo} | {row['transferred'] / 1024:.1f} KB | "
+            f"{row['lcp_ms'] / 1000:.1f} s |"
+        )
+    lines.append("")
+    if any(row["private"] for row in rows):
+        lines.append(
+            "¹ Kept out of search engines on purpose: these pages hold personal data and open "
+            "only with a private link or a staff sign-in, so `robots.txt` disallows "
+            "`/registration/` and `/manage/`, and the private pages also send "
+            "`X-Robots-Tag: noindex`. Lighthouse scores that as “Page is blocked from "
+            "indexing” (the one failing SEO audit); every other SEO audit passes."
+        )
+        lines.append("")
+    lines.extend(notes)
+    lines.append("")
+    lines.append(meta)
+    return "\n".join(lines) + "\n"
+
+
+# label, path (None: the attendee's private page), cookies (None: the staff session), what
+# the page must show (so that a redirect or an error page is never measured instead), and
+# whether the page is private: kept out of search engines, which costs its SEO score.
+PAGES = [
+    ("Conference page (English)", "/", {"lang": "en"}, 'id="programme"', False),
+    ("Conference page (Arabic)", "/", {"lang": "ar"}, 'id="programme"', False),
+    ("Registration form (English)", "/register", {"lang": "en"}, 'name="full_name"', False),
+    ("Registration form (Arabic)", "/register", {"lang": "ar"}, 'name="full_name"', False),
+    ("Attendee's private page", None, {"lang": "en"}, "bench-attendee@example.org", True),
+    ("Back-office dashboard", "/manage/dashboard", None, 'id="seats-title"', True),
+]
+
+
+def measure(args, workdir, port, origin, env):
+    """Prepare the instance, serve it and run Lighthouse on every page.
+
+    Returns the rows and, for the conference page, the budget facts.
+    """
+    log(f"Preparing an instance in {workdir} ...")
+    password, manage_path = prepare_instance(env, workdir)
+    rows, budget = [], []
+    with gunicorn(env, port, workdir):
+        staff_cookies = sign_in(port, ORGANIZER_EMAIL, password)
+        for index, (label, path, cookies, expected, private) in enumerate(PAGES):
+            path = path or manage_path
+            cookies = cookies or staff_cookies
+            status, _headers, page_html = request(port, "GET", path, cookies=cookies)
+            if status != 200 or expected not in page_html:
+                raise SystemExit(f"{label} ({path}) answered {status} without {expected!r}.")
+            runs = []
+            for run in range(args.runs):
+                log(f"Lighthouse: {label} (run {run + 1} of {args.runs}) ...")
+                report_path = workdir / f"report-{index}-{run}.json"
+                report = run_lighthouse(origin + path, cookies, report_path, workdir)
+                if report.get("runtimeError"):
+                    raise SystemExit(f"{label}: {report['runtimeError']}")
+                runs.append(summarize(label, report, origin))
+            row = median_row(runs)
+            row["private"] = private
+            rows.append(row)
+            if path == "/":
+                images, blocking, problems = page_checks(page_html, origin)
+                row["compressed"] = compressed_estimate(port, report, cookies)
+                budget.append((row, images, blocking, problems))
+    return rows, budget
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=1, help="runs per page (median taken)")
+    parser.add_argument("--keep", action="store_true", help="keep the instance and the reports")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="where the table goes")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    ensure_lighthouse()
+    workdir = Path(tempfile.mkdtemp(prefix="forsyria-lighthouse-"))
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        rows, budget = measure(args, workdir, port, origin, instance_environment(workdir, origin))
+    finally:
+        if args.keep:
+            log(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    problems = []
+    notes = ["Budget for the conference page (photos aside: there are none yet):", ""]
+    for row, images, blocking, found in budget:
+        within = row["without_photos"] < BUDGET_BYTES
+        notes.append(
+            f"- {row['label']}: {row['without_photos'] / 1024:.1f} KB transferred in "
+            f"{row['requests']} requests, limit 100 KB: {'within' if within else 'OVER'} "
+            f"(about {row['compressed'] / 1024:.1f} KB behind a proxy that gzips text). "
+            f"Requests to other hosts: {len(row['foreign'])}. Render-blocking requests: "
+            f"{len(blocking)} ({', '.join(urllib.parse.urlsplit(u).path for u in blocking)}), "
+            f"{sum(not u.startswith(origin + '/') for u in blocking)} to another host. "
+            f"Images: {images}, "
+            + (
+                "each with width and height, none below the header loading eagerly."
+                if not found
+                else "; ".join(found)
+            )
+        )
+        if not within:
+            problems.append(f"{row['label']}: {row['without_photos']} bytes, over the budget")
+        if row["foreign"]:
+            problems.append(f"{row['label']}: requests to other hosts: {row['foreign']}")
+        problems.extend(f"{row['label']}: {problem}" for problem in found)
+    for row in rows:
+        for key in CATEGORIES:
+            score = row["scores"][key]
+            if key == "seo" and row["private"]:
+                continue
+            if score is None or score < MIN_SCORE:
+                problems.append(f"{row['label']}: {key} {score}")
+        if row["private"]:  # its SEO score may fall short only for being kept out
+            problems.extend(
+                f"{row['label']}: {line}"
+                for line in row["failing"]
+                if line.startswith("seo/") and not line.startswith("seo/is-crawlable ")
+            )
+        if row["private"] and not row["blocked"]:
+            problems.append(f"{row['label']}: private, yet open to search engines")
+        if not row["private"] and row["blocked"]:
+            problems.append(f"{row['label']}: public, yet blocked from search engines")
+    errors = {k: v for row in rows for k, v in row["errors"].items()}
+    if errors:
+        weighted = sorted(k for k, (weight, _message) in errors.items() if weight)
+        message = next(iter(errors.values()))[1]
+        notes.append("")
+        notes.append(
+            f"Lighthouse could not compute {len(errors)} diagnostic audits with this Chromium "
+            f"({', '.join(f'`{k}`' for k in sorted(errors))}: “{message}”). "
+            + (
+                "None of them counts towards a score (the performance score comes from the "
+                "five metrics, which were measured); render-blocking requests and image "
+                "loading are therefore checked in the HTML by `bench/lighthouse.py` itself."
+                if not weighted
+                else f"Scores are incomplete: {', '.join(weighted)} carry weight."
+            )
+        )
+        if weighted:
+            problems.append(f"audits with weight could not be computed: {weighted}")
+
+    elapsed = time.monotonic() - started
+    version = json.loads((NPM_DIR / "package.json").read_text())["dependencies"]["lighthouse"]
+    meta = (
+        f"Lighthouse {version}, {chromium_version()}, phone profile (Lighthouse's default: "
+        "Moto G Power screen, simulated slow 4G, 4x CPU slowdown), "
+        f"{args.runs} run{'s' if args.runs > 1 else ''} per page"
+        f"{' (median)' if args.runs > 1 else ''}; gunicorn with `APP_ENV=production` and "
+        "`TWO_FACTOR_REQUIRED=0` on loopback, no compressing proxy in front. Made by "
+        f"`.venv/bin/python bench/lighthouse.py` in {elapsed:.0f} s."
+    )
+    text = markdown(rows, notes, meta)
+    print(text)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    for row in rows:
+        if row["failing"]:
+            log(f"{row['label']}: audits under 0.9:")
+            for line in row["failing"]:
+                log(f"  {line}")
+    if problems:
+        log("Checks that failed:")
+        for problem in problems:
+            log(f"  {problem}")
+        return 1
+    return 0
+
+
+def chromium_version():
+    try:
+        result = subprocess.run(
+            [CHROME_PATH, "--version"], capture_output=True, text=True, timeout=30, check=False
+        )
+        return result.stdout.strip() or "unknown"
+    except OSError:
+        return "not found"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
