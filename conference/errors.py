@@ -6,13 +6,13 @@ Requests that ask for JSON (``Accept: application/json``) get a JSON body instea
 
 import logging
 
-from flask import render_template, request
+from flask import g, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from conference.extensions import db
+from conference.extensions import db, login_manager
 
 log = logging.getLogger("conference.errors")
 
@@ -67,6 +67,10 @@ def render_error(status, message=None):
         message = str(explanation) % {"limit": _size(limit)} if status == 413 else explanation
     if request.accept_mimetypes.best == "application/json":
         return {"status": status, "error": str(title), "message": str(message)}, status
+    if "_login_user" not in g:
+        # Flask-Login's context processor loads a signed-in user for every template: a
+        # query, and the database may be what failed. No error page shows who is signed in.
+        g._login_user = login_manager.anonymous_user()
     try:
         return render_template(
             "errors/error.html", status=status, title=title, message=message
@@ -107,8 +111,9 @@ def init_app(app):
         except Exception:  # the connection is gone; the pool replaces it (pool_pre_ping)
             pass
         log.error("database unavailable: %s", error.__class__.__name__)
-        body, status, *_headers = render_error(ServiceUnavailable.code)
-        return body, status, {"Retry-After": "30"}
+        response = make_response(render_error(ServiceUnavailable.code))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):
