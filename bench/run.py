@@ -1,0 +1,335 @@
+"""``make bench``: the product's speed under load, against baselines measured in the same run.
+
+Each database (SQLite always; PostgreSQL when ``TEST_DATABASE_URL`` or ``DATABASE_URL``
+names a server) gets a fresh installation served by gunicorn with sync workers, loaded
+by wrk from another process on loopback at 8 and 32 connections:
+
+- the conference page, the programme feed and the organizers' dashboard (GET), against
+  a minimal Flask "hello" app;
+- the registration form posted as a browser posts it (CSRF token, session cookie, a new
+  email and submission id each time), against a minimal Flask + SQLAlchemy app whose
+  POST inserts one row in the same database;
+- the dashboard and the attendee list with 100,000 registrations;
+- exports of 100,000 registrations and delivery of 10,000 emails (``bench/data.py``).
+
+The table is printed and written to ``bench/RESULTS.md`` with the date, machine and
+commit. ``BENCH_DURATION`` (seconds per wrk run, default 10) and ``BENCH_ROWS`` (default
+100,000) shorten a trial run.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import servers  # noqa: E402 (the bench folder is not a package)
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+CONNECTIONS = (8, 32)
+TARGETS = {
+    "conference page": ("hello", 0.8),
+    "programme feed (ICS)": ("hello", None),
+    "dashboard (small)": ("hello", None),
+    "registration POST": ("insert", 0.5),
+}
+LIST_P99_MS = 100
+WARM_UP = 2  # seconds of load before each measured run, not counted
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------
+# The form a visitor posts: its CSRF token and session cookie, which wrk then reuses
+
+
+def registration_session(base):
+    """The CSRF token and Cookie header of one visit to the registration form."""
+    status, page, jar = servers.request(base, "/register")
+    if status != 200:
+        raise RuntimeError(f"the registration form answered {status}")
+    return servers.csrf_token(page), "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+# ---------------------------------------------------------------------------------------
+# The runs
+
+
+class Bench:
+    def __init__(self, duration, rows, workdir):
+        self.duration = duration
+        self.rows = rows
+        self.workdir = workdir
+        self.http = []  # rows of the load table
+        self.lists = []  # rows of the 100,000-registration table
+        self.data = []  # export and outbox results
+        self.baselines = {}  # (name, database, connections) -> requests per second
+        self.warm_requests = 0
+
+    def load(self, url, connections, **options):
+        """Warm up, then measure; return the measured run and the warm-up's request count."""
+        warm = servers.wrk(url, connections=connections, duration=WARM_UP, **options)
+        self.warm_requests += warm.requests
+        result = servers.wrk(url, connections=connections, duration=self.duration, **options)
+        if result.errors:
+            raise RuntimeError(f"{url}: {result.errors} errors or non-2xx/3xx answers")
+        return result
+
+    def hello(self):
+        log("* baseline: Flask hello")
+        env = {**os.environ}
+        with servers.serve("hello:app", cwd=BENCH / "baselines", env=env) as base:
+            for connections in CONNECTIONS:
+                result = self.load(base + "/", connections)
+                self.baselines["hello", None, connections] = result.per_second
+                self.http.append(("Flask hello (baseline)", "-", connections, result, None, None))
+
+    def insert(self, database, url):
+        log(f"* baseline: Flask + SQLAlchemy insert on {database}")
+        env = {**os.environ, "BASELINE_DATABASE_URL": _sqlalchemy_url(url)}
+        subprocess.run([sys.executable, "insert.py"], cwd=BENCH / "baselines", env=env, check=True)
+        script = BENCH / "wrk" / "post_insert.lua"
+        with servers.serve("insert:app", cwd=BENCH / "baselines", env=env) as base:
+            for connections in CONNECTIONS:
+                result = self.load(
+                    base + "/items", connections, script=script, args=[f"c{connections}"]
+                )
+                self.baselines["insert", database, connections] = result.per_second
+                self.http.append(
+                    (
+                        "Flask + SQLAlchemy insert (baseline)",
+                        database,
+                        connections,
+                        result,
+                        None,
+                        None,
+                    )
+                )
+
+    def product(self, instance):
+        log(f"* the product on {instance.name}: preparing")
+        instance.prepare()
+        log_file = self.workdir / f"gunicorn-{instance.name}.log"
+        with servers.serve("app:app", cwd=ROOT, env=instance.env(), log=log_file) as base:
+            cookie = servers.sign_in(base)
+            pages = [
+                ("conference page", "/", ()),
+                ("programme feed (ICS)", "/calendar.ics", ()),
+                ("dashboard (small)", "/manage/dashboard", (f"Cookie: {cookie}",)),
+            ]
+            for figure, path, headers in pages:
+                log(f"  {figure}")
+                for connections in CONNECTIONS:
+                    result = self.load(base + path, connections, headers=headers)
+                    self._compare(figure, instance.name, connections, result)
+            log("  registration POST")
+            script = BENCH / "wrk" / "post_registration.lua"
+            before = _count_registrations(instance)
+            self.warm_requests = posted = 0
+            for connections in CONNECTIONS:
+                token, session_cookie = registration_session(base)
+                result = self.load(
+                    base + "/register",
+                    connections,
+                    script=script,
+                    args=[f"{instance.name}c{connections}", token, session_cookie],
+                )
+                posted += result.requests
+                self._compare("registration POST", instance.name, connections, result)
+            posted += self.warm_requests
+            saved = _count_registrations(instance) - before
+            # wrk counts only answered requests; one in flight when it stopped may be saved.
+            if not posted <= saved <= posted + 2 * sum(CONNECTIONS):
+                raise RuntimeError(f"{posted} registrations answered, {saved} saved")
+            log(f"  {saved} registrations saved for {posted} answered POSTs")
+
+        log(f"  flask demo generate --registrations {self.rows}")
+        instance.flask("demo", "generate", "--registrations", str(self.rows), "--seed", "1")
+        with servers.serve("app:app", cwd=ROOT, env=instance.env(), log=log_file) as base:
+            cookie = servers.sign_in(base)
+            for figure, path in (
+                ("dashboard", "/manage/dashboard"),
+                ("attendee list", "/manage/attendees"),
+                ("attendee list, name search", "/manage/attendees?q=%D8%AD%D8%AF%D8%A7%D8%AF"),
+                ("attendee list, waiting, page 50", "/manage/attendees?place=waitlisted&page=50"),
+            ):
+                log(f"  {figure} at {self.rows} registrations")
+                for connections in (1, 8):
+                    result = self.load(base + path, connections, headers=(f"Cookie: {cookie}",))
+                    self.lists.append((figure, instance.name, connections, result))
+
+    def exports_and_outbox(self, instance):
+        import data
+
+        log(f"* exports of {self.rows} registrations on {instance.name}")
+        self.data += data.measure_exports(instance.database_url, self.rows, self.workdir)
+        log(f"* outbox delivery on {instance.name}")
+        self.data += data.measure_outbox(instance.database_url, 10_000, self.workdir)
+
+    def _compare(self, figure, database, connections, result):
+        baseline_name, target = TARGETS[figure]
+        key = (baseline_name, None if baseline_name == "hello" else database, connections)
+        ratio = result.per_second / self.baselines[key]
+        self.http.append((figure, database, connections, result, ratio, target))
+
+
+def _sqlalchemy_url(url):
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _count_registrations(instance):
+    return int(
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sqlalchemy as sa, sys;"
+                "e = sa.create_engine(sys.argv[1]);"
+                "c = e.connect();"
+                "print(c.execute(sa.text('select count(*) from registration')).scalar())",
+                _sqlalchemy_url(instance.database_url),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The report
+
+
+def machine():
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        memory_gib = int(handle.readline().split()[1]) / 1024 / 1024
+    return (
+        f"{os.cpu_count()} × {cpu}, {memory_gib:.0f} GiB, {platform.platform()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def commit():
+    result = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def _met(value):
+    return "yes" if value else "**no**"
+
+
+def report(bench, databases):
+    lines = [
+        "## Load: gunicorn, 4 sync workers; wrk, 2 threads, "
+        f"{bench.duration} s a run, from another process on loopback",
+        "",
+        "| figure | database | connections | requests/s | p50 ms | p99 ms "
+        "| ratio to baseline | target | met |",
+        "|---|---|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for figure, database, connections, result, ratio, target in bench.http:
+        lines.append(
+            f"| {figure} | {database} | {connections} | {result.per_second:,.0f} | "
+            f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | "
+            + (f"{ratio:.2f}" if ratio is not None else "-")
+            + " | "
+            + (f"≥ {target}" if target else "-")
+            + " | "
+            + (_met(ratio >= target) if target else "-")
+            + " |"
+        )
+    lines += [
+        "",
+        f"## Back office with {bench.rows:,} registrations",
+        "",
+        "| page | database | connections | requests/s | p50 ms | p99 ms | target | met |",
+        "|---|---|--:|--:|--:|--:|--:|---|",
+    ]
+    for figure, database, connections, result in bench.lists:
+        lines.append(
+            f"| {figure} | {database} | {connections} | {result.per_second:,.0f} | "
+            f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | p99 < {LIST_P99_MS} ms | "
+            f"{_met(result.p99_ms < LIST_P99_MS)} |"
+        )
+    if bench.data:
+        import data
+
+        lines += ["", data.markdown(bench.data)]
+    return "\n".join(lines) + "\n"
+
+
+def lighthouse(output):
+    """Run bench/lighthouse.py (a phone profile on the public and back-office pages)."""
+    log("* Lighthouse")
+    subprocess.run(
+        [sys.executable, str(BENCH / "lighthouse.py"), "--output", str(output)], check=False
+    )
+    if not output.exists():
+        return "\n## Lighthouse\n\nThe Lighthouse run failed: see its output above.\n"
+    return ("\n" + output.read_text(encoding="utf-8")).replace("\n# ", "\n## ", 1)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", 10)))
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_ROWS", 100_000)))
+    parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument("--skip-lighthouse", action="store_true")
+    options = parser.parse_args()
+
+    server = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    with tempfile.TemporaryDirectory(prefix="forsyria-bench-") as tmp:
+        workdir = Path(tmp)
+        bench = Bench(options.duration, options.rows, workdir)
+        instances = [servers.Instance("sqlite", servers.sqlite_url(workdir / "app.db"), workdir)]
+        baseline_urls = {"sqlite": servers.sqlite_url(workdir / "baseline.db")}
+        if server and server.startswith("postgres"):
+            instances.append(
+                servers.Instance(
+                    "postgresql", servers.reset_postgresql(server, "forsyria_bench"), workdir
+                )
+            )
+            baseline_urls["postgresql"] = servers.reset_postgresql(
+                server, "forsyria_bench_baseline"
+            )
+        else:
+            log("* no TEST_DATABASE_URL: PostgreSQL is left out")
+
+        bench.hello()
+        for instance in instances:
+            bench.insert(instance.name, baseline_urls[instance.name])
+            bench.product(instance)
+            bench.exports_and_outbox(instance)
+        front_end = "" if options.skip_lighthouse else lighthouse(workdir / "lighthouse.md")
+
+    heading = (
+        "# Benchmark results\n\n"
+        f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n"
+        f"- machine: {machine()}\n"
+        f"- commit: {commit()}\n"
+        f"- command: `make bench`\n\n"
+    )
+    text = heading + report(bench, [i.name for i in instances]) + front_end
+    print(text)
+    options.output.write_text(text, encoding="utf-8")
+    log(f"written to {options.output}")
+
+
+if __name__ == "__main__":
+    main()
