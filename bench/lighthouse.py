@@ -21,38 +21,39 @@ every image below the header lazy-loaded. The exit status is 1 when a check fail
 score is under 95, except the SEO score of the two private pages, which are kept out of
 search engines on purpose (checked: that must be their only failing SEO audit).
 
-The instance runs with ``APP_ENV=production`` (a random ``SECRET_KEY``, production
-headers, ``Secure`` cookies) over plain http on loopback: the cookies are captured by
-this script and handed to Chromium as a ``Cookie`` header, so ``Secure`` does not stand
-in the way. ``TWO_FACTOR_REQUIRED`` is turned off so that the organizer can sign in
-with a password alone. There is no compressing proxy in front, unlike production.
+The instance is a ``servers.Instance`` (``bench/servers.py``, shared with ``make bench``)
+that leaves the caller's own settings out, and runs with ``APP_ENV=production`` (a
+random ``SECRET_KEY``, production headers, ``Secure`` cookies) over plain http on
+loopback: the cookies are captured by this script and handed to Chromium as a
+``Cookie`` header, so ``Secure`` does not stand in the way. ``TWO_FACTOR_REQUIRED`` is
+turned off so that the organizer can sign in with a password alone. There is no
+compressing proxy in front, unlike production.
 """
 
 import argparse
-import contextlib
 import gzip
 import html.parser
-import http.client
 import json
 import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-from http.cookies import SimpleCookie
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import servers  # noqa: E402 (the bench folder is not a package)
+
+ROOT = servers.ROOT
 NPM_DIR = ROOT / "bench" / "lighthouse"
 LIGHTHOUSE = NPM_DIR / "node_modules" / ".bin" / "lighthouse"
 RESULTS = ROOT / "bench" / "results" / "lighthouse.md"
-VENV_BIN = Path(sys.executable).parent
 CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = (
     "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
@@ -63,7 +64,6 @@ MIN_SCORE = 95
 BUDGET_BYTES = 100 * 1024
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/avif", "image/gif")
 
-ORGANIZER_EMAIL = "bench-organizer@example.org"
 ATTENDEE_CSV = (
     "email,full_name,tracks,language,city,region\n"
     "bench-attendee@example.org,Bench Attendee,cultural arts,en,Houston,Texas\n"
@@ -82,184 +82,52 @@ def ensure_lighthouse():
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NPM_DIR, check=True)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def instance_environment(workdir, base_url):
-    """The environment of every ``flask`` command and of gunicorn: production-like."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # Nothing from the caller's own instance: database, mail, secrets, FLASK_* overrides.
-        if not key.startswith(("FLASK_", "MAIL_", "DATABASE_", "TEST_DATABASE"))
-        and key not in {"SECRET_KEY", "APP_ENV", "BASE_URL", "RATELIMIT_STORAGE_URI"}
-    }
-    env.update(
-        FLASK_APP="app",
-        APP_ENV="production",
-        SECRET_KEY=secrets.token_urlsafe(48),
-        DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}",
-        BASE_URL=base_url,
-        TWO_FACTOR_REQUIRED="0",  # a password is enough to sign the organizer in
-        PROXY_COUNT="0",
+def instance_settings(base_url):
+    """What this instance sets over ``servers.Instance``'s production-like defaults."""
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "BASE_URL": base_url,
+        "TWO_FACTOR_REQUIRED": "0",  # a password is enough to sign the organizer in
+        "PROXY_COUNT": "0",
         # An empty value beats a .env file's and leaves the default: no mail server (mail
         # waits in the outbox), rate limits in memory.
-        MAIL_SERVER="",
-        RATELIMIT_STORAGE_URI="",
-        LOG_LEVEL="WARNING",
-        LOG_FORMAT="text",
-    )
-    return env
+        "MAIL_SERVER": "",
+        "RATELIMIT_STORAGE_URI": "",
+        "LOG_FORMAT": "text",
+    }
 
 
-def flask(env, *args):
-    """Run one ``flask`` command on the instance; return its output, or stop with it."""
-    result = subprocess.run(
-        [str(VENV_BIN / "flask"), *args], cwd=ROOT, env=env, text=True, capture_output=True
-    )
-    if result.returncode:
-        raise SystemExit(f"flask {' '.join(args[:2])} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
-def prepare_instance(env, workdir):
-    """Migrate, load the content and the sample programme, make an organizer and an attendee.
-
-    Returns the organizer's password and the attendee's private manage path.
-    """
-    flask(env, "db", "upgrade")
-    flask(env, "content", "load")
-    flask(env, "content", "sample")
-    password = secrets.token_urlsafe(18)
-    flask(
-        env,
-        "users",
-        "create",
-        ORGANIZER_EMAIL,
-        "--role",
-        "organizer",
-        "--name",
-        "Bench organizer",
-        "--password",
-        password,
-    )
-    # An attendee, as the organizers' paper import makes one: the confirmation email in
-    # the outbox carries the private link.
-    csv_path = workdir / "attendees.csv"
+def import_attendee(instance):
+    """Import one attendee, as the organizers' paper import makes one; return the path of
+    their private manage page, from the confirmation email waiting in the outbox."""
+    csv_path = instance.workdir / "attendees.csv"
     csv_path.write_text(ATTENDEE_CSV, encoding="utf-8")
-    flask(env, "registrations", "import", str(csv_path))
-    outbox = flask(env, "outbox", "list")
-    manage_path = None
-    for line in outbox.splitlines():
+    instance.flask("registrations", "import", str(csv_path))
+    for line in instance.flask("outbox", "list").splitlines():
         fields = line.split()
         if fields and fields[0].isdigit():
-            message = flask(env, "outbox", "show", fields[0])
+            message = instance.flask("outbox", "show", fields[0])
             found = re.search(r"https?://[^/\s]+(/registration/[A-Za-z0-9_-]+)", message)
             if found:
-                manage_path = found.group(1)
-                break
-    if manage_path is None:
-        raise SystemExit("No private link found in the outbox after the import.")
-    return password, manage_path
+                return found.group(1)
+    raise SystemExit("No private link found in the outbox after the import.")
 
 
-@contextlib.contextmanager
-def gunicorn(env, port, workdir):
-    """Serve the app with gunicorn (two workers) until the block ends."""
-    log_path = workdir / "gunicorn.log"
-    command = [str(VENV_BIN / "gunicorn"), "--workers", "2", "--timeout", "120"]
-    command += ["--bind", f"127.0.0.1:{port}", "app:app"]
-    usage = subprocess.run([command[0], "--help"], capture_output=True, text=True).stdout
-    if "--no-control-socket" in usage:  # gunicorn 24+: keep off the shared ~/.gunicorn socket
-        command.insert(1, "--no-control-socket")
-    with log_path.open("w") as log_file:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    status, _headers, _body = request(port, "GET", "/healthz")
-                    if status == 200:
-                        break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(
-                        f"gunicorn did not start; see {log_path}:\n{log_path.read_text()}"
-                    )
-                time.sleep(0.2)
-            yield
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def request(port, method, path, body=None, cookies=None):
-    """One HTTP request on loopback, no redirects followed: (status, headers, body text)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Accept-Language": "en"}
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    if body is not None:
-        body = urllib.parse.urlencode(body)
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.headers, response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
-
-
-def keep_cookies(headers, cookies):
-    for value in headers.get_all("Set-Cookie") or []:
-        parsed = SimpleCookie()
-        parsed.load(value)
-        for name, morsel in parsed.items():
-            if morsel["max-age"] == "0":  # a cookie being deleted
-                cookies.pop(name, None)
-            else:
-                cookies[name] = morsel.value
-
-
-def sign_in(port, email, password):
-    """Sign in at /manage/login as a browser would; return the session cookies."""
-    cookies = {"lang": "en"}
-    status, headers, page = request(port, "GET", "/manage/login", cookies=cookies)
-    keep_cookies(headers, cookies)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    if status != 200 or token is None:
-        raise SystemExit(f"The sign-in page did not answer as expected ({status}).")
-    form = {"csrf_token": token.group(1), "email": email, "password": password}
-    status, headers, _page = request(port, "POST", "/manage/login", form, cookies)
-    keep_cookies(headers, cookies)
-    if status not in (302, 303):
-        raise SystemExit(f"Signing in failed ({status}); is two-factor sign-in required?")
-    status, _headers, _page = request(port, "GET", "/manage/dashboard", cookies=cookies)
-    if status != 200:
-        raise SystemExit(f"The dashboard answered {status} after signing in.")
-    return cookies
+def gunicorn_options():
+    """Longer worker timeout; on gunicorn 24+, off the shared ~/.gunicorn control socket."""
+    options = ["--timeout", "120"]
+    usage = subprocess.run(
+        [str(servers.BIN / "gunicorn"), "--help"], capture_output=True, text=True
+    ).stdout
+    if "--no-control-socket" in usage:
+        options.append("--no-control-socket")
+    return options
 
 
 def run_lighthouse(url, cookies, report_path, workdir):
     """Run Lighthouse once on ``url`` with the phone profile; return the parsed report."""
     headers_path = workdir / "headers.json"  # the session cookie stays off the command line
-    headers_path.write_text(
-        json.dumps({"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
-    )
+    headers_path.write_text(json.dumps({"Cookie": servers.cookie_header(cookies)}))
     command = [
         str(LIGHTHOUSE),
         url,
@@ -335,7 +203,7 @@ def page_checks(page_html, origin):
     return len(parser.images), blocking, problems
 
 
-def compressed_estimate(port, report, cookies):
+def compressed_estimate(base, report, cookies):
     """Bytes the page would transfer behind a proxy that gzips text (level 6, headers kept)."""
     total = 0
     for item in report["audits"]["network-requests"]["details"]["items"]:
@@ -344,7 +212,7 @@ def compressed_estimate(port, report, cookies):
         if size and (mime.startswith("text/") or mime in {"image/svg+xml", "application/json"}):
             parts = urllib.parse.urlsplit(item["url"])
             path = parts.path + (f"?{parts.query}" if parts.query else "")
-            status, _headers, body = request(port, "GET", path, cookies=cookies)
+            status, body, _jar = servers.request(base, path, cookies=cookies)
             if status == 200:
                 headers_size = max(size - (item.get("resourceSize") or 0), 0)
                 size = headers_size + len(gzip.compress(body.encode("utf-8"), 6))
@@ -463,20 +331,36 @@ PAGES = [
 ]
 
 
-def measure(args, workdir, port, origin, env):
+def measure(args, workdir, port, origin):
     """Prepare the instance, serve it and run Lighthouse on every page.
 
     Returns the rows and, for the conference page, the budget facts.
     """
     log(f"Preparing an instance in {workdir} ...")
-    password, manage_path = prepare_instance(env, workdir)
+    instance = servers.Instance(
+        "sqlite",
+        servers.sqlite_url(workdir / "bench.db"),
+        workdir,
+        settings=instance_settings(origin),
+        isolated=True,
+    )
+    instance.prepare()  # the schema, the content, the sample programme and an organizer
+    manage_path = import_attendee(instance)
     rows, budget = [], []
-    with gunicorn(env, port, workdir):
-        staff_cookies = sign_in(port, ORGANIZER_EMAIL, password)
+    with servers.serve(
+        "app:app",
+        cwd=ROOT,
+        env=instance.env(),
+        workers=2,
+        log=workdir / "gunicorn.log",
+        port=port,
+        options=gunicorn_options(),
+    ) as base:
+        staff_cookies = servers.sign_in_cookies(base, cookies={"lang": "en"})
         for index, (label, path, cookies, expected, private) in enumerate(PAGES):
             path = path or manage_path
             cookies = cookies or staff_cookies
-            status, _headers, page_html = request(port, "GET", path, cookies=cookies)
+            status, page_html, _jar = servers.request(base, path, cookies=cookies)
             if status != 200 or expected not in page_html:
                 raise SystemExit(f"{label} ({path}) answered {status} without {expected!r}.")
             runs = []
@@ -492,7 +376,7 @@ def measure(args, workdir, port, origin, env):
             rows.append(row)
             if path == "/":
                 images, blocking, problems = page_checks(page_html, origin)
-                row["compressed"] = compressed_estimate(port, report, cookies)
+                row["compressed"] = compressed_estimate(base, report, cookies)
                 budget.append((row, images, blocking, problems))
     return rows, budget
 
@@ -507,10 +391,10 @@ def main(argv=None):
     started = time.monotonic()
     ensure_lighthouse()
     workdir = Path(tempfile.mkdtemp(prefix="forsyria-lighthouse-"))
-    port = free_port()
+    port = servers.free_port()
     origin = f"http://127.0.0.1:{port}"
     try:
-        rows, budget = measure(args, workdir, port, origin, instance_environment(workdir, origin))
+        rows, budget = measure(args, workdir, port, origin)
     finally:
         if args.keep:
             log(f"Kept {workdir}")
