@@ -324,8 +324,11 @@ def queue_command(broadcast_id):
     broadcast = db.session.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise click.ClickException(f"There is no bulk email {broadcast_id}.")
+    remaining = max(broadcast.recipients - broadcast.queued, 0)
     try:
-        services.queue_broadcast(broadcast)
+        with click.progressbar(length=remaining, label="Queueing messages") as bar:
+            services.queue_broadcast(broadcast, progress=bar.update)
     except services.BulkEmailError as exc:
         raise click.ClickException(str(exc)) from None
+    db.session.refresh(broadcast)
     click.echo(f"Bulk email {broadcast_id}: {broadcast.queued} messages queued.")

@@ -352,18 +352,21 @@ def start_sending(broadcast, *, actor=None):
     return broadcast
 
 
-def queue_broadcast(broadcast, *, seconds=None):
+def queue_broadcast(broadcast, *, seconds=None, progress=None):
     """Queue a started broadcast's messages, batch by batch, for up to ``seconds``.
 
-    Each batch commits. Returns whether every message is queued. Safe to run again, and
-    in several processes at once.
+    Each batch commits; ``progress``, if given, is called with the number it queued.
+    Returns whether every message is queued. Safe to run again, and in several processes
+    at once.
     """
     if broadcast.started_at is None:
         raise BulkEmailError(_l("This email has not been sent yet"))
     deadline = None if seconds is None else time.monotonic() + seconds
     messages = _Messages(broadcast)
     while True:
-        finished = _queue_batch(broadcast.id, messages)
+        finished, added = _queue_batch(broadcast.id, messages)
+        if progress is not None:
+            progress(added)
         if finished:
             return True
         if deadline is not None and time.monotonic() >= deadline:
@@ -371,12 +374,12 @@ def queue_broadcast(broadcast, *, seconds=None):
 
 
 def _queue_batch(broadcast_id, messages):
-    """Queue the next batch in one transaction; return whether the broadcast is done."""
+    """Queue the next batch in one transaction; return (whether it is done, how many)."""
     database.begin_write()
     broadcast = _locked(broadcast_id)
     if broadcast.queued_at is not None:
         db.session.commit()
-        return True
+        return True, 0
     after = broadcast.last_registration_id or 0
     rows = db.session.execute(
         recipients_query(
@@ -401,7 +404,7 @@ def _queue_batch(broadcast_id, messages):
         broadcast.queued_at = utcnow()
         broadcast.recipients = broadcast.queued
     db.session.commit()
-    return done
+    return done, added
 
 
 def _locked(broadcast_id):
