@@ -22,8 +22,9 @@ test: setup lint ## Run the linter and the whole test suite
 # Speed under load against baselines in the same run: gunicorn, wrk, Lighthouse (Debian's
 # wrk, sqlite3 and chromium; npm's lighthouse). PostgreSQL too when TEST_DATABASE_URL is set.
 bench: setup
-	@command -v wrk >/dev/null && command -v sqlite3 >/dev/null && test -x /usr/bin/chromium || \
-		(apt-get update -qq && apt-get install -y -qq wrk sqlite3 chromium >/dev/null)
+	@command -v wrk >/dev/null && command -v sqlite3 >/dev/null && command -v psql >/dev/null \
+		&& test -x /usr/bin/chromium || \
+		(apt-get update -qq && apt-get install -y -qq wrk sqlite3 postgresql-client chromium >/dev/null)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: setup

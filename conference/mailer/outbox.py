@@ -11,18 +11,24 @@ connection, and records each outcome:
   exponential back-off and jitter, up to ``OUTBOX_MAX_ATTEMPTS``.
 * 5xx: failed for good, with the server's reply kept for organizers.
 
-Delivery is at least once: a crash between the server's 250 and our commit re-sends,
-with the same Message-ID, so clients can tell.
+Delivery is at least once: outcomes are committed a few messages (or at most a second)
+at a time, and a crash between the server's 250 and that commit re-sends those messages
+once their lease is over, with the same Message-ID, so clients can tell. A claim is a
+lease: a deliverer still sending a batch when a quarter of it has passed (a slow server)
+renews it, so that others do not take the rest of its batch for abandoned and send it too.
 """
 
 import base64
+import functools
 import logging
 import random
 import smtplib
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.policy import EmailPolicy
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
@@ -35,6 +41,12 @@ from conference.extensions import db, mail
 from conference.mailer.models import MessageStatus, OutboxMessage
 
 log = logging.getLogger("conference.mailer")
+
+# A batch's outcomes are committed together once this many are waiting, or once this many
+# seconds have passed since the last commit: a commit per message costs about as much as
+# sending it (a disk flush each, on PostgreSQL). A crash re-sends at most what was waiting.
+RECORD_EVERY = 20
+RECORD_SECONDS = 1.0
 
 
 class OutboxError(Exception):
@@ -191,6 +203,7 @@ class Claimed:
     message: Message | None
     error: str | None = None  # set when the row cannot even be turned into a message
     forget: bool = False
+    lease: datetime | None = None  # the row's locked_until while this process holds it
 
 
 def claim_batch(limit, *, now=None):
@@ -205,7 +218,7 @@ def claim_batch(limit, *, now=None):
     now = now or utcnow()
     database.begin_write()
     _release_abandoned(now)
-    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    lease_until = now + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
     candidates = (
         sa.select(OutboxMessage.id)
         .where(OutboxMessage.status == MessageStatus.pending, OutboxMessage.next_attempt_at <= now)
@@ -214,20 +227,27 @@ def claim_batch(limit, *, now=None):
     )
     if db.engine.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    candidate_ids = db.session.scalars(candidates).all()
     claimed_ids = []
-    for message_id in db.session.scalars(candidates).all():
-        result = db.session.execute(
+    if candidate_ids:
+        claim = (
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == MessageStatus.pending)
+            .where(
+                OutboxMessage.id.in_(candidate_ids), OutboxMessage.status == MessageStatus.pending
+            )
             .values(
                 status=MessageStatus.sending,
-                locked_until=now + lease,
+                locked_until=lease_until,
                 attempts=OutboxMessage.attempts + 1,
             )
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
-            claimed_ids.append(message_id)
+        if db.engine.dialect.update_returning:  # PostgreSQL, SQLite 3.35+: one statement
+            claimed_ids = db.session.scalars(claim.returning(OutboxMessage.id)).all()
+        else:
+            for message_id in candidate_ids:
+                if db.session.execute(claim.where(OutboxMessage.id == message_id)).rowcount:
+                    claimed_ids.append(message_id)
     claimed = []
     if claimed_ids:
         rows = db.session.scalars(
@@ -240,11 +260,18 @@ def claim_batch(limit, *, now=None):
             try:
                 message = build_message(row)
                 claimed.append(
-                    Claimed(row.id, row.attempts, message, forget=row.forget_after_sending)
+                    Claimed(
+                        row.id,
+                        row.attempts,
+                        message,
+                        forget=row.forget_after_sending,
+                        lease=lease_until,
+                    )
                 )
             except Exception as exc:  # a row we cannot build would fail on every attempt
                 log.exception("message cannot be built", extra={"fields": {"id": row.id}})
-                claimed.append(Claimed(row.id, row.attempts, None, f"not sent: {exc!r}"[:500]))
+                error = f"not sent: {exc!r}"[:500]
+                claimed.append(Claimed(row.id, row.attempts, None, error, lease=lease_until))
     db.session.commit()
     return claimed
 
@@ -260,24 +287,32 @@ def _release_abandoned(now):
 
 
 def _send_batch(claimed, report, *, now):
+    outcomes = _Outcomes()
     pending = list(claimed)
+    renew_every = current_app.config["OUTBOX_LEASE_SECONDS"] / 4
+    renewed = time.monotonic()
     try:
         with mail.connect() as connection:
             while pending:
+                if time.monotonic() - renewed >= renew_every:  # a slow server: keep the claim
+                    outcomes.commit()
+                    pending = _renew(pending, now=now)
+                    renewed = time.monotonic()
+                    continue
                 item = pending[0]
                 if item.message is None:
-                    _failed(item, item.error, report)
+                    _failed(item, item.error, report, outcomes)
                     pending.pop(0)
                     continue
                 try:
                     connection.send(item.message)
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, reply = next(iter(exc.recipients.values()))
-                    _refused(item, code, reply, report, now=now)
+                    _refused(item, code, reply, report, outcomes, now=now)
                 except smtplib.SMTPResponseException as exc:
-                    _refused(item, exc.smtp_code, exc.smtp_error, report, now=now)
+                    _refused(item, exc.smtp_code, exc.smtp_error, report, outcomes, now=now)
                 else:
-                    _update(
+                    outcomes.add(
                         item.id,
                         status=MessageStatus.sent,
                         sent_at=utcnow(),
@@ -287,13 +322,99 @@ def _send_batch(claimed, report, *, now):
                     )
                     report.sent.append(item.id)
                 pending.pop(0)
+                outcomes.commit_if_due()
     except (smtplib.SMTPException, OSError) as exc:
         # The connection failed (refused, dropped, timed out): everything not yet
         # recorded is tried again later.
         error = _describe(exc)
         log.warning("smtp connection failed", extra={"fields": {"error": error}})
         for item in pending:
-            _retry_later(item, error, report, now=now)
+            _retry_later(item, error, report, outcomes, now=now)
+    except BaseException:
+        outcomes.commit(quietly=True)  # what was sent need not wait for its lease to end
+        raise
+    outcomes.commit()
+
+
+class _Outcomes:
+    """What became of sent messages, committed a few at a time (``RECORD_EVERY``/``_SECONDS``).
+
+    Until then the messages stay claimed ("sending", under this process's lease): a crash
+    before the commit sends them again once the lease is over; none is lost.
+    """
+
+    def __init__(self):
+        self.waiting = []
+        self.since = time.monotonic()
+
+    def add(self, message_id, **values):
+        self.waiting.append((message_id, values))
+
+    def commit_if_due(self):
+        if len(self.waiting) >= RECORD_EVERY or time.monotonic() - self.since >= RECORD_SECONDS:
+            self.commit()
+
+    def commit(self, *, quietly=False):
+        """Write the waiting outcomes in one short write transaction."""
+        waiting, self.waiting, self.since = self.waiting, [], time.monotonic()
+        if not waiting:
+            return
+        try:
+            _record(waiting)
+        except Exception:
+            db.session.rollback()
+            if not quietly:
+                raise
+            log.exception("outcomes not recorded", extra={"fields": {"count": len(waiting)}})
+
+
+def _record(outcomes):
+    """Update each ``(message id, values)`` row: one executemany per set of columns."""
+    table = OutboxMessage.__table__
+    by_columns = {}
+    for message_id, values in outcomes:
+        by_columns.setdefault(tuple(values), []).append(
+            {"row_id": message_id, **{f"new_{name}": value for name, value in values.items()}}
+        )
+    database.begin_write()
+    connection = db.session.connection()
+    for names, rows in by_columns.items():
+        statement = (
+            table.update()
+            .where(table.c.id == sa.bindparam("row_id"))
+            .values({name: sa.bindparam(f"new_{name}", type_=table.c[name].type) for name in names})
+        )
+        connection.execute(statement, rows)
+    db.session.commit()
+
+
+def _renew(items, *, now):
+    """Extend this process's lease on ``items``; return those it still holds, in order.
+
+    A message whose lease ran out may have been taken over by another deliverer, which
+    sends it: this one leaves it alone.
+    """
+    until = (now or utcnow()) + timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    database.begin_write()
+    held = []
+    for item in items:
+        result = db.session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id == item.id,
+                OutboxMessage.status == MessageStatus.sending,
+                OutboxMessage.locked_until == item.lease,
+            )
+            .values(locked_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            item.lease = until
+            held.append(item)
+        else:
+            log.warning("claim lost to another deliverer", extra={"fields": {"id": item.id}})
+    db.session.commit()
+    return held
 
 
 # What an erased person's messages keep: that a message of this kind was sent, and when.
@@ -327,40 +448,28 @@ def forget_recipient(address):
     )
 
 
-def _update(message_id, **values):
-    """Record one outcome in its own short write transaction, at once."""
-    database.begin_write()
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-
-
-def _refused(item, code, reply, report, *, now):
+def _refused(item, code, reply, report, outcomes, *, now):
     error = f"{code} {_text(reply)}"[:500]
     if 400 <= code < 500:
-        _retry_later(item, error, report, now=now)
+        _retry_later(item, error, report, outcomes, now=now)
     else:
-        _failed(item, error, report)
+        _failed(item, error, report, outcomes)
 
 
-def _failed(item, error, report):
-    _update(item.id, status=MessageStatus.failed, locked_until=None, last_error=error[:500])
+def _failed(item, error, report, outcomes):
+    outcomes.add(item.id, status=MessageStatus.failed, locked_until=None, last_error=error[:500])
     report.failed.append(item.id)
     log.warning("message refused", extra={"fields": {"id": item.id, "error": error}})
 
 
-def _retry_later(item, error, report, *, now):
+def _retry_later(item, error, report, outcomes, *, now):
     config = current_app.config
     if item.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
-        _failed(item, error, report)
+        _failed(item, error, report, outcomes)
         return
     base, cap = config["OUTBOX_RETRY_BASE_SECONDS"], config["OUTBOX_RETRY_CAP_SECONDS"]
     delay = min(cap, base * 2 ** (item.attempts - 1)) * random.uniform(0.5, 1.5)
-    _update(
+    outcomes.add(
         item.id,
         status=MessageStatus.pending,
         locked_until=None,
@@ -380,6 +489,54 @@ def _text(reply):
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
+class _SMTPPolicy(EmailPolicy):
+    """``email.policy.SMTP`` that remembers the headers it parsed and folded: same bytes.
+
+    Writing a message with ``policy.SMTP`` parses and refolds every header of every part
+    each time it is read, which took twice as long as sending the message to a local
+    server; most of those headers are the same in every message (``MIME-Version``,
+    ``Content-Type: text/plain; charset="utf-8"``, the sender...). Both methods are pure
+    functions of the header's name and value, so their results are kept (a bounded LRU).
+    ``clone`` returns the policy itself when it changes nothing (the generator clones it
+    for every part), so that all the parts share the one cache.
+    """
+
+    def clone(self, **changes):
+        if all(getattr(self, name) == value for name, value in changes.items()):
+            return self
+        return super().clone(**changes)
+
+    def header_fetch_parse(self, name, value):
+        try:
+            return self._parsed(name, value)
+        except TypeError:  # an unhashable value: not worth remembering
+            return super().header_fetch_parse(name, value)
+
+    def fold_binary(self, name, value):
+        try:
+            return self._folded(name, value)
+        except TypeError:
+            return super().fold_binary(name, value)
+
+    @functools.lru_cache(maxsize=2048)  # noqa: B019 (one instance, kept for the process)
+    def _parsed(self, name, value):
+        return super().header_fetch_parse(name, value)
+
+    @functools.lru_cache(maxsize=2048)  # noqa: B019
+    def _folded(self, name, value):
+        return super().fold_binary(name, value)
+
+
+SMTP_POLICY = _SMTPPolicy(linesep="\r\n")  # what email.policy.SMTP is: default, CRLF
+
+
+class OutboxMail(Message):
+    """Flask-Mail's message, written out with ``SMTP_POLICY`` (Flask-Mail: ``policy.SMTP``)."""
+
+    def as_bytes(self):
+        return self._message().as_bytes(policy=SMTP_POLICY)
+
+
 def build_message(row):
     """Return the Flask-Mail message for an outbox row.
 
@@ -392,7 +549,7 @@ def build_message(row):
         "Content-Language": row.language,
         **(row.headers or {}),
     }
-    message = Message(
+    message = OutboxMail(
         subject=row.subject,
         recipients=[(row.recipient_name or "", row.recipient)],
         body=row.text_body,

@@ -40,6 +40,21 @@ def _csv_text(value):
     return neutralise(value if isinstance(value, str) else str(value))
 
 
+# Every trigger is one character, so a set of first characters tells them apart.
+_FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+assert all(len(prefix) == 1 for prefix in FORMULA_PREFIXES)
+
+
+def _csv_cells(row):
+    """``_csv_text`` of each value, with plain strings (most cells) done inline: faster."""
+    return [
+        ("'" + value if value[:1] in _FORMULA_STARTS else value)
+        if value.__class__ is str
+        else _csv_text(value)
+        for value in row
+    ]
+
+
 def csv_chunks(header, rows, *, chunk_size=CSV_CHUNK_SIZE):
     """Yield ``(bytes, row_count)`` pieces of a CSV file: the header, then ``rows``.
 
@@ -52,7 +67,7 @@ def csv_chunks(header, rows, *, chunk_size=CSV_CHUNK_SIZE):
     writer.writerow([_csv_text(label) for label in header])
     pending = 0
     for row in rows:
-        writer.writerow([_csv_text(value) for value in row])
+        writer.writerow(_csv_cells(row))
         pending += 1
         if buffer.tell() >= chunk_size:
             yield buffer.getvalue().encode("utf-8"), pending

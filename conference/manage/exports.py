@@ -51,6 +51,8 @@ from conference.registration.queries import filtered
 log = logging.getLogger("conference.manage")
 
 BATCH_SIZE = 1000
+# A batch's places are read by id range when its ids span less than this many times its size.
+RANGE_DENSITY = 4
 XLSX_SPOOL_SIZE = 1024 * 1024  # bytes kept in memory before the workbook moves to disk
 XLSX_CHUNK_SIZE = 64 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -158,39 +160,45 @@ def export_statement(conference, filters, columns):
 
 
 def _time(value):
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else None
+    # "YYYY-MM-DD HH:MM", as strftime("%Y-%m-%d %H:%M") writes it, four times faster.
+    return value.isoformat(" ", "minutes") if value is not None else None
 
 
-def _cell_makers(columns, labels):
-    """One function per column: (row, places of the row) -> the cell's value."""
+def _cell_makers(columns, labels, keys):
+    """One function per column: (row, tracks of the batch) -> the cell's value.
+
+    ``keys`` name the row's values in order (the statement's columns): cells read them by
+    position, the cheapest way into a row. ``tracks`` is what ``_tracks_of`` returns.
+    """
+    at = {key: position for position, key in enumerate(keys)}
+    row_id = at["id"]
+    yes, no = labels.yes, labels.no
+    languages, sources, statuses = labels.languages, labels.sources, labels.statuses
 
     def attribute(name):
-        return lambda row, places: getattr(row, name)
+        return lambda row, tracks, i=at[name]: row[i]
 
-    def tracks(status):
-        def cell(row, places):
-            ids = sorted(
-                (track_id for track_id, place_status in places if place_status == status),
-                key=lambda track_id: labels.tracks[track_id][0],
-            )
-            return "; ".join(labels.tracks[track_id][1] for track_id in ids)
+    def track_names(status):
+        key = status.value
+        return lambda row, tracks: "; ".join(tracks.get((row[row_id], key), ()))
 
-        return cell
+    def special(key):
+        i = at.get(COLUMNS[key][1][0]) if COLUMNS[key][1] else None
+        return {
+            "language": lambda row, tracks: languages.get(row[i], row[i]),
+            "photo_consent": lambda row, tracks: yes if row[i] else no,
+            "registered_at": lambda row, tracks: _time(row[i]),
+            "checked_in_at": lambda row, tracks: _time(row[i]),
+            "source": lambda row, tracks: sources.get(row[i], row[i]),
+            "status": lambda row, tracks: statuses.get(row[i], row[i].value),
+        }.get(key)
 
-    special = {
-        "language": lambda row, places: labels.languages.get(row.language, row.language),
-        "photo_consent": lambda row, places: labels.yes if row.photo_consent else labels.no,
-        "registered_at": lambda row, places: _time(row.created_at),
-        "checked_in_at": lambda row, places: _time(row.checked_in_at),
-        "source": lambda row, places: labels.sources.get(row.source, row.source),
-        "status": lambda row, places: labels.statuses.get(row.status, row.status.value),
-    }
     makers = []
     for key in columns:
         if key in TRACK_COLUMNS:
-            makers.append(tracks(TRACK_COLUMNS[key]))
+            makers.append(track_names(TRACK_COLUMNS[key]))
         else:
-            makers.append(special.get(key) or attribute(COLUMNS[key][1][0]))
+            makers.append(special(key) or attribute(COLUMNS[key][1][0]))
     return makers
 
 
@@ -200,28 +208,43 @@ def attendee_rows(statement, columns, labels, *, batch_size=BATCH_SIZE):
     Rows are fetched ``batch_size`` at a time (a server-side cursor on PostgreSQL); the
     tracks of each batch come from one more query. Close the generator to stop early.
     """
-    makers = _cell_makers(columns, labels)
-    need_places = any(key in TRACK_COLUMNS for key in columns)
-    result = db.session.execute(statement.execution_options(yield_per=batch_size))
+    need_tracks = any(key in TRACK_COLUMNS for key in columns)
+    # On the session's connection, in its transaction: plain rows, without the ORM's
+    # per-row bookkeeping, which would take as long as the rest of the export together.
+    result = db.session.connection().execute(statement.execution_options(yield_per=batch_size))
     try:
+        makers = _cell_makers(columns, labels, list(result.keys()))
         for batch in result.partitions():
-            places = _places_of([row.id for row in batch]) if need_places else {}
+            tracks = _tracks_of([row.id for row in batch], labels) if need_tracks else {}
             for row in batch:
-                row_places = places.get(row.id, ())
-                yield [make(row, row_places) for make in makers]
+                yield [make(row, tracks) for make in makers]
     finally:
         result.close()
 
 
-def _places_of(registration_ids):
-    places = {}
-    for registration_id, track_id, status in db.session.execute(
-        sa.select(Place.registration_id, Place.track_id, Place.status).where(
-            Place.registration_id.in_(registration_ids)
-        )
+def _tracks_of(registration_ids, labels):
+    """{(registration id, place status value): its tracks' names in that status, in order}.
+
+    Ids close together (a batch of an unfiltered list) are asked for as a range: a
+    thousand bound parameters cost more than the few places of registrations in between
+    that the range brings too (and nobody looks up).
+    """
+    names = {track_id: name for track_id, (_order, name) in labels.tracks.items()}
+    low, high = min(registration_ids, default=0), max(registration_ids, default=0)
+    if high - low < RANGE_DENSITY * len(registration_ids):
+        wanted = Place.registration_id.between(low, high)
+    else:
+        wanted = Place.registration_id.in_(registration_ids)
+    tracks = {}
+    for registration_id, status, track_id in db.session.connection().execute(
+        # The status as the stored string: an enum member costs time to make and to hash.
+        sa.select(Place.registration_id, sa.type_coerce(Place.status, sa.String), Place.track_id)
+        .join(Track, Track.id == Place.track_id)
+        .where(wanted)
+        .order_by(Place.registration_id, Track.position, Track.id)
     ):
-        places.setdefault(registration_id, []).append((track_id, status))
-    return places
+        tracks.setdefault((registration_id, status), []).append(names[track_id])
+    return tracks
 
 
 # --- Audit -------------------------------------------------------------------------------

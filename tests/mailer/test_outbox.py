@@ -1,3 +1,5 @@
+import email.policy
+import random
 import threading
 from datetime import timedelta
 
@@ -295,3 +297,20 @@ def test_two_deliverers_at_once_send_each_message_once(make_app, smtp_server, ma
     assert all(report.sent for report in reports)  # both deliverers did part of the work
     with app.app_context():
         assert outbox.counts()[MessageStatus.sent] == 40
+
+
+def test_messages_are_written_byte_for_byte_as_flask_mail_writes_them(app, make_email):
+    rows = [
+        outbox.enqueue(make_email("lina@example.org", language="ar", name="لينا حداد")),
+        outbox.enqueue(make_email("ada@example.org")),
+    ]
+    db.session.commit()
+
+    for row in rows * 2:  # the second time from the remembered headers
+        message = outbox.build_message(row)
+        random.seed(7)  # the MIME boundaries
+        ours = message.as_bytes()
+        random.seed(7)
+        flask_mails = message._message().as_bytes(policy=email.policy.SMTP)
+
+        assert ours == flask_mails
