@@ -55,9 +55,7 @@ def test_the_conference_page_is_answered_from_the_cache_for_a_few_seconds(
     assert fresh.headers["Cache-Control"] == "public, max-age=0, s-maxage=10"
 
 
-def test_a_cached_answer_keeps_the_headers_with_a_request_id_of_its_own(
-    client, conference, clock
-):
+def test_a_cached_answer_keeps_the_headers_with_a_request_id_of_its_own(client, conference, clock):
     first = client.get("/")
     second = client.get("/")
 
