@@ -325,7 +325,8 @@ def main():
         f"- commit: {commit()}\n"
         f"- command: `make bench`\n\n"
     )
-    text = heading + report(bench, [i.name for i in instances]) + front_end
+    notes = (BENCH / "profiles.md").read_text(encoding="utf-8")
+    text = heading + report(bench, [i.name for i in instances]) + front_end + "\n" + notes
     print(text)
     options.output.write_text(text, encoding="utf-8")
     log(f"written to {options.output}")
