@@ -50,6 +50,9 @@ def list_page(conference, filters, *, after_id=None, size=50, actor=None):
     organizer sees on opening the list, is not.
     """
     if filters.as_dict() or after_id is not None:
+        # A writer from the start: SQLite cannot turn this request's read transaction into
+        # a write once another process has written since, and would answer "locked".
+        database.begin_write()
         audit.record("attendees.listed", actor=actor, filters=filters.as_dict(), after=after_id)
         db.session.commit()  # before the query: a commit would expire the rows it loads
     return queries.page(conference, filters, after_id=after_id, size=size)
@@ -77,6 +80,7 @@ def view_registration(registration, *, actor=None):
 
     Returns ``{place id: position in line}``. Commits.
     """
+    database.begin_write()  # see list_page
     audit.record("attendee.viewed", actor=actor, registration_id=registration.id)
     db.session.commit()
     return {
@@ -94,6 +98,7 @@ def cancel_attendee(registration, *, actor=None):
         return False
     conference = registration.conference
     registrations.cancel_registration(registration)
+    database.begin_write()  # see list_page
     audit.record("attendee.cancelled", actor=actor, registration_id=registration.id)
     db.session.commit()
     stats.forget_numbers(conference)

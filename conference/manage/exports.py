@@ -252,6 +252,7 @@ def _tracks_of(registration_ids, labels):
 
 def record_export_started(*, file_format, filters, columns):
     """Write and commit the export's audit event before any row is read; return its id."""
+    database.begin_write()  # a writer from the start (see attendee_services.list_page)
     event = audit.record(
         "attendees.exported",
         format=file_format,

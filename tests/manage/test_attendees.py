@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from conference.access import PERSONAL_DATA, access_of
 from conference.accounts.models import AuditEvent
 from conference.content.models import Track
+from conference.content.services import get_conference, load_content
 from conference.extensions import cache, db
 from conference.mailer.models import OutboxMessage
 from conference.manage import attendee_services, attendees
@@ -20,6 +21,7 @@ from conference.registration.models import (
     PlaceStatus,
     RegistrationStatus,
 )
+from conference.registration.queries import Filters
 
 _numbers = itertools.count(1)
 
@@ -691,3 +693,38 @@ def test_lists_and_the_dashboard_stay_fast_at_100000_registrations(client, organ
     assert cached_dashboard <= 4  # the user, the conference and its tracks
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Place)) == 100_000
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ManageToken)) == 0
+
+
+def test_a_search_is_recorded_even_when_another_process_wrote_meanwhile(
+    make_app, database_url, tmp_path, content_data
+):
+    # SQLite cannot turn a read transaction into a write once another connection has
+    # written since it began: a search that reads first and then records itself in the
+    # audit log was answered 503 ("database is locked") under load.
+    url = f"sqlite:///{tmp_path / 'list.db'}" if database_url.startswith("sqlite") else database_url
+    app = make_app(SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        load_content(content_data)
+        conference = get_conference(content_data["conference"]["slug"])
+        lina = services.register_attendee(
+            conference,
+            email="lina@example.org",
+            full_name="Lina Haddad",
+            track_keys=["arts"],
+            language="ar",
+            privacy_accepted=True,
+        ).registration
+
+        def another_worker_writes():
+            db.session.scalar(sa.select(Track.id))  # this request has read: a read transaction
+            with db.engine.connect() as other:
+                other.execute(sa.update(Track).values(position=Track.position + 1))
+                other.commit()
+
+        another_worker_writes()
+        attendee_services.list_page(conference, Filters(q="lina"))
+        another_worker_writes()
+        attendee_services.view_registration(lina)
+
+        actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert actions == ["attendees.listed", "attendee.viewed"]
