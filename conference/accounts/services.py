@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from conference import audit
+from conference import audit, database
 from conference.access import Role
 from conference.accounts.models import User
 from conference.extensions import db
@@ -85,7 +85,9 @@ def create_user(email, *, role, name="", password=None, actor=None):
         raise AccountError(
             _l("Enter an email address in the correct format, like name@example.com")
         )
+    database.begin_write()  # see record_login
     if find_user(email) is not None:
+        db.session.commit()
         raise AccountError(_l("There is already an account for this email address"))
     user = User(email=email, name=name.strip(), role=Role(role), created_at=utcnow())
     if password is not None:
@@ -110,7 +112,9 @@ def authenticate(email, password, *, now=None):
         raise AccountError(_l("The email address or password is incorrect"))
     if user.locked_until and user.locked_until > now:
         raise AccountError(_l("Too many wrong passwords. Wait 15 minutes, then try again."))
-    if not check_password_hash(user.password_hash, password or ""):
+    correct = check_password_hash(user.password_hash, password or "")
+    database.begin_write()  # after the (slow) hash: see record_login
+    if not correct:
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.failed_logins = 0
@@ -126,6 +130,9 @@ def authenticate(email, password, *, now=None):
 
 def record_login(user, *, now=None):
     """Note a completed sign-in (after the second factor, if any). Commits."""
+    # A writer from the start: on SQLite a read transaction cannot become a write once
+    # another process has written since (check-in volunteers signing in together).
+    database.begin_write()
     user.last_login_at = now or utcnow()
     audit.record("user.signed_in", actor=user)
     db.session.commit()
@@ -133,6 +140,7 @@ def record_login(user, *, now=None):
 
 def sign_out_everywhere(user):
     """End every session of ``user`` on every device. Commits."""
+    database.begin_write()  # see record_login
     user.session_version += 1
     audit.record("user.signed_out_everywhere", actor=user)
     db.session.commit()
@@ -174,6 +182,7 @@ def verify_code(user, code, *, now=None):
     """Return whether ``code`` is a current authenticator code (each works once) or an
     unused recovery code of ``user``. Commits what it uses up."""
     now = now or utcnow()
+    database.begin_write()  # see record_login; also: a code is used up once, not twice
     cleaned = _clean_code(code)
     if user.totp_secret and cleaned and len(cleaned) == 6:
         totp = pyotp.TOTP(user.totp_secret)
@@ -183,6 +192,7 @@ def verify_code(user, code, *, now=None):
             if secrets.compare_digest(totp.at(at), cleaned):
                 step = at // totp.interval
                 if user.totp_last_step is not None and step <= user.totp_last_step:
+                    db.session.commit()  # ends the write transaction
                     return False  # a code, or an older one, used again
                 user.totp_last_step = step
                 db.session.commit()
@@ -193,6 +203,7 @@ def verify_code(user, code, *, now=None):
         audit.record("user.recovery_code_used", actor=user)
         db.session.commit()
         return True
+    db.session.commit()  # ends the write transaction
     return False
 
 
@@ -207,6 +218,7 @@ def confirm_totp(user, code, *, now=None):
         raise AccountError(
             _l("The code is incorrect or has expired. Enter the code your app shows now")
         )
+    database.begin_write()  # see record_login
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
     user.recovery_codes = [_hash(c) for c in codes]
     user.totp_enabled = True
@@ -230,6 +242,7 @@ def invite_user(email, *, role, name="", actor):
 
 def send_invitation(user, *, actor):
     """Email ``user`` a fresh one-time link to set a password (valid 7 days). Commits."""
+    database.begin_write()  # see record_login
     token = secrets.token_urlsafe(32)
     user.invite_hash = _hash(token)
     user.invite_expires_at = utcnow() + INVITE_VALID
@@ -265,7 +278,9 @@ def accept_invitation(user, password):
     :raises AccountError: the password breaks a rule.
     """
     check_password_rules(password, user.email)
-    user.password_hash = generate_password_hash(password)
+    password_hash = generate_password_hash(password)
+    database.begin_write()  # after the (slow) hash: see record_login
+    user.password_hash = password_hash
     user.invite_hash = None
     user.invite_expires_at = None
     user.session_version += 1
@@ -275,6 +290,7 @@ def accept_invitation(user, password):
 
 def change_role(user, role, *, actor):
     """Give ``user`` another role; their sessions end. Commits."""
+    database.begin_write()  # see record_login
     old = user.role
     user.role = Role(role)
     user.session_version += 1
@@ -291,6 +307,7 @@ def set_enabled(user, enabled, *, actor):
     """
     if actor is not None and user.id == actor.id and not enabled:
         raise AccountError(_l("You cannot disable your own account"))
+    database.begin_write()  # see record_login
     user.is_enabled = bool(enabled)
     user.session_version += 1
     audit.record("user.enabled" if enabled else "user.disabled", actor=actor, user=user.email)

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 
 from conference.accounts import services
 from conference.accounts.models import AuditEvent, User
@@ -216,3 +217,33 @@ def test_the_demo_organizer_is_made_on_an_empty_installation(runner):
 
     password = demo.output.split("password: ")[1].split()[0]
     assert services.authenticate("organizer@example.org", password).role.value == "organizer"
+
+
+def test_staff_sign_in_while_another_process_writes(make_app, database_url, tmp_path):
+    # Check-in volunteers sign in together: on SQLite, a sign-in that read first could
+    # not record itself once another process had written meanwhile ("database is locked").
+    url = (
+        f"sqlite:///{tmp_path / 'staff.db'}" if database_url.startswith("sqlite") else database_url
+    )
+    app = make_app(SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        services.create_user("vol@example.org", role="checkin", password=STAFF_PASSWORD)
+        services.create_user("other@example.org", role="checkin", password=STAFF_PASSWORD)
+
+        def another_worker_writes():
+            db.session.scalar(sa.select(User.id))  # this request has read: a read transaction
+            with db.engine.connect() as other:
+                other.execute(
+                    sa.update(User)
+                    .where(User.email == "other@example.org")
+                    .values(failed_logins=User.failed_logins + 1)
+                )
+                other.commit()
+
+        another_worker_writes()
+        user = services.authenticate("vol@example.org", STAFF_PASSWORD)
+        another_worker_writes()
+        services.record_login(user)
+
+        assert user.last_login_at is not None
+        assert db.session.scalars(sa.select(AuditEvent.action)).all()[-1] == "user.signed_in"
