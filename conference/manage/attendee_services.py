@@ -122,17 +122,16 @@ def change_details(registration, *, email, actor=None, **details):
         raise FieldError("email", str(exc)) from None
     changed = [name for name, value in details.items() if before[name] != _stored(name, value)]
     if changed:
+        registrations.update_details(registration, **details)  # commits
+        # Right after the change commits, as a writer from the start (see list_page).
+        database.begin_write()
         audit.record(
             "attendee.details_changed",
             actor=actor,
             registration_id=registration.id,
             fields=sorted(changed),
         )
-        try:
-            registrations.update_details(registration, **details)
-        except registrations.RegistrationError:
-            db.session.rollback()
-            raise
+        db.session.commit()
     return (["email"] if email_changed else []) + sorted(changed)
 
 

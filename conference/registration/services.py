@@ -379,7 +379,11 @@ def update_details(
 
     :raises RegistrationError: the name is missing or too long.
     """
-    registration.full_name = _checked_name(full_name)
+    full_name = _checked_name(full_name)
+    # A writer from the start: on SQLite the page's read transaction could not become a
+    # write once another process (a registration) had written since.
+    database.begin_write()
+    registration.full_name = full_name
     for name, value in _optional_details(
         phone=phone, city=city, region=region, needs=needs
     ).items():

@@ -725,6 +725,21 @@ def test_a_search_is_recorded_even_when_another_process_wrote_meanwhile(
         attendee_services.list_page(conference, Filters(q="lina"))
         another_worker_writes()
         attendee_services.view_registration(lina)
+        details = {
+            "phone": None,
+            "city": "Dearborn",
+            "region": None,
+            "language": "ar",
+            "needs": None,
+            "photo_consent": False,
+        }
+        another_worker_writes()
+        attendee_services.change_details(
+            lina, email="lina@example.org", full_name="Lina Haddad", **details
+        )
+        another_worker_writes()
+        services.update_details(lina, full_name="لينا حداد", **details)  # her own page
 
         actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
-        assert actions == ["attendees.listed", "attendee.viewed"]
+        assert actions == ["attendees.listed", "attendee.viewed", "attendee.details_changed"]
+        assert (lina.full_name, lina.city) == ("لينا حداد", "Dearborn")
