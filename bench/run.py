@@ -29,6 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import servers  # noqa: E402 (the bench folder is not a package)
+import sqlalchemy as sa  # noqa: E402
+
+from conference.config import database_uri  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -94,7 +97,7 @@ class Bench:
 
     def insert(self, database, url):
         log(f"* baseline: Flask + SQLAlchemy insert on {database}")
-        env = {**os.environ, "BASELINE_DATABASE_URL": _sqlalchemy_url(url)}
+        env = {**os.environ, "BASELINE_DATABASE_URL": database_uri(url)}
         subprocess.run([sys.executable, "insert.py"], cwd=BENCH / "baselines", env=env, check=True)
         script = BENCH / "wrk" / "post_insert.lua"
         with servers.serve("insert:app", cwd=BENCH / "baselines", env=env) as base:
@@ -181,27 +184,13 @@ class Bench:
         self.http.append((figure, database, connections, result, ratio, target))
 
 
-def _sqlalchemy_url(url):
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
-
-
 def _count_registrations(instance):
-    return int(
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sqlalchemy as sa, sys;"
-                "e = sa.create_engine(sys.argv[1]);"
-                "c = e.connect();"
-                "print(c.execute(sa.text('select count(*) from registration')).scalar())",
-                _sqlalchemy_url(instance.database_url),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+    engine = sa.create_engine(database_uri(instance.database_url))
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(sa.text("SELECT count(*) FROM registration"))
+    finally:
+        engine.dispose()
 
 
 # ---------------------------------------------------------------------------------------
