@@ -44,7 +44,7 @@ class PageCache:
         self.max_age = max_age
         self.clock = clock
         self.entries = OrderedDict()  # (url, vary values) -> (expires, status, headers, body)
-        self.vary = {}  # url -> the request headers its response varies on
+        self.vary = OrderedDict()  # url -> the request headers its response varies on
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -91,9 +91,12 @@ class PageCache:
             entry = (self.clock() + min(age, self.max_age), seen["status"], headers, content)
             with self.lock:
                 self.vary[url] = names
+                self.vary.move_to_end(url)
                 self.entries[(url, _values(environ, names))] = entry
-                while len(self.entries) > MAX_ENTRIES:
-                    self.entries.popitem(last=False)
+                # Both bounded: a query string is the visitor's to choose.
+                for kept in (self.entries, self.vary):
+                    while len(kept) > MAX_ENTRIES:
+                        kept.popitem(last=False)
         return [content]
 
 

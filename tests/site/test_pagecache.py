@@ -4,7 +4,7 @@ import pytest
 
 from conference.content import services as content
 from conference.extensions import db
-from conference.pagecache import PageCache, _storable
+from conference.pagecache import MAX_ENTRIES, PageCache, _storable
 
 AR = {"Accept-Language": "ar"}
 EN = {"Accept-Language": "en"}
@@ -73,6 +73,14 @@ def test_each_language_gets_its_own_copy(client, conference, clock):
 
     assert '<html lang="ar" dir="rtl">' in arabic
     assert '<html lang="ar" dir="rtl">' in chosen
+
+
+def test_the_cache_stays_bounded_whatever_the_query_strings(app, client, conference, clock):
+    for n in range(MAX_ENTRIES + 20):
+        client.get(f"/?utm={n}")
+
+    assert len(app.wsgi_app.entries) == MAX_ENTRIES
+    assert len(app.wsgi_app.vary) == MAX_ENTRIES
 
 
 def test_a_revalidation_goes_to_the_app(client, conference, clock):
