@@ -223,7 +223,7 @@ def _met(value):
     return "yes" if value else "**no**"
 
 
-def report(bench, databases):
+def report(bench):
     lines = [
         "## Load: gunicorn, 4 sync workers; wrk, 2 threads, "
         f"{bench.duration} s a run, from another process on loopback",
@@ -315,7 +315,7 @@ def main():
         f"- command: `make bench`\n\n"
     )
     notes = (BENCH / "profiles.md").read_text(encoding="utf-8")
-    text = heading + report(bench, [i.name for i in instances]) + front_end + "\n" + notes
+    text = heading + report(bench) + front_end + "\n" + notes
     print(text)
     options.output.write_text(text, encoding="utf-8")
     log(f"written to {options.output}")
