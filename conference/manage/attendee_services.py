@@ -14,6 +14,7 @@ from conference import audit, database
 from conference.content import services as content
 from conference.content.models import Track
 from conference.extensions import db
+from conference.i18n import translate
 from conference.manage import stats
 from conference.registration import queries
 from conference.registration import services as registrations
@@ -58,20 +59,27 @@ def list_page(conference, filters, *, after_id=None, size=50, actor=None):
     return queries.page(conference, filters, after_id=after_id, size=size)
 
 
-def places_of(registrations):
-    """Return ``{registration id: [(track, status)]}`` for ``registrations`` in one query."""
+def places_of(conference, registrations):
+    """Return ``{registration id: [(track name, status)]}`` for ``registrations``.
+
+    One query for the places' ids; each track's name is translated once a page, not once
+    a row (a bilingual name is JSON, and a page has a hundred places or more).
+    """
     ids = [registration.id for registration in registrations]
     if not ids:
         return {}
-    found = defaultdict(list)
+    tracks = {track.id: track for track in conference.tracks}
+    names = {track_id: translate(track.name) for track_id, track in tracks.items()}
     rows = db.session.execute(
-        sa.select(Place.registration_id, Track, Place.status)
-        .join(Track, Track.id == Place.track_id)
-        .where(Place.registration_id.in_(ids))
-        .order_by(Track.position, Track.id)
+        sa.select(Place.registration_id, Place.track_id, Place.status).where(
+            Place.registration_id.in_(ids)
+        )
     )
-    for registration_id, track, status in rows:
-        found[registration_id].append((track, status))
+    found = defaultdict(list)
+    for registration_id, track_id, status in sorted(
+        rows, key=lambda row: (tracks[row.track_id].position, row.track_id)
+    ):
+        found[registration_id].append((names[track_id], status))
     return found
 
 
@@ -83,9 +91,7 @@ def view_registration(registration, *, actor=None):
     database.begin_write()  # see list_page
     audit.record("attendee.viewed", actor=actor, registration_id=registration.id)
     db.session.commit()
-    return {
-        place.id: registrations.place_in_line(place) for place in registration.waitlisted_places
-    }
+    return registrations.places_in_line(registration.waitlisted_places)
 
 
 def cancel_attendee(registration, *, actor=None):

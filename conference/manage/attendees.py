@@ -64,7 +64,7 @@ def attendees():
         rows, next_after = services.list_page(
             conference, filters, after_id=after, size=PAGE_SIZE, actor=current_user
         )
-        places = services.places_of(rows)
+        places = services.places_of(conference, rows)
     args = form.filters().as_dict()
     return _private(
         render_template(

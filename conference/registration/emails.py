@@ -70,9 +70,11 @@ def erased(registration, *, had_seat):
 
 
 def _render(template, registration, *, token=None, calendar=None, attachments=(), **context):
-    from conference.registration.services import place_in_line
+    from conference.registration.services import places_in_line
 
-    waiting = [(place, place_in_line(place)) for place in registration.waitlisted_places]
+    waitlisted = registration.waitlisted_places
+    positions = places_in_line(waitlisted)
+    waiting = [(place, positions[place.id]) for place in waitlisted]
     return render_email(
         template,
         to=registration.email,

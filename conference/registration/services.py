@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -120,16 +121,30 @@ def find_active_registration(conference, email):
     )
 
 
-def place_in_line(place):
-    """Return the 1-based position of a waitlisted ``place`` on its track's waiting list."""
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Place)
-        .where(
-            Place.track_id == place.track_id,
-            Place.status == PlaceStatus.waitlisted,
-            Place.id <= place.id,
-        )
+def places_in_line(places):
+    """Return ``{place id: 1-based position on its track's waiting list}`` in one query.
+
+    ``places`` are waitlisted places (a registration's, say); each is counted among the
+    waiting places of its track up to and including itself.
+    """
+    ids = [place.id for place in places]
+    if not ids:
+        return {}
+    ahead = so.aliased(Place)
+    return dict(
+        db.session.execute(
+            sa.select(Place.id, sa.func.count(ahead.id))
+            .join(
+                ahead,
+                sa.and_(
+                    ahead.track_id == Place.track_id,
+                    ahead.status == PlaceStatus.waitlisted,
+                    ahead.id <= Place.id,
+                ),
+            )
+            .where(Place.id.in_(ids))
+            .group_by(Place.id)
+        ).all()
     )
 
 
@@ -273,6 +288,7 @@ def _register(conference, values, photo_consent, submission_id, source, now):
         db.session.commit()
         return Outcome(existing, created=False)
 
+    tracks = lock_tracks(conference, values["track_keys"])
     registration = Registration(
         conference=conference,
         email=values["email"],
@@ -291,11 +307,14 @@ def _register(conference, values, photo_consent, submission_id, source, now):
         created_at=now,
         updated_at=now,
     )
-    db.session.add(registration)
-    for track in lock_tracks(conference, values["track_keys"]):
+    # Seats, places and the link are added while the registration is new, so that one
+    # flush writes them all (a registration already in the database would first load its
+    # empty places and tokens).
+    for track in tracks:
         _take_seat_or_wait(registration, track, now)
-    db.session.flush()
     token = mint_token(registration)
+    db.session.add(registration)
+    db.session.flush()
     outbox.enqueue(
         emails.confirmation(registration, token), key=f"registration:{registration.id}:new"
     )

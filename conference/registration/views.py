@@ -196,7 +196,7 @@ def link_sent():
 def manage(token):
     """The registration behind a private link: places, details, and what can be done."""
     registration = _registration_or_404(token)
-    waiting = {place.id: services.place_in_line(place) for place in registration.waitlisted_places}
+    waiting = services.places_in_line(registration.waitlisted_places)
     return render_template(
         "registration/manage.html", registration=registration, token=token, waiting=waiting
     )
@@ -219,7 +219,7 @@ def change_tracks(token):
             else:
                 flash(_("Your tracks are unchanged."), "success")
             return redirect(url_for(".manage", token=token), code=303)
-    waiting = {place.id: services.place_in_line(place) for place in registration.waitlisted_places}
+    waiting = services.places_in_line(registration.waitlisted_places)
     return render_template(
         "registration/change_tracks.html",
         registration=registration,

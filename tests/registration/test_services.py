@@ -57,7 +57,8 @@ def test_register_attendee_waitlists_when_full_and_tells_the_place(make_conferen
     third = register("third@example.org", to=conference).registration
 
     assert [p.status for p in second.places] == [PlaceStatus.waitlisted]
-    assert services.place_in_line(third.places[0]) == 2
+    place = third.places[0]
+    assert services.places_in_line([place]) == {place.id: 2}
     message = queued()[-1]
     assert message.calendar is None
     assert "number 2 in line" in message.text_body
@@ -142,6 +143,31 @@ def test_text_is_cleaned_of_control_and_bidi_override_characters(conference, reg
     assert registration.needs == "wheelchair\naccess"
 
 
+def test_places_in_line_counts_each_track_in_one_query(make_conference, register):
+    conference = make_conference(arts_capacity=1, social_capacity=1)
+    register(tracks=("arts", "social"), to=conference)
+    register(tracks=("arts",), to=conference)
+    register(tracks=("social",), to=conference)
+    register(tracks=("arts",), to=conference)
+    last = register(tracks=("arts", "social", "cultural"), to=conference).registration
+    waitlisted = last.waitlisted_places
+    statements = []
+
+    def count(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        positions = services.places_in_line(waitlisted)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    by_track = {place.track.key: positions[place.id] for place in waitlisted}
+
+    assert by_track == {"arts": 3, "social": 2}  # the seat in "cultural" has no place in line
+    assert len(statements) == 1
+    assert services.places_in_line([]) == {}
+
+
 def test_cancel_frees_the_seat_for_the_next_in_line(make_conference, register):
     conference = make_conference(arts_capacity=1)
     first = register("first@example.org", to=conference).registration
@@ -153,7 +179,8 @@ def test_cancel_frees_the_seat_for_the_next_in_line(make_conference, register):
     assert first.status == RegistrationStatus.cancelled
     assert first.places == []
     assert second.places[0].status == PlaceStatus.confirmed
-    assert services.place_in_line(third.places[0]) == 1
+    place = third.places[0]
+    assert services.places_in_line([place]) == {place.id: 1}
     assert conference.tracks[2].seats_taken == 1
     cancelled = queued("registration.cancelled")[0]
     assert calendar_of(cancelled)["METHOD"] == "CANCEL"
