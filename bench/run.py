@@ -21,6 +21,7 @@ import argparse
 import datetime
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ TARGETS = {
     "programme feed (ICS)": ("hello", None),
     "dashboard (small)": ("hello", None),
     "registration POST": ("insert", 0.5),
+    "manage page (private link)": ("hello", None),
 }
 LIST_P99_MS = 100
 WARM_UP = 2  # seconds of load before each measured run, not counted
@@ -153,6 +155,12 @@ class Bench:
             if not posted <= saved <= posted + 2 * sum(CONNECTIONS):
                 raise RuntimeError(f"{posted} registrations answered, {saved} saved")
             log(f"  {saved} registrations saved for {posted} answered POSTs")
+            figure = "manage page (private link)"
+            log(f"  {figure}")
+            path = _private_link(instance)
+            for connections in CONNECTIONS:
+                result = self.load(base + path, connections)
+                self._compare(figure, instance.name, connections, result)
 
         log(f"  flask demo generate --registrations {self.rows}")
         instance.flask("demo", "generate", "--registrations", str(self.rows), "--seed", "1")
@@ -162,7 +170,10 @@ class Bench:
                 ("dashboard", "/manage/dashboard"),
                 ("attendee list", "/manage/attendees"),
                 ("attendee list, name search", "/manage/attendees?q=%D8%AD%D8%AF%D8%A7%D8%AF"),
-                ("attendee list, waiting, page 50", "/manage/attendees?place=waitlisted&page=50"),
+                (
+                    "attendee list, waiting, page 50",
+                    f"/manage/attendees?status=waitlisted&after={_page_50_marker(instance)}",
+                ),
             ):
                 log(f"  {figure} at {self.rows} registrations")
                 for connections in (1, 8):
@@ -184,13 +195,41 @@ class Bench:
         self.http.append((figure, database, connections, result, ratio, target))
 
 
-def _count_registrations(instance):
+def _scalar(instance, sql):
     engine = sa.create_engine(database_uri(instance.database_url))
     try:
         with engine.connect() as connection:
-            return connection.scalar(sa.text("SELECT count(*) FROM registration"))
+            return connection.scalar(sa.text(sql))
     finally:
         engine.dispose()
+
+
+def _count_registrations(instance):
+    return _scalar(instance, "SELECT count(*) FROM registration")
+
+
+def _private_link(instance):
+    """The path of one attendee's private page, from a confirmation email in the outbox."""
+    text = _scalar(
+        instance,
+        "SELECT text_body FROM outbox_message "
+        "WHERE kind = 'registration.confirmation' ORDER BY id LIMIT 1",
+    )
+    found = re.search(r"https?://[^/\s]+(/registration/[A-Za-z0-9_-]+)", text or "")
+    if found is None:
+        raise RuntimeError("no private link in the outbox after the registrations")
+    return found.group(1)
+
+
+def _page_50_marker(instance):
+    """The ``after`` id that opens page 50 of the waiting people, newest first."""
+    return _scalar(
+        instance,
+        "SELECT DISTINCT registration.id FROM registration "
+        "JOIN place ON place.registration_id = registration.id "
+        "WHERE registration.status = 'active' AND place.status = 'waitlisted' "
+        "ORDER BY registration.id DESC LIMIT 1 OFFSET 2449",
+    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 
 from conference import audit, database
 from conference.content import services as content
-from conference.content.models import Track
 from conference.extensions import db
 from conference.i18n import translate
 from conference.manage import stats
