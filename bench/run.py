@@ -4,11 +4,12 @@ Each database (SQLite always; PostgreSQL when ``TEST_DATABASE_URL`` or ``DATABAS
 names a server) gets a fresh installation served by gunicorn with sync workers, loaded
 by wrk from another process on loopback at 8 and 32 connections:
 
-- the conference page, the programme feed and the organizers' dashboard (GET), against
-  a minimal Flask "hello" app;
+- the conference page, the programme feed, the organizers' dashboard and an attendee's
+  private page (GET), against a minimal Flask "hello" app;
 - the registration form posted as a browser posts it (CSRF token, session cookie, a new
   email and submission id each time), against a minimal Flask + SQLAlchemy app whose
-  POST inserts one row in the same database;
+  POST inserts one row in the same database; and the same POST stopped by the spam trap
+  (the form read, nothing validated or saved), the floor under the first;
 - the dashboard and the attendee list with 100,000 registrations;
 - exports of 100,000 registrations and delivery of 10,000 emails (``bench/data.py``).
 
@@ -25,6 +26,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -42,6 +44,7 @@ TARGETS = {
     "programme feed (ICS)": ("hello", None),
     "dashboard (small)": ("hello", None),
     "registration POST": ("insert", 0.5),
+    "registration POST, spam trap (nothing saved)": ("insert", None),
     "manage page (private link)": ("hello", None),
 }
 LIST_P99_MS = 100
@@ -155,6 +158,22 @@ class Bench:
             if not posted <= saved <= posted + 2 * sum(CONNECTIONS):
                 raise RuntimeError(f"{posted} registrations answered, {saved} saved")
             log(f"  {saved} registrations saved for {posted} answered POSTs")
+            # The floor under the figure above: the same form and request, stopped by the
+            # spam trap before anything is validated or written.
+            figure = "registration POST, spam trap (nothing saved)"
+            log(f"  {figure}")
+            before = _settled_count(instance)
+            for connections in CONNECTIONS:
+                token, session_cookie = registration_session(base)
+                result = self.load(
+                    base + "/register",
+                    connections,
+                    script=script,
+                    args=[f"{instance.name}trap{connections}", token, session_cookie, "trap"],
+                )
+                self._compare(figure, instance.name, connections, result)
+            if _count_registrations(instance) != before:
+                raise RuntimeError("a registration was saved through the spam trap")
             figure = "manage page (private link)"
             log(f"  {figure}")
             path = _private_link(instance)
@@ -206,6 +225,17 @@ def _scalar(instance, sql):
 
 def _count_registrations(instance):
     return _scalar(instance, "SELECT count(*) FROM registration")
+
+
+def _settled_count(instance):
+    """The number of registrations once the POSTs wrk left in flight have finished."""
+    count = _count_registrations(instance)
+    while True:
+        time.sleep(1)
+        latest = _count_registrations(instance)
+        if latest == count:
+            return count
+        count = latest
 
 
 def _private_link(instance):

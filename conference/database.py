@@ -7,6 +7,8 @@ a transaction that reads and then writes must hold the write lock from its first
 or a concurrent writer makes it fail instead of wait.
 """
 
+import contextlib
+
 from sqlalchemy import event, text
 
 from conference.extensions import db
@@ -59,6 +61,24 @@ def begin_write():
             raise RuntimeError("begin_write() must come first in its transaction: commit before it")
         session.commit()
     session.connection(execution_options={IMMEDIATE: True})
+
+
+@contextlib.contextmanager
+def keeping_loaded():
+    """Commit inside this block without expiring what the session has loaded.
+
+    For a request that only adds a row (an audit event) and then goes on showing what it
+    read: a plain commit would make every loaded object (the signed-in user, the
+    conference, its tracks) be read again on its next use. Nothing inside may depend
+    on those objects being fresh.
+    """
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = expire
 
 
 def ping():

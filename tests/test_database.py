@@ -1,4 +1,5 @@
 import sqlite3
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
@@ -35,6 +36,23 @@ def test_begin_write_refuses_to_start_after_unsaved_changes(app):
 
     with pytest.raises(RuntimeError, match="must come first"):
         database.begin_write()
+
+
+def test_keeping_loaded_commits_without_expiring_what_was_read(conference):
+    from sqlalchemy import inspect
+
+    from conference.accounts.models import AuditEvent
+
+    assert conference.name  # loaded
+    with database.keeping_loaded():
+        database.begin_write()
+        db.session.add(AuditEvent(at=datetime(2026, 1, 1), actor_email="system", action="t"))
+        db.session.commit()
+    assert not inspect(conference).expired_attributes  # nothing to read again
+    assert db.session.scalar(text("SELECT count(*) FROM audit_event WHERE action = 't'")) == 1
+
+    db.session.commit()  # outside the block, commits expire again
+    assert "name" in inspect(conference).expired_attributes
 
 
 def test_sqlite_files_use_wal_and_foreign_keys(tmp_path):

@@ -1,8 +1,9 @@
 -- The real registration form, as a browser posts it: the CSRF token and session cookie
 -- from one GET of the form, and for each request a new email and a new submission id.
--- Arguments: run prefix, CSRF token, Cookie header.
+-- Arguments: run prefix, CSRF token, Cookie header, and optionally "trap": fill the spam
+-- trap, so that the app answers as usual but validates and saves nothing (the floor).
 local counter = 0
-local prefix, token, cookie
+local prefix, token, cookie, trap
 local threads = 0
 
 function setup(thread)
@@ -15,6 +16,7 @@ function init(args)
   prefix = args[1] .. "r" .. os.time() .. "t" .. thread_number
   token = args[2]
   cookie = args[3]
+  trap = args[4] == "trap"
 end
 
 function request()
@@ -25,6 +27,9 @@ function request()
     .. "&email=bench." .. id .. "%40example.org"
     .. "&city=Dearborn&region=MI&language=ar&tracks=cultural&tracks=arts&privacy=y"
     .. "&submission_id=submission0000" .. id
+  if trap then
+    body = body .. "&website=example.org"
+  end
   return wrk.format("POST", "/register", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = cookie,

@@ -52,9 +52,11 @@ def list_page(conference, filters, *, after_id=None, size=50, actor=None):
     if filters.as_dict() or after_id is not None:
         # A writer from the start: SQLite cannot turn this request's read transaction into
         # a write once another process has written since, and would answer "locked".
-        database.begin_write()
-        audit.record("attendees.listed", actor=actor, filters=filters.as_dict(), after=after_id)
-        db.session.commit()  # before the query: a commit would expire the rows it loads
+        # Kept loaded: the user, conference and tracks the page shows need not be read again.
+        with database.keeping_loaded():
+            database.begin_write()
+            audit.record("attendees.listed", actor=actor, filters=filters.as_dict(), after=after_id)
+            db.session.commit()
     return queries.page(conference, filters, after_id=after_id, size=size)
 
 
