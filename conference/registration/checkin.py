@@ -263,7 +263,7 @@ def search(conference, text, *, limit=SEARCH_LIMIT):
         return [by_code], False  # a typed or pasted code: one indexed look-up
     pattern = f"%{_escape_like(text.casefold())}%"
     matches = [
-        sa.func.lower(Registration.full_name).like(pattern, escape="\\"),
+        Registration.full_name.ilike(pattern, escape="\\"),  # see queries.filtered
         Registration.email.like(pattern, escape="\\"),
     ]
     query = (

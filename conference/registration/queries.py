@@ -63,9 +63,13 @@ def filtered(conference, filters):
     text = (clean_text(filters.q) or "")[:100]  # no NUL or control characters reach SQL
     if text:
         pattern = f"%{_escape_like(text.casefold())}%"
+        # ILIKE on PostgreSQL, ``lower() LIKE`` on SQLite. Not ``lower(full_name) LIKE``
+        # on PostgreSQL: it has no statistics for that expression, guesses that hardly
+        # any row matches, and sorts every match instead of walking the newest first
+        # (44 ms instead of 2 ms for a common family name at 100,000 registrations).
         query = query.where(
             sa.or_(
-                sa.func.lower(Registration.full_name).like(pattern, escape="\\"),
+                Registration.full_name.ilike(pattern, escape="\\"),
                 Registration.email.like(pattern, escape="\\"),
             )
         )
