@@ -139,19 +139,9 @@ class Bench:
                     result = self.load(base + path, connections, headers=headers)
                     self._compare(figure, instance.name, connections, result)
             log("  registration POST")
-            script = BENCH / "wrk" / "post_registration.lua"
             before = _count_registrations(instance)
-            self.warm_requests = posted = 0
-            for connections in CONNECTIONS:
-                token, session_cookie = registration_session(base)
-                result = self.load(
-                    base + "/register",
-                    connections,
-                    script=script,
-                    args=[f"{instance.name}c{connections}", token, session_cookie],
-                )
-                posted += result.requests
-                self._compare("registration POST", instance.name, connections, result)
+            self.warm_requests = 0
+            posted = self.post_registrations(base, instance, "registration POST")
             posted += self.warm_requests
             saved = _count_registrations(instance) - before
             # wrk counts only answered requests; one in flight when it stopped may be saved.
@@ -163,15 +153,7 @@ class Bench:
             figure = "registration POST, spam trap (nothing saved)"
             log(f"  {figure}")
             before = _settled_count(instance)
-            for connections in CONNECTIONS:
-                token, session_cookie = registration_session(base)
-                result = self.load(
-                    base + "/register",
-                    connections,
-                    script=script,
-                    args=[f"{instance.name}trap{connections}", token, session_cookie, "trap"],
-                )
-                self._compare(figure, instance.name, connections, result)
+            self.post_registrations(base, instance, figure, trap=True)
             if _count_registrations(instance) != before:
                 raise RuntimeError("a registration was saved through the spam trap")
             figure = "manage page (private link)"
@@ -198,6 +180,22 @@ class Bench:
                 for connections in (1, 8):
                     result = self.load(base + path, connections, headers=(f"Cookie: {cookie}",))
                     self.lists.append((figure, instance.name, connections, result))
+
+    def post_registrations(self, base, instance, figure, *, trap=False):
+        """Post the registration form at each load; return how many POSTs were answered."""
+        posted = 0
+        for connections in CONNECTIONS:
+            token, session_cookie = registration_session(base)
+            run = f"{instance.name}{'trap' if trap else 'c'}{connections}"
+            result = self.load(
+                base + "/register",
+                connections,
+                script=BENCH / "wrk" / "post_registration.lua",
+                args=[run, token, session_cookie, *(["trap"] if trap else [])],
+            )
+            posted += result.requests
+            self._compare(figure, instance.name, connections, result)
+        return posted
 
     def exports_and_outbox(self, instance):
         import data
