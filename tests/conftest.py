@@ -4,6 +4,13 @@ The ``app`` fixture runs each test that uses it on SQLite and, when ``TEST_DATAB
 is set, again on PostgreSQL (production's engine). Without PostgreSQL or Chromium those
 tests are skipped with a reason; with ``REQUIRE_FULL_SUITE=1`` (CI) a skip of that kind
 fails instead, so CI always runs them.
+
+Runs never share anything: ``TEST_DATABASE_URL`` names only the server and a database to
+connect to first; each run creates a database of its own there and drops it when it ends,
+so two runs side by side (CI next to a developer, or two CI runs) cannot touch each
+other's tables. And no test leaves anything running for the next: a thread or a child
+process that a test started and that is still alive after its teardown fails that test
+(``no_leftovers``); an app's background deliverer is stopped with the app.
 """
 
 import asyncio
@@ -11,12 +18,17 @@ import copy
 import email
 import email.policy
 import os
+import secrets
 import socket
+import threading
+import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from conference import create_app
 from conference.config import database_uri
@@ -39,8 +51,13 @@ TEST_CONFIG = {
 }
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-# Each test process works in a schema of its own, so that runs side by side (several
-# engineers, or CI next to a developer) never drop each other's tables.
+# This run's own database on that server, created on first use and dropped when the run
+# ends (``pytest_sessionfinish``). Kept in the environment so that a second import of this
+# module, and processes the tests fork or start, agree on it.
+RUN_DATABASE = os.environ.setdefault(
+    "TEST_RUN_DATABASE", f"test_run_{os.getpid()}_{secrets.token_hex(4)}"
+)
+# Inside it, each test process works in a schema of its own.
 POSTGRES_SCHEMA = f"test_{os.getpid()}"
 STRICT = os.environ.get("REQUIRE_FULL_SUITE") == "1"
 
@@ -63,16 +80,67 @@ def database_url(request):
 
 
 def postgres_url():
-    """The PostgreSQL URL, confined to this process's schema; skip (CI: fail) without one."""
+    """The PostgreSQL URL of this run's database and this process's schema.
+
+    Skips (CI: fails) without ``TEST_DATABASE_URL``.
+    """
     if not POSTGRES_URL:
         skip_or_fail("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    url = database_uri(POSTGRES_URL)
+    create_run_database()
+    url = run_database_url().render_as_string(hide_password=False)
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}options=-csearch_path%3D{POSTGRES_SCHEMA}"
 
 
+def run_database_url():
+    """This run's database on the ``TEST_DATABASE_URL`` server (a SQLAlchemy URL)."""
+    return make_url(database_uri(POSTGRES_URL)).set(database=RUN_DATABASE)
+
+
+def _server_engine():
+    """An engine on the database ``TEST_DATABASE_URL`` names, for CREATE/DROP DATABASE."""
+    return sa.create_engine(
+        database_uri(POSTGRES_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+
+
+_created = []
+
+
+def create_run_database():
+    """Create this run's database, once per run."""
+    if _created:
+        return
+    engine = _server_engine()
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": RUN_DATABASE}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{RUN_DATABASE}"'))
+    finally:
+        engine.dispose()
+    _created.append(RUN_DATABASE)
+
+
+def drop_run_database():
+    """Drop this run's database, ending any connection still open to it."""
+    engine = _server_engine()
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+def pytest_sessionfinish(session):
+    if POSTGRES_URL and _created and os.environ.get("TEST_RUN_DATABASE") == RUN_DATABASE:
+        drop_run_database()
+
+
 def drop_postgres_schema():
-    engine = sa.create_engine(database_uri(POSTGRES_URL))
+    engine = sa.create_engine(run_database_url(), poolclass=sa.pool.NullPool)
     with engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE"))
     engine.dispose()
@@ -94,6 +162,9 @@ def make_app(database_url):
 
     yield _make_app
     for app in created:
+        deliverer = app.extensions.get("outbox_deliverer")
+        if deliverer is not None:
+            deliverer.stop()
         with app.app_context():
             db.session.remove()
             if database_url.startswith("postgresql"):
@@ -106,6 +177,38 @@ def reset_postgres():
     db.session.execute(text(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE"))
     db.session.execute(text(f"CREATE SCHEMA {POSTGRES_SCHEMA}"))
     db.session.commit()
+
+
+def _children():
+    """The ids of this process's living child processes (Linux: /proc)."""
+    found = set()
+    for children in Path("/proc/self/task").glob("*/children"):
+        try:
+            found.update(int(pid) for pid in children.read_text().split())
+        except OSError:  # the thread ended meanwhile
+            continue
+    return found
+
+
+@pytest.fixture(autouse=True)
+def no_leftovers():
+    """Fail a test that leaves a thread or a child process of its own running.
+
+    Set up before the test's other function-scoped fixtures and torn down after them, so
+    what wider-scoped fixtures keep for later tests (a live server, a browser) is already
+    there before and is not counted. Leftovers get a few seconds to end by themselves.
+    """
+    threads, children = set(threading.enumerate()), _children()
+    yield
+    deadline = time.monotonic() + 5
+    while True:
+        extra_threads = [t for t in threading.enumerate() if t not in threads and t.is_alive()]
+        extra_children = _children() - children
+        if not (extra_threads or extra_children) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not extra_threads, f"threads left running: {[t.name for t in extra_threads]}"
+    assert not extra_children, f"child processes left running: {sorted(extra_children)}"
 
 
 @pytest.fixture

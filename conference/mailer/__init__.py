@@ -41,12 +41,15 @@ class BackgroundDeliverer:
         self.app = app
         self.interval = interval
         self._wake = threading.Event()
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._thread = None
 
     def wake(self):
         """Ask for a delivery pass soon (starts the thread on first use)."""
         with self._lock:
+            if self._stopping.is_set():
+                return
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="outbox-deliverer", daemon=True
@@ -60,8 +63,23 @@ class BackgroundDeliverer:
         while True:
             self._wake.wait(self.interval)
             self._wake.clear()
+            if self._stopping.is_set():
+                return
             with self.app.app_context():
                 try:
                     outbox.deliver_pending()
                 except Exception:  # never let mail trouble end the thread
                     log.exception("background delivery failed")
+
+    def stop(self, timeout=10.0):
+        """End the thread after its current pass, and wait for it; no thread is started again.
+
+        For whoever disposes of an app within a living process (the tests): a thread left
+        behind would go on delivering from a database that is gone.
+        """
+        with self._lock:
+            self._stopping.set()
+            thread = self._thread
+        self._wake.set()
+        if thread is not None:
+            thread.join(timeout)

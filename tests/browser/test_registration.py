@@ -48,9 +48,14 @@ def site(tmp_path_factory, smtp):
     with app.app_context():
         db.create_all()
         content.load_content_file()
+    # Its delivery thread starts now, so that it belongs to this module rather than to the
+    # first test that sends mail, and ends with the module.
+    deliverer = app.extensions["outbox_deliverer"]
+    deliverer.wake()
     with serving(app) as base:
         app.config["BASE_URL"] = base  # the links in the emails
         yield Site(base, app)
+    deliverer.stop()
     with app.app_context():
         db.engine.dispose()
 
