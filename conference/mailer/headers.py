@@ -90,13 +90,14 @@ def address_header(name, display_name, addr_spec):
         return FoldedHeader(name, addr_spec, [addr_spec])
     text = str(Address(display_name, addr_spec=addr_spec))
     angle_addr = f"<{addr_spec}>"
+    quoted = f'"{quote(display_name)}"'
     if _is_plain(display_name, ATEXT):
         words = display_name.split(" ")
-    elif _is_plain(display_name, PRINTABLE):
-        words = f'"{quote(display_name)}"'.split(" ")  # FWS inside quotes keeps its space
+    elif _is_plain(display_name, PRINTABLE) and len(quoted) <= _first_room(name):
+        # On one line: RFC 5322 lets a quoted-string fold, but readers (Python's
+        # getaddresses among them) then cut the address in two.
+        words = [quoted]
     else:
-        words = _encoded_words(display_name, _first_room(name))
-    if any(len(word) > WORD_ROOM for word in words):
         words = _encoded_words(display_name, _first_room(name))
     return FoldedHeader(name, text, _fold(name, [*words, angle_addr]))
 
