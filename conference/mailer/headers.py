@@ -26,6 +26,7 @@ The addresses themselves are checked by ``email.headerregistry.Address``.
 import functools
 import unicodedata
 from email import base64mime
+from email.errors import HeaderParseError
 from email.headerregistry import Address, HeaderRegistry
 from email.utils import quote
 
@@ -102,18 +103,27 @@ def address_header(name, display_name, addr_spec):
     return FoldedHeader(name, text, _fold(name, [*words, angle_addr]))
 
 
-@functools.lru_cache(maxsize=64)
 def mailbox(value):
-    """Return ``(display name, address)`` for a configured sender: a pair or ``Name <addr>``.
+    """Return ``(display name, address)`` for an address given as a pair or as text.
+
+    Text is ``Name <address>`` or a bare address (``MAIL_DEFAULT_SENDER``, say).
 
     :raises HeaderValueError: the text is not exactly one mailbox.
     """
     if isinstance(value, tuple | list):
         display_name, addr_spec = value
         return display_name or "", addr_spec
-    header = HeaderRegistry()("To", value)
+    return _parsed_mailbox(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_mailbox(text):
+    try:
+        header = HeaderRegistry()("To", text)
+    except (ValueError, IndexError, HeaderParseError) as exc:
+        raise HeaderValueError(f"not one email address: {text!r}") from exc
     if header.defects or len(header.addresses) != 1:
-        raise HeaderValueError(f"not one email address: {value!r}")
+        raise HeaderValueError(f"not one email address: {text!r}")
     [address] = header.addresses
     return address.display_name, address.addr_spec
 
@@ -136,14 +146,13 @@ def _refuse_line_breaks(text):
 
 def _ascii_addr_spec(addr_spec):
     """The address as a header can carry it: checked, its domain in IDNA (ASCII)."""
+    if not addr_spec.rpartition("@")[0].isascii():
+        raise HeaderValueError(f"a non-ASCII mailbox name needs SMTPUTF8: {addr_spec!r}")
     try:
         local_part, domain = Address(addr_spec=addr_spec).addr_spec.rsplit("@", 1)
-        domain = domain.encode("idna").decode("ascii")
-    except (ValueError, IndexError, UnicodeError) as exc:
+        return f"{local_part}@{domain.encode('idna').decode('ascii')}"
+    except (ValueError, IndexError, UnicodeError, HeaderParseError) as exc:
         raise HeaderValueError(f"not a usable email address: {addr_spec!r}") from exc
-    if not local_part.isascii():
-        raise HeaderValueError(f"a non-ASCII mailbox name needs SMTPUTF8: {addr_spec!r}")
-    return f"{local_part}@{domain}"
 
 
 def _first_room(name):

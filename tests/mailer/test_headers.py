@@ -364,3 +364,14 @@ def test_any_subject_and_name_read_back_exactly(app, subject, name):
 def test_a_line_break_in_a_name_is_refused(app):
     with pytest.raises(headers.HeaderValueError):
         outbox.OutboxMail(subject="Hi", recipients=[("Ada\r\nBcc: x@evil.example", "a@b.example")])
+
+
+def test_an_address_a_header_cannot_carry_fails_with_the_reason(conference, smtp_server):
+    register(conference, "Ñandú", email_address="ñandú@example.org")  # needs SMTPUTF8
+
+    report = outbox.deliver_pending()
+
+    [row] = db.session.query(OutboxMessage).all()
+    assert report.failed == [row.id]
+    assert "SMTPUTF8" in row.last_error
+    assert smtp_server.mailbox.envelopes == []
