@@ -15,12 +15,13 @@ way, in Python 3.11's own code:
   (``=?utf-8?q?...?=`` typed as a name) and so changes it.
 
 So these headers are built here, by rules simple enough to be sure of: a display name of
-plain words stays as it is; other ASCII names become a quoted-string (quoted and escaped
-by ``email.utils.quote``); anything else (non-ASCII, ``=?``, runs of spaces, words too
-long for a line) is encoded whole as base64 encoded-words (``email.base64mime``), every
-space inside one, cut only between whole characters. Lines stay within 78 characters, so
-the policy writes the value as it is (``refold_source="long"``) instead of refolding it.
-The addresses themselves are checked by ``email.headerregistry.Address``.
+plain words stays as it is; another ASCII name becomes a quoted-string on one line
+(escaped by ``email.utils.quote``); anything else (non-ASCII, ``=?``, runs of spaces, a
+name too long to quote on one line) is encoded whole as base64 encoded-words
+(``email.base64mime``), every space inside one, cut only between whole characters. Lines
+stay within 78 characters. The result is a ``FoldedHeader``, which the policy stores and
+writes as it is, without parsing or refolding it. The addresses themselves are checked
+by ``email.headerregistry.Address``.
 """
 
 import functools
