@@ -38,6 +38,7 @@ from flask_mail import Message
 
 from conference import database
 from conference.extensions import db, mail
+from conference.mailer import headers
 from conference.mailer.models import MessageStatus, OutboxMessage
 
 log = logging.getLogger("conference.mailer")
@@ -507,12 +508,16 @@ class _SMTPPolicy(EmailPolicy):
         return super().clone(**changes)
 
     def header_fetch_parse(self, name, value):
+        if isinstance(value, headers.FoldedHeader):  # written already, and once per message
+            return value
         try:
             return self._parsed(name, value)
         except TypeError:  # an unhashable value: not worth remembering
             return super().header_fetch_parse(name, value)
 
     def fold_binary(self, name, value):
+        if isinstance(value, headers.FoldedHeader):
+            return super().fold_binary(name, value)
         try:
             return self._folded(name, value)
         except TypeError:
@@ -531,7 +536,39 @@ SMTP_POLICY = _SMTPPolicy(linesep="\r\n")  # what email.policy.SMTP is: default,
 
 
 class OutboxMail(Message):
-    """Flask-Mail's message, written out with ``SMTP_POLICY`` (Flask-Mail: ``policy.SMTP``)."""
+    """Flask-Mail's message, written out with ``SMTP_POLICY`` (Flask-Mail: ``policy.SMTP``).
+
+    Subject, From, To and Reply-To are written by ``mailer.headers`` (see there why not by
+    Flask-Mail): each recipient, the sender and the reply address are kept as a
+    ``(display name, address)`` pair, and Flask-Mail only ever sees the bare addresses,
+    which are also what the SMTP envelope uses. Takes Flask-Mail's arguments: addresses as
+    pairs or ``"Name <address>"`` text.
+    """
+
+    def __init__(self, *, recipients=(), sender=None, reply_to=None, **kwargs):
+        sender = headers.mailbox(sender or current_app.extensions["mail"].default_sender)
+        recipients = [headers.mailbox(recipient) for recipient in recipients]
+        reply_to = headers.mailbox(reply_to) if reply_to else None
+        super().__init__(
+            recipients=[address for _, address in recipients], sender=sender[1], **kwargs
+        )
+        if len(recipients) != 1:
+            raise headers.HeaderValueError("an outbox message has exactly one recipient")
+        self.structured_headers = [
+            headers.address_header("From", *sender),
+            headers.address_header("To", *recipients[0]),
+            headers.address_header("Reply-To", *reply_to) if reply_to else None,
+            headers.text_header("Subject", self.subject) if self.subject else None,
+        ]
+
+    def _message(self):
+        message = super()._message()
+        for header in filter(None, self.structured_headers):
+            if header.name in message:
+                message.replace_header(header.name, header)  # in Flask-Mail's place
+            else:
+                message[header.name] = header
+        return message
 
     def as_bytes(self):
         return self._message().as_bytes(policy=SMTP_POLICY)
