@@ -2,9 +2,11 @@
 
 import copy
 
+import flask_migrate
 import pytest
 import sqlalchemy as sa
 
+from conference import create_app
 from conference.accounts.models import AuditEvent
 from conference.content import services as content
 from conference.content.models import Track
@@ -13,6 +15,8 @@ from conference.mailer.models import OutboxMessage
 from conference.manage import attendee_services
 from conference.registration import services as registrations
 from conference.registration.models import Place, PlaceStatus
+
+from ..conftest import TEST_CONFIG, reset_postgres
 
 
 def arts():
@@ -150,3 +154,51 @@ def test_a_reset_below_the_confirmed_seats_is_refused_and_keeps_the_mark(
     assert arts().capacity == 3
     assert arts().capacity_set_by == "organizer@forsyria.example"
     assert content.load_content(data).kept[0].capacity == 3
+
+
+def test_the_upgrade_marks_capacities_organizers_set_before_it(database_url, tmp_path):
+    """The audit log tells which capacities organizers set: the first load after the
+    upgrade must keep them, and a capacity a load has put back since follows the file."""
+    if database_url == "sqlite://":
+        database_url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            reset_postgres()
+        flask_migrate.upgrade(revision="0004_staff_accounts")
+        for statement in (
+            "INSERT INTO conference (id, slug, name, tagline, purpose, organizer, starts_on,"
+            " ends_on, timezone, venue_name, venue_address, contact_email, unconfirmed,"
+            " content_version, updated_at) VALUES (1, 'x', '{}', '{}', '{}', '{}',"
+            " '2022-03-18', '2022-03-19', 'UTC', '{}', '{}', 'a@example.org', '[]', 'v1',"
+            " '2022-01-01')",
+            "INSERT INTO track (id, conference_id, key, name, description, capacity, position)"
+            " VALUES (1, 1, 'arts', '{}', '{}', 5, 0), (2, 1, 'social', '{}', '{}', 150, 1),"
+            " (3, 1, 'cultural', '{}', '{}', 150, 2)",
+            "INSERT INTO audit_event (at, actor_email, action, details) VALUES"
+            " ('2026-11-30 10:00:00', 'o@example.org', 'track.capacity_changed',"
+            ' \'{"track": "arts", "capacity": 5, "previous": 150, "promoted": 0}\'),'
+            " ('2026-11-30 11:00:00', 'o@example.org', 'track.capacity_changed',"
+            ' \'{"track": "social", "capacity": 60, "previous": 150, "promoted": 0}\'),'
+            " ('2026-11-30 12:00:00', 'o@example.org', 'attendee.confirmed_from_waitlist',"
+            ' \'{"registration_id": 7, "track": "cultural", "capacity": null}\')',
+        ):
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+
+        flask_migrate.upgrade(revision="0005_capacity_set_by_organizers")
+
+        marked = db.session.execute(
+            sa.text("SELECT key, capacity_set_at, capacity_set_by FROM track ORDER BY id")
+        ).all()
+        db.session.commit()
+        flask_migrate.downgrade(revision="base")
+        db.engine.dispose()
+
+    assert [(key, by) for key, _, by in marked] == [
+        ("arts", "o@example.org"),
+        ("social", None),  # a load put 150 back since: it follows the file
+        ("cultural", None),  # a confirmation that raised nothing
+    ]
+    assert str(marked[0][1]).startswith("2026-11-30 10:00")
+    assert [at for _, at, _ in marked[1:]] == [None, None]
