@@ -53,6 +53,9 @@ def test_an_organizers_capacity_is_audited_and_survives_a_content_load(
     track = arts()
     assert track.capacity_set_by == organizer.email
     assert track.capacity_set_at is not None
+    page = client.get("/manage/tracks").get_data(as_text=True)
+    assert "Capacity set by</dt><dd>Organizers (<time" in page
+    assert "Capacity set by</dt><dd>The content file</dd>" in page  # the other tracks
 
     report = load_content(content_data)  # the file says 150
 
