@@ -126,7 +126,7 @@ def _track_name(key):
             .join(Conference)
             .where(Conference.slug == current_app.config["CONFERENCE_SLUG"])
         )
-        g.audit_track_names = {key: name for key, name in rows}
+        g.audit_track_names = dict(rows.all())
     name = g.audit_track_names.get(key)
     return translate(name) if name else key
 
