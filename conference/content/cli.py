@@ -12,6 +12,13 @@ content_cli = AppGroup("content", help="Load the conference facts and the sample
 
 
 def _print(report, what):
+    for kept in report.kept:
+        by = f" ({kept.set_by})" if kept.set_by else ""
+        click.echo(
+            f"  tracks.{kept.track}.capacity: kept {kept.capacity} seats set by organizers on "
+            f"{kept.set_at:%Y-%m-%d %H:%M} UTC{by}; the file says {kept.file_capacity} "
+            "(use --reset-capacities to apply it)"
+        )
     if not report.changed:
         click.echo(f"{what}: already up to date.")
         return
@@ -27,10 +34,21 @@ def _print(report, what):
 
 @content_cli.command("load")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
-def load_command(path):
-    """Load or update the conference from PATH (default: the shipped content file)."""
+@click.option(
+    "--reset-capacities",
+    is_flag=True,
+    help="Apply the file's capacities to tracks whose capacity organizers changed, too.",
+)
+def load_command(path, reset_capacities):
+    """Load or update the conference from PATH (default: the shipped content file).
+
+    A capacity organizers changed in the back office is kept, and said so, unless
+    --reset-capacities is given.
+    """
     try:
-        report = services.load_content_file(path or services.CONTENT_FILE)
+        report = services.load_content_file(
+            path or services.CONTENT_FILE, reset_capacities=reset_capacities
+        )
     except services.ContentError as exc:
         raise click.ClickException(str(exc)) from None
     _print(report, "Conference content")

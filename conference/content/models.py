@@ -96,6 +96,11 @@ class Track(db.Model):
     # registration never counts rows; the CHECK is the last line of defence.
     seats_taken: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     position: so.Mapped[int] = so.mapped_column(default=0)
+    # The content file gives a track its first capacity. Once organizers change it in the
+    # back office these say when (UTC) and who, and loading content keeps their number
+    # unless told to reset it; ``None`` means the capacity still follows the file.
+    capacity_set_at: so.Mapped[datetime | None]
+    capacity_set_by: so.Mapped[str | None] = so.mapped_column(sa.String(254))
 
     conference: so.Mapped[Conference] = so.relationship(back_populates="tracks")
 

@@ -4,6 +4,11 @@
 ``key``, change only what differs, and give the conference a new ``content_version``
 when (and only when) something visitors see has changed. The CLI, ``make run`` and the
 tests call them.
+
+A track's capacity is the file's only until organizers change it in the back office
+(``capacity_set_by_organizers``): from then on a load keeps their number and says so in
+its report, unless it is asked to reset capacities. Every capacity change, from the file
+or from organizers, is an audit event.
 """
 
 import functools
@@ -16,7 +21,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_login import current_user
 
+from conference import audit
 from conference.config import LANGUAGES
 from conference.content.models import Conference, ProgrammeSession, SessionKind, Sponsor, Track
 from conference.extensions import db
@@ -34,12 +42,24 @@ class ContentError(Exception):
 
 
 @dataclass
+class KeptCapacity:
+    """A capacity organizers set that a load kept, although the file says otherwise."""
+
+    track: str
+    capacity: int
+    file_capacity: int
+    set_at: datetime
+    set_by: str | None
+
+
+@dataclass
 class LoadReport:
     """What a load changed, for the CLI to print."""
 
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    kept: list[KeptCapacity] = field(default_factory=list)
     version_changed: bool = False
 
     @property
@@ -86,9 +106,11 @@ def get_content_version(slug):
 
 
 @_atomic
-def load_content(data):
+def load_content(data, *, reset_capacities=False):
     """Create or update the conference, its tracks and sponsors from parsed content.
 
+    Capacities organizers changed are kept (and listed in ``LoadReport.kept``) unless
+    ``reset_capacities``, which applies the file's and forgets that organizers set them.
     Commits. Returns a ``LoadReport``.
 
     :raises ContentError: a required value is missing or malformed (nothing is changed).
@@ -133,7 +155,7 @@ def load_content(data):
         raise ContentError("tracks: at least one track is required")
     capacities = {t["key"]: t.pop("capacity") for t in tracks}
     _sync(conference.tracks, Track, tracks, report, "track", defaults={"capacity": 0})
-    _apply_capacities(conference, capacities, report)
+    _apply_capacities(conference, capacities, report, reset=reset_capacities)
 
     sponsors = [_sponsor_values(item, n) for n, item in enumerate(_list(data, "sponsors"), 1)]
     _sync(conference.sponsors, Sponsor, sponsors, report, "sponsor")
@@ -160,9 +182,37 @@ def remove_sample_programme(conference):
     return _finish(conference, report)
 
 
-def load_content_file(path=CONTENT_FILE):
+def load_content_file(path=CONTENT_FILE, *, reset_capacities=False):
     """Load the content file at ``path``; see ``load_content``."""
-    return load_content(read_toml(path))
+    return load_content(read_toml(path), reset_capacities=reset_capacities)
+
+
+def capacity_set_by_organizers(track, *, previous, promoted, actor=None, now=None):
+    """Record that organizers changed the locked ``track``'s capacity from ``previous``.
+
+    Marks the track so that loading content keeps their number, and writes the audit
+    event (``promoted``: how many waiting people got a seat). Inside the caller's
+    transaction; call it from every back-office path that changes a capacity.
+    """
+    from conference.mailer.outbox import utcnow
+
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    track.capacity_set_at = now or utcnow()
+    track.capacity_set_by = actor.email if actor is not None else None
+    _record_capacity_change(track, previous, promoted, actor=actor)
+
+
+def _record_capacity_change(track, previous, promoted, *, actor=None, actor_name=audit.SYSTEM):
+    audit.record(
+        "track.capacity_changed",
+        actor=actor,
+        actor_name=actor_name,
+        track=track.key,
+        capacity=track.capacity,
+        previous=previous,
+        promoted=promoted,
+    )
 
 
 def bump_content_version(conference):
@@ -193,7 +243,8 @@ def _snapshot(conference):
     }
     return {
         "conference": columns(conference),
-        "tracks": [columns(t) for t in conference.tracks],
+        # Who set a capacity is not shown to visitors.
+        "tracks": [columns(t, ("capacity_set_at", "capacity_set_by")) for t in conference.tracks],
         "sponsors": [columns(s) for s in conference.sponsors],
         "sessions": [
             {**columns(s), "kind": s.kind.value, "track": s.track.key if s.track else None}
@@ -212,25 +263,49 @@ def _assign(row, values):
     return changed
 
 
-def _apply_capacities(conference, capacities, report):
+def _apply_capacities(conference, capacities, report, *, reset):
     """Set track capacities under the seat rules: never below confirmed seats, and a raise
-    hands the new seats to those waiting (in this same transaction)."""
+    hands the new seats to those waiting (in this same transaction).
+
+    A capacity organizers set is kept (and reported) unless ``reset``. What to do is
+    decided on the values read under the tracks' locks, so an organizer's change made
+    while the file loads is kept too.
+    """
     from conference.registration import services as registration
 
-    changed = [t for t in conference.tracks if t.capacity != capacities[t.key]]
-    if not changed:
+    candidates = [
+        t.key
+        for t in conference.tracks
+        if t.capacity != capacities[t.key] or (reset and t.capacity_set_at is not None)
+    ]
+    if not candidates:
         return
     db.session.flush()
-    locked = {t.key: t for t in registration.lock_tracks(conference, [t.key for t in changed])}
-    for key, track in locked.items():
-        try:
-            registration.apply_capacity(track, capacities[key])
-        except registration.RegistrationError:
-            raise ContentError(
-                f"tracks.{key}.capacity: {capacities[key]} is below the {track.seats_taken} "
-                "seats already confirmed"
-            ) from None
-        if f"track {key}" not in report.created + report.updated:
+    for track in registration.lock_tracks(conference, candidates):
+        key, wanted, previous = track.key, capacities[track.key], track.capacity
+        if track.capacity_set_at is not None and not reset:
+            if wanted != previous:
+                report.kept.append(
+                    KeptCapacity(
+                        key, previous, wanted, track.capacity_set_at, track.capacity_set_by
+                    )
+                )
+            continue
+        changed = track.capacity_set_at is not None or wanted != previous
+        track.capacity_set_at = track.capacity_set_by = None
+        if wanted != previous:
+            try:
+                promoted = registration.apply_capacity(track, wanted)
+            except registration.RegistrationError:
+                raise ContentError(
+                    f"tracks.{key}.capacity: {wanted} is below the {track.seats_taken} "
+                    "seats already confirmed"
+                ) from None
+            if f"track {key}" not in report.created:  # a new track's first capacity
+                _record_capacity_change(
+                    track, previous, len(promoted), actor_name=audit.CONTENT_FILE
+                )
+        if changed and f"track {key}" not in report.created + report.updated:
             report.updated.append(f"track {key}")
 
 

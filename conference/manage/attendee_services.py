@@ -176,7 +176,9 @@ def resend_confirmation(registration, *, actor=None):
 def change_capacity(track, capacity, *, actor=None):
     """Set ``track``'s capacity; a raise gives the new seats to those waiting (emailed).
 
-    Returns the promoted places. Recorded in the audit log, in the same transaction.
+    Returns the promoted places. From now on loading the content file keeps this number
+    (``content.capacity_set_by_organizers``); recorded in the audit log, in the same
+    transaction.
 
     :raises RegistrationError: below the seats already confirmed; nothing changes.
     """
@@ -190,13 +192,8 @@ def change_capacity(track, capacity, *, actor=None):
         db.session.rollback()  # release the track's lock
         raise
     if capacity != before:
-        audit.record(
-            "track.capacity_changed",
-            actor=actor,
-            track=track.key,
-            capacity=capacity,
-            previous=before,
-            promoted=len(promoted),
+        content.capacity_set_by_organizers(
+            track, previous=before, promoted=len(promoted), actor=actor
         )
         content.bump_content_version(conference)  # the public page shows capacities
     db.session.commit()

@@ -8,14 +8,17 @@ Known actions and detail names are shown in words in the page language; anything
 import re
 
 import sqlalchemy as sa
-from flask import make_response, render_template, request, url_for
+from flask import current_app, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from conference import audit as audit_trail
 from conference.access import Role, roles
 from conference.accounts.forms import ROLE_LABELS
 from conference.accounts.models import AuditEvent
+from conference.content.models import Conference, Track
 from conference.extensions import db
+from conference.i18n import translate
 from conference.manage import bp, display  # noqa: F401 - display registers filters
 from conference.manage.exports import COLUMNS
 
@@ -47,6 +50,12 @@ ACTION_LABELS = {
     "track.capacity_changed": _l("Track capacity changed"),
     "checkin.undo": _l("Check-in taken back"),
     "bulk_email.sent": _l("Email sent to attendees"),
+}
+
+# Who acted, when it was not a staff member.
+ACTOR_LABELS = {
+    audit_trail.SYSTEM: _l("The system"),
+    audit_trail.CONTENT_FILE: _l("The content file"),
 }
 
 DETAIL_LABELS = {
@@ -101,9 +110,32 @@ def action_label(action):
     return str(label) if label is not None else action
 
 
+def actor_label(event):
+    """Who acted in words when it was not a staff member, else ``None``."""
+    if event.actor_id is not None:
+        return None
+    label = ACTOR_LABELS.get(event.actor_email)
+    return str(label) if label is not None else None
+
+
+def _track_name(key):
+    """The track's name in the page language (its bilingual names read once), else ``key``."""
+    if "audit_track_names" not in g:
+        rows = db.session.execute(
+            sa.select(Track.key, Track.name)
+            .join(Conference)
+            .where(Conference.slug == current_app.config["CONFERENCE_SLUG"])
+        )
+        g.audit_track_names = dict(rows.all())
+    name = g.audit_track_names.get(key)
+    return translate(name) if name else key
+
+
 def _text(name, value):
     if value is None:
         return "—"
+    if name == "track" and isinstance(value, str):
+        return _track_name(value)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if name in ("role", "old", "new") and isinstance(value, str):
@@ -159,6 +191,7 @@ def audit():
                 key=lambda item: item[1],
             ),
             action_label=action_label,
+            actor_label=actor_label,
             describe=describe,
             first_url=url_for(".audit", **args) if before is not None else None,
             next_url=url_for(".audit", **args, before=next_before) if next_before else None,

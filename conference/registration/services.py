@@ -594,10 +594,13 @@ def confirm_from_waitlist(place, *, actor=None, now=None):
         track=track.key,
         capacity=track.capacity if raised else None,
     )
-    if raised:  # the public page shows capacities
-        from conference.content.services import bump_content_version
+    if raised:  # organizers changed the capacity; the public page shows it
+        from conference.content import services as content
 
-        bump_content_version(conference)
+        content.capacity_set_by_organizers(
+            track, previous=track.capacity - 1, promoted=1, actor=actor, now=now
+        )
+        content.bump_content_version(conference)
     db.session.flush()
     outbox.enqueue(
         emails.promoted(registration, place, mint_token(registration)),
