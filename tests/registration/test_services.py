@@ -193,12 +193,16 @@ def test_cancel_frees_the_seat_for_the_next_in_line(make_conference, register):
     assert calendar_of(promoted)["METHOD"] == "REQUEST"
 
 
-def test_a_cancelled_registration_loses_its_links(conference, register):
-    registration = register().registration
+def test_a_cancelled_registration_s_links_open_nothing_but_say_it_ended(conference, register):
+    register("ada@example.org")
+    token = queued()[0].text_body.split("/registration/")[1].split()[0]
+    registration = services.find_by_token(token)
 
-    services.cancel_registration(registration)
+    assert services.cancel_registration(registration) is True
 
-    assert ManageToken.query.count() == 0
+    assert services.find_by_token(token) is None
+    assert services.find_ended_by_token(token) == registration
+    assert services.find_ended_by_token("not-a-token") is None
 
 
 def test_change_tracks_moves_seats_and_sends_the_updated_invitation(make_conference, register):
@@ -270,12 +274,14 @@ def test_erase_forgets_the_person_after_a_last_email(make_conference, register):
     conference = make_conference(arts_capacity=1)
     registration = register("ada@example.org", to=conference, phone="555-0100").registration
     waiting = register("second@example.org", to=conference).registration
+    token = queued("registration.confirmation")[0].text_body.split("/registration/")[1].split()[0]
 
     services.erase_registration(registration)
 
     assert registration.status == RegistrationStatus.erased
     assert (registration.email, registration.full_name, registration.phone) == ("", "", None)
-    assert registration.tokens == []
+    assert services.find_by_token(token) is None
+    assert services.find_ended_by_token(token) == registration  # "erased", and nothing else
     assert waiting.places[0].status == PlaceStatus.confirmed
     to_ada = [m for m in queued() if m.recipient == "ada@example.org"]
     assert [m.kind for m in to_ada] == ["registration.erased"]  # the unsent confirmation went

@@ -691,7 +691,11 @@ def test_cancelling_asks_first_then_cancels_and_the_link_stops_working(
     db.session.expire_all()
     assert registration.status == RegistrationStatus.cancelled
     assert queued("registration.cancelled")
-    assert client.get(f"/registration/{token}").status_code == 404
+    for path in ("", "/tracks", "/details", "/cancel", "/erase"):  # it only says it ended
+        assert client.get(f"/registration/{token}{path}").headers["Location"] == (
+            "/register/cancelled"
+        )
+    assert client.get(f"/registration/{token}/invite.ics").status_code == 404
     assert client.get("/register/cancelled").status_code == 200
 
 
@@ -705,7 +709,7 @@ def test_erasing_forgets_the_person(client, conference, registered):
     db.session.expire_all()
     assert registration.status == RegistrationStatus.erased
     assert (registration.email, registration.full_name, registration.phone) == ("", "", None)
-    assert client.get(f"/registration/{token}").status_code == 404
+    assert client.get(f"/registration/{token}").headers["Location"] == "/register/erased"
     assert "erased" in page(client.get("/register/erased"))
 
 
