@@ -98,13 +98,13 @@ def view_registration(registration, *, actor=None):
 def cancel_attendee(registration, *, actor=None):
     """Cancel ``registration`` for its holder: seats go to those waiting, the person is told.
 
-    Returns ``False`` when it was not active. The audit event is written right after the
-    cancellation commits (``cancel_registration`` owns its transaction).
+    Returns ``False`` when it was not active (by the time its row was locked: two
+    organizers, or a double click, cancel once). The audit event is written right after
+    the cancellation commits (``cancel_registration`` owns its transaction).
     """
-    if not registration.is_active:
-        return False
     conference = registration.conference
-    registrations.cancel_registration(registration)
+    if not registrations.cancel_registration(registration):
+        return False
     database.begin_write()  # see list_page
     audit.record("attendee.cancelled", actor=actor, registration_id=registration.id)
     db.session.commit()
@@ -173,6 +173,7 @@ def resend_confirmation(registration, *, actor=None):
     registrations.resend_confirmation(registration, actor=actor)
 
 
+@registrations.retrying
 def change_capacity(track, capacity, *, actor=None):
     """Set ``track``'s capacity; a raise gives the new seats to those waiting (emailed).
 

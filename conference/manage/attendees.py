@@ -135,8 +135,10 @@ def attendee_cancel(registration_id):
         return _back(registration)
     form = ConfirmForm()
     if form.validate_on_submit():
-        services.cancel_attendee(registration, actor=current_user)
-        flash(_("The registration is cancelled and its holder has been emailed."), "success")
+        if services.cancel_attendee(registration, actor=current_user):
+            flash(_("The registration is cancelled and its holder has been emailed."), "success")
+        else:  # cancelled a moment ago, by another organizer or the holder
+            flash(_("This registration is already cancelled."), "error")
         return _back(registration)
     return _private(
         render_template("manage/attendee_cancel.html", registration=registration, form=form)

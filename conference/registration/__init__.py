@@ -3,8 +3,9 @@
 
 def init_app(app):
     from conference.registration import models  # noqa: F401 - registers the tables
-    from conference.registration.cli import registrations_cli
+    from conference.registration.cli import check_command, registrations_cli
     from conference.registration.views import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(registrations_cli)
+    app.cli.add_command(check_command)

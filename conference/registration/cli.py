@@ -1,4 +1,7 @@
-"""``flask registrations import``: sign-ups collected on paper, typed into a spreadsheet."""
+"""``flask registrations import``: sign-ups collected on paper, typed into a spreadsheet.
+
+``flask check``: whether the seats, waiting lists and invitations are as the rules say.
+"""
 
 import csv
 import re
@@ -10,7 +13,7 @@ from flask_babel import force_locale
 
 from conference.content import services as content
 from conference.i18n import translate
-from conference.registration import services
+from conference.registration import invariants, services
 
 registrations_cli = AppGroup("registrations", help="Import and manage registrations.")
 
@@ -77,6 +80,23 @@ def import_command(csv_file):
     )
     for line, email, reason in skipped:
         click.echo(f"  line {line}: skipped {email or '(no email)'}: {reason}", err=True)
+
+
+@click.command("check")
+def check_command():
+    """Check the rules the database cannot enforce; exit 1, naming the rows, if one is broken.
+
+    Seats taken equal confirmed places and stay within capacity; waiting lists are in
+    arrival order, with nobody waiting where a seat is free; every seated person has an
+    invitation; every active registration has a place. Run it after an incident, a
+    restore or a fix made by hand. Reads only.
+    """
+    problems = invariants.check()
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} broken invariant(s).")
+    click.echo("All invariants hold.")
 
 
 def _track_names(conference):

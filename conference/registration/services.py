@@ -9,10 +9,22 @@ Seats: a track's ``seats_taken`` changes only while its row is locked (PostgreSQ
 ``SELECT … FOR UPDATE``, tracks in id order; SQLite: the whole transaction is
 ``BEGIN IMMEDIATE``). A freed seat goes to the next person waiting on that track, in the
 same transaction.
+
+Lock order: a change to a registration locks the registration's row first
+(``lock_registration``), then its tracks in id order (``lock_tracks``), and reads its
+status and places only after both. Two requests for the same registration (a double
+click) then run one after the other, and the second sees what the first did. A
+promotion is the one step that needs a registration's row while holding a track: it
+never waits for it (``SKIP LOCKED``), since the holder may be waiting for that very
+track; it gives the whole transaction up instead (``Busy``) and ``retrying`` runs it
+again once the holder is done.
 """
 
+import functools
 import hashlib
+import random
 import secrets
+import time
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -45,6 +57,22 @@ BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)
 
 class RegistrationError(Exception):
     """A registration rule was broken. The message is safe to show to users."""
+
+
+class RegistrationEnded(RegistrationError):
+    """The registration was cancelled or erased, perhaps a moment ago by a twin request.
+
+    ``status`` says which, so that a page can answer as the cancellation did.
+    """
+
+    def __init__(self, registration):
+        super().__init__(_l("This registration is cancelled."))
+        self.status = registration.status
+
+
+class Busy(Exception):
+    """A promotion met a registration locked by its own change: the transaction must start
+    again (``retrying``) once that change is done. Never reaches users."""
 
 
 @dataclass
@@ -109,6 +137,23 @@ def find_by_token(token):
         sa.select(Registration)
         .join(ManageToken)
         .where(ManageToken.token_hash == digest, Registration.status == RegistrationStatus.active)
+    )
+
+
+def find_ended_by_token(token):
+    """Return the cancelled or erased registration a manage-link token belonged to, or ``None``.
+
+    Such a link opens nothing: its pages only say that the registration has ended, as the
+    cancellation itself did (the second of two cancel clicks, say).
+    """
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        sa.select(Registration)
+        .join(ManageToken)
+        .where(
+            ManageToken.token_hash == _hash(token), Registration.status != RegistrationStatus.active
+        )
     )
 
 
@@ -322,6 +367,47 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     return Outcome(registration, created=True)
 
 
+def lock_registration(registration):
+    """Begin a writing transaction and lock ``registration`` (an object or an id); return it.
+
+    The first step of every change to an existing registration (see the lock order
+    above). Its status and places are read afresh after the lock, so a twin request
+    that waited here sees what the first one did.
+    """
+    if isinstance(registration, Registration):
+        registration = sa.inspect(registration).identity[0]  # no query before the lock
+    database.begin_write()
+    return db.session.scalar(
+        sa.select(Registration)
+        .where(Registration.id == registration)
+        .options(so.selectinload(Registration.places))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def retrying(function, attempts=50):
+    """Run ``function`` (which owns its transaction) again while it raises ``Busy``.
+
+    Between attempts it waits a short, growing, random time: long enough for the change
+    that held the registration to take the track and finish.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        for attempt in range(attempts):
+            try:
+                return function(*args, **kwargs)
+            except Busy:
+                db.session.rollback()
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(random.uniform(0, min(0.01 * 2**attempt, 0.5)))
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
 def lock_tracks(conference, keys):
     """Return the tracks of ``conference`` named by ``keys``, locked, in id order.
 
@@ -352,20 +438,26 @@ def _take_seat_or_wait(registration, track, now):
 # Changing, cancelling, erasing
 
 
+@retrying
 def change_tracks(registration, track_keys, *, now=None):
     """Move ``registration`` to the tracks ``track_keys``: keep, add (seat or wait), drop.
 
     A dropped seat goes to the next person waiting. Sends the updated invitation (or its
-    cancellation, when no confirmed seat is left). Commits. Returns whether anything changed.
+    cancellation, when no confirmed seat is left). Commits. Returns whether anything changed:
+    the same change made twice changes nothing the second time.
 
     :raises RegistrationError: no track chosen, or an unknown one.
+    :raises RegistrationEnded: the registration is no longer active.
     """
     now = now or utcnow()
     conference = registration.conference
     keys = list(dict.fromkeys(track_keys or []))
     if not keys or not set(keys) <= {t.key for t in conference.tracks}:
         raise RegistrationError(_l("Select at least one track"))
-    database.begin_write()
+    registration = lock_registration(registration)
+    if not registration.is_active:
+        db.session.rollback()
+        raise RegistrationEnded(registration)
     current = {place.track.key: place for place in registration.places}
     if set(keys) == set(current):
         db.session.commit()
@@ -397,11 +489,13 @@ def update_details(
     """Save new personal details for ``registration``. Commits.
 
     :raises RegistrationError: the name is missing or too long.
+    :raises RegistrationEnded: the registration is no longer active.
     """
     full_name = _checked_name(full_name)
-    # A writer from the start: on SQLite the page's read transaction could not become a
-    # write once another process (a registration) had written since.
-    database.begin_write()
+    registration = lock_registration(registration)
+    if not registration.is_active:
+        db.session.rollback()
+        raise RegistrationEnded(registration)
     registration.full_name = full_name
     for name, value in _optional_details(
         phone=phone, city=city, region=region, needs=needs
@@ -413,37 +507,45 @@ def update_details(
     db.session.commit()
 
 
+@retrying
 def cancel_registration(registration, *, now=None):
-    """Cancel ``registration``: free its seats for those waiting and tell the person. Commits."""
+    """Cancel ``registration``: free its seats for those waiting and tell the person. Commits.
+
+    Returns whether it cancelled: a registration already cancelled or erased (a twin
+    request, a double click) is left as it is and nobody is emailed again. Its links stay
+    known, opening nothing but the answer that it is cancelled.
+    """
     now = now or utcnow()
-    database.begin_write()
+    registration = lock_registration(registration)
     if not registration.is_active:
         db.session.commit()
-        return
+        return False
     had_seat = _release_places(registration, now)
     registration.status = RegistrationStatus.cancelled
     registration.cancelled_at = now
     registration.updated_at = now
     registration.ics_sequence += 1
-    registration.tokens.clear()
     outbox.enqueue(
         emails.cancelled(registration, had_seat=had_seat),
         key=f"registration:{registration.id}:cancelled",
     )
     db.session.commit()
+    return True
 
 
+@retrying
 def erase_registration(registration, *, now=None):
     """Cancel ``registration`` and forget who it was, after one last confirmation email.
 
     The confirmation is queued with the address, which the outbox forgets once it is
-    sent; earlier messages to the address lose their contents now. Commits.
+    sent; earlier messages to the address lose their contents now. Commits. Returns
+    whether it erased: a second erasure does nothing.
     """
     now = now or utcnow()
-    database.begin_write()
+    registration = lock_registration(registration)
     if registration.status == RegistrationStatus.erased:
         db.session.commit()
-        return
+        return False
     had_seat = _release_places(registration, now) if registration.is_active else False
     registration.ics_sequence += 1
     goodbye = emails.erased(registration, had_seat=had_seat)
@@ -458,9 +560,9 @@ def erase_registration(registration, *, now=None):
     registration.photo_consent = False
     registration.submission_id = None
     registration.checkin_code = None
-    registration.tokens.clear()
     audit.record("registration.erased", registration=registration.id)
     db.session.commit()
+    return True
 
 
 def _release_places(registration, now):
@@ -487,6 +589,9 @@ def fill_free_seats(track, *, now=None):
 
     Call with the track locked (``lock_tracks``), inside the caller's transaction; each
     promoted person is emailed. Returns the promoted places.
+
+    :raises Busy: the next person's registration is locked by a change of its own; the
+        caller rolls back and runs its transaction again (``retrying``).
     """
     now = now or utcnow()
     promoted = []
@@ -499,10 +604,10 @@ def fill_free_seats(track, *, now=None):
         )
         if place is None:
             break
+        registration = _lock_for_promotion(place.registration_id)
         place.status = PlaceStatus.confirmed
         place.confirmed_at = now
         track.seats_taken += 1
-        registration = place.registration
         registration.ics_sequence += 1
         registration.updated_at = now
         promoted.append(place)
@@ -514,6 +619,26 @@ def fill_free_seats(track, *, now=None):
     return promoted
 
 
+def _lock_for_promotion(registration_id):
+    """Lock the registration of the person first in line, without waiting for it.
+
+    Its holder (that person cancelling or changing tracks, say) may be waiting for the
+    track this transaction holds: waiting here would deadlock, so give up (``Busy``).
+
+    :raises Busy: another transaction holds the registration.
+    """
+    registration = db.session.scalar(
+        sa.select(Registration)
+        .where(Registration.id == registration_id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if registration is None:
+        raise Busy(registration_id)
+    return registration
+
+
+@retrying
 def set_capacity(track, capacity, *, now=None):
     """Change ``track``'s capacity; raising it promotes from the waiting list. Commits.
 
@@ -526,7 +651,10 @@ def set_capacity(track, capacity, *, now=None):
 
 
 def apply_capacity(track, capacity, *, now=None):
-    """Set the capacity of a locked ``track`` inside the caller's transaction and promote."""
+    """Set the capacity of a locked ``track`` inside the caller's transaction and promote.
+
+    :raises Busy: see ``fill_free_seats``; the caller runs its transaction again.
+    """
     if capacity < 0 or capacity < track.seats_taken:
         raise RegistrationError(
             _l(
@@ -570,12 +698,12 @@ def confirm_from_waitlist(place, *, actor=None, now=None):
     """
     now = now or utcnow()
     place_id, conference, track_key = place.id, place.track.conference, place.track.key
-    database.begin_write()
+    registration = lock_registration(place.registration_id)
     [track] = lock_tracks(conference, [track_key])
     place = db.session.scalar(
         sa.select(Place).where(Place.id == place_id).execution_options(populate_existing=True)
-    )  # read after the lock: the person may have cancelled, or been promoted, meanwhile
-    if place is None or place.status != PlaceStatus.waitlisted or not place.registration.is_active:
+    )  # read after the locks: the person may have cancelled, or been promoted, meanwhile
+    if place is None or place.status != PlaceStatus.waitlisted or not registration.is_active:
         db.session.rollback()
         raise RegistrationError(_l("This person is no longer on the waiting list."))
     raised = track.seats_taken >= track.capacity
@@ -584,7 +712,6 @@ def confirm_from_waitlist(place, *, actor=None, now=None):
     place.status = PlaceStatus.confirmed
     place.confirmed_at = now
     track.seats_taken += 1
-    registration = place.registration
     registration.ics_sequence += 1
     registration.updated_at = now
     audit.record(
@@ -615,7 +742,7 @@ def resend_confirmation(registration, *, actor=None):
 
     :raises RegistrationError: the registration is not active.
     """
-    database.begin_write()
+    registration = lock_registration(registration)
     if not registration.is_active:
         db.session.rollback()
         raise RegistrationError(_l("This registration is cancelled: there is nothing to send."))
@@ -635,7 +762,7 @@ def correct_email(registration, address, *, actor=None, now=None):
     """
     address = normalise_email(address)
     now = now or utcnow()
-    database.begin_write()
+    registration = lock_registration(registration)
     if not registration.is_active:
         db.session.rollback()
         raise RegistrationError(_l("Only an active registration can be changed."))

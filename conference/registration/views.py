@@ -73,14 +73,29 @@ def _conference_or_404():
 
 
 def _registration_or_404(token):
-    """The active registration ``token`` opens on this site's conference; else 404."""
+    """The active registration ``token`` opens on this site's conference; else 404.
+
+    The link of a registration that has ended (cancelled a moment ago by a twin request,
+    say) answers as the cancellation or erasure did.
+    """
     registration = services.find_by_token(token)
-    if (
-        registration is None
-        or registration.conference.slug != current_app.config["CONFERENCE_SLUG"]
-    ):
+    if registration is None:
+        ended = services.find_ended_by_token(token)
+        if ended is not None and _on_this_site(ended):
+            abort(_ended(ended.status))
+    if registration is None or not _on_this_site(registration):
         abort(404)
     return registration
+
+
+def _on_this_site(registration):
+    return registration.conference.slug == current_app.config["CONFERENCE_SLUG"]
+
+
+def _ended(status):
+    """The page a cancellation (or an erasure) answers with."""
+    erased = status == services.RegistrationStatus.erased
+    return redirect(url_for(".erased" if erased else ".cancelled"), code=303)
 
 
 # ---------------------------------------------------------------------------------------
@@ -211,6 +226,8 @@ def change_tracks(token):
     if form.validate_on_submit():
         try:
             changed = services.change_tracks(registration, form.tracks.data)
+        except services.RegistrationEnded as exc:
+            return _ended(exc.status)
         except services.RegistrationError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -238,6 +255,8 @@ def change_details(token):
     if form.validate_on_submit():
         try:
             services.update_details(registration, **form.details())
+        except services.RegistrationEnded as exc:
+            return _ended(exc.status)
         except services.RegistrationError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -252,7 +271,9 @@ def change_details(token):
 @public
 def calendar_file(token):
     """The conference as a calendar file, with the same UID as the emailed invitation."""
-    registration = _registration_or_404(token)
+    registration = services.find_by_token(token)
+    if registration is None or not _on_this_site(registration):
+        abort(404)
     if not registration.confirmed_places:
         abort(404)
     conference = registration.conference
@@ -276,8 +297,8 @@ def cancel(token):
     registration = _registration_or_404(token)
     form = forms.ConfirmForm()
     if form.validate_on_submit():
-        services.cancel_registration(registration)
-        return redirect(url_for(".cancelled"), code=303)
+        services.cancel_registration(registration)  # nothing more, if a twin request did it
+        return _ended(registration.status)
     return render_template(
         "registration/cancel.html", registration=registration, token=token, form=form
     )
@@ -290,8 +311,8 @@ def erase(token):
     registration = _registration_or_404(token)
     form = forms.ConfirmForm()
     if form.validate_on_submit():
-        services.erase_registration(registration)
-        return redirect(url_for(".erased"), code=303)
+        services.erase_registration(registration)  # nothing more, if a twin request did it
+        return _ended(registration.status)
     return render_template(
         "registration/erase.html", registration=registration, token=token, form=form
     )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from conference import create_app
 from conference.content import services as content
 from conference.extensions import db
-from conference.registration import services
+from conference.registration import invariants, services
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
 
 from ..conftest import TEST_CONFIG
@@ -113,9 +113,11 @@ def test_concurrent_sign_ups_and_cancellations_never_oversell(make_app, tmp_path
         active = db.session.scalar(
             sa.select(sa.func.count()).where(Registration.status == RegistrationStatus.active)
         )
+        problems = [str(problem) for problem in invariants.check()]
         db.session.rollback()
         db.engine.dispose()
 
+    assert problems == []
     assert len(places) == active == PROCESSES * SIGN_UPS_EACH - CANCELLATIONS
     assert len(confirmed) == taken == SEATS  # full, never over
     assert waiting  # and a queue behind it

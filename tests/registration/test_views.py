@@ -691,7 +691,11 @@ def test_cancelling_asks_first_then_cancels_and_the_link_stops_working(
     db.session.expire_all()
     assert registration.status == RegistrationStatus.cancelled
     assert queued("registration.cancelled")
-    assert client.get(f"/registration/{token}").status_code == 404
+    for path in ("", "/tracks", "/details", "/cancel", "/erase"):  # it only says it ended
+        assert client.get(f"/registration/{token}{path}").headers["Location"] == (
+            "/register/cancelled"
+        )
+    assert client.get(f"/registration/{token}/invite.ics").status_code == 404
     assert client.get("/register/cancelled").status_code == 200
 
 
@@ -705,7 +709,7 @@ def test_erasing_forgets_the_person(client, conference, registered):
     db.session.expire_all()
     assert registration.status == RegistrationStatus.erased
     assert (registration.email, registration.full_name, registration.phone) == ("", "", None)
-    assert client.get(f"/registration/{token}").status_code == 404
+    assert client.get(f"/registration/{token}").headers["Location"] == "/register/erased"
     assert "erased" in page(client.get("/register/erased"))
 
 
@@ -748,3 +752,43 @@ def test_pages_are_404_before_the_conference_is_loaded(client):
     assert client.get("/register").status_code == 404
     assert client.post("/register", data=answers()).status_code == 404
     assert client.get("/privacy").status_code == 404
+
+
+def test_a_second_cancel_click_answers_as_the_first_and_sends_nothing(
+    client, conference, registered
+):
+    registration, token = registered()
+    client.get(f"/registration/{token}/cancel")
+
+    first = client.post(f"/registration/{token}/cancel")
+    second = client.post(f"/registration/{token}/cancel")  # the page it clicked was the same
+
+    assert first.headers["Location"] == second.headers["Location"] == "/register/cancelled"
+    assert len(queued("registration.cancelled")) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("tracks", {"tracks": ["social"]}),
+        ("details", {"full_name": "Ada", "city": "Aleppo", "language": "en"}),
+    ],
+)
+def test_a_change_that_finds_the_registration_cancelled_answers_as_the_cancel_did(
+    client, conference, registered, monkeypatch, path, form
+):
+    _, token = registered()
+    find = services.find_by_token
+
+    def found_before_a_twin_cancelled_it(value):
+        found = find(value)
+        services.cancel_registration(found)  # the twin request, committed meanwhile
+        return found
+
+    monkeypatch.setattr(services, "find_by_token", found_before_a_twin_cancelled_it)
+
+    response = client.post(f"/registration/{token}/{path}", data=form)
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/register/cancelled"
+    assert not queued("registration.changed")
