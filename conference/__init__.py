@@ -43,9 +43,11 @@ def create_app(test_config=None):
         security,
         site,
         static,
+        urls,
     )
     from conference.extensions import cache, csrf, db, limiter, mail, migrate
 
+    urls.init_app(app)  # before any route is added
     applog.init_app(app)
     db.init_app(app)
     database.init_app(app)
