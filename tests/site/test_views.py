@@ -166,6 +166,18 @@ def test_home_is_cached_per_language_and_refreshed_when_content_changes(client, 
     assert "Accept-Language" in english.headers["Vary"]
 
 
+@pytest.mark.parametrize("path", ["/privacy", "/volunteer", "/no-such-page", "/register"])
+def test_every_page_in_the_visitors_language_says_it_varies_on_it(client, conference, path):
+    response = client.get(path, headers=AR)
+
+    assert {"Cookie", "Accept-Language"} <= set(response.vary)
+
+
+def test_answers_that_do_not_depend_on_the_language_do_not_vary_on_it(client, conference):
+    for path in ("/robots.txt", "/sitemap.xml", "/healthz"):
+        assert "Accept-Language" not in client.get(path, headers=AR).vary
+
+
 def test_home_answers_304_when_the_page_has_not_changed(client, conference):
     first = client.get("/")
 
