@@ -64,5 +64,6 @@ def create_app(test_config=None):
     errors.init_app(app)
     for feature in (content, mailer, site, calendar, registration, accounts, manage, backup, demo):
         feature.init_app(app)
+    applog.redact_secret_paths(app)  # once every route is known
 
     return app

@@ -1,4 +1,8 @@
-"""URL plumbing: ids in URLs, and absolute links built without a request (emails, CLI).
+"""URL plumbing: ids and secrets in URLs, and absolute links built without a request.
+
+A path variable that is a credential (a private link's token, a check-in code, an
+unsubscribe token) is declared ``<secret:...>``: the logs redact every such value
+(``applog``), whichever logger writes the path.
 
 Every primary key is a 32-bit ``integer`` column. PostgreSQL refuses to compare one with
 a number beyond that range (an error, so a 500) and SQLite's driver cannot bind one
@@ -9,7 +13,7 @@ rule does not match (404), in a query string the value is ignored.
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 LARGEST_ID = 2**31 - 1  # PostgreSQL's integer, the type of every id column
 
@@ -21,6 +25,10 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
+class Secret(UnicodeConverter):
+    """``<secret:token>``: a path segment that is a credential, matched like ``<token>``."""
+
+
 def database_id(value):
     """``request.args.get(name, type=database_id)``: an id, else ``None`` (ValueError)."""
     number = int(value)
@@ -30,8 +38,9 @@ def database_id(value):
 
 
 def init_app(app):
-    """Make ``<int:...>`` mean a database id in every route; before any blueprint."""
+    """Make ``<int:...>`` mean a database id and offer ``<secret:...>``; before any route."""
     app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["secret"] = Secret
 
 
 def external_url(endpoint, **values):
