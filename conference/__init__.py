@@ -43,9 +43,11 @@ def create_app(test_config=None):
         security,
         site,
         static,
+        urls,
     )
     from conference.extensions import cache, csrf, db, limiter, mail, migrate
 
+    urls.init_app(app)  # before any route is added
     applog.init_app(app)
     db.init_app(app)
     database.init_app(app)
@@ -62,5 +64,6 @@ def create_app(test_config=None):
     errors.init_app(app)
     for feature in (content, mailer, site, calendar, registration, accounts, manage, backup, demo):
         feature.init_app(app)
+    applog.redact_secret_paths(app)  # once every route is known
 
     return app

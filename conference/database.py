@@ -8,10 +8,16 @@ or a concurrent writer makes it fail instead of wait.
 """
 
 import contextlib
+import logging
+from datetime import UTC, datetime
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from sqlalchemy import event, text
 
 from conference.extensions import db
+
+log = logging.getLogger(__name__)
 
 IMMEDIATE = "sqlite_begin_immediate"
 
@@ -81,11 +87,37 @@ def keeping_loaded():
         session.expire_on_commit = expire
 
 
-def ping():
-    """Return ``True`` when the database answers a trivial query."""
+class Heartbeat(db.Model):
+    """One row that the health check writes: proof that the database takes a write."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    beat_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime)
+
+
+# One statement on both engines; the row is created by the first check.
+BEAT = text(
+    "INSERT INTO heartbeat (id, beat_at) VALUES (1, :now)"
+    " ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at"
+)
+
+
+def can_write():
+    """Return ``True`` when the database commits a write, as a registration needs.
+
+    A query alone said "healthy" while every write failed (a full disk, a read-only
+    replica, a locked SQLite file). This writes and commits one row, in a transaction
+    of its own that holds its lock for a single statement, so any number of processes
+    may check at once.
+    """
     try:
-        db.session.execute(text("SELECT 1"))
+        begin_write()
+        db.session.execute(BEAT, {"now": datetime.now(UTC).replace(tzinfo=None)})
+        db.session.commit()
         return True
-    except Exception:  # any failure means "not healthy"; the caller reports it
-        db.session.rollback()
+    except Exception as error:  # any failure means "cannot take a registration"
+        log.warning("health check: the database refused a write (%s)", error.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the pool replaces it
+            pass
         return False

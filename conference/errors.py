@@ -96,13 +96,6 @@ def init_app(app):
             return error
         return render_error(error.code)
 
-    @app.errorhandler(OverflowError)
-    def number_too_large(error):
-        # An id in a URL beyond what the database stores (SQLite raises on binding it):
-        # nothing can have that id.
-        db.session.rollback()
-        return render_error(404)
-
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_unavailable(error):

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, refresh, to_user_timezone
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_number as babel_format_number
@@ -27,12 +27,25 @@ def select_language():
     """Return the language for this request: the remembered choice, then the browser's."""
     if not has_request_context():  # CLI and deliverers render inside force_locale
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    g.language_negotiated = True  # the response now depends on these headers: see vary_on_language
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if chosen in LANGUAGES:
         return chosen
     return (
         request.accept_languages.best_match(LANGUAGES) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+def vary_on_language(response):
+    """Say ``Vary: Cookie, Accept-Language`` on every response the visitor's language shaped.
+
+    Whatever asked for the language (a template, a redirect built in it, an error page),
+    a cache must not give the answer to a visitor with other language settings. Answers
+    that never asked (robots.txt, static files, ``?lang=`` calendar files) stay shared.
+    """
+    if g.pop("language_negotiated", False):
+        response.vary.update(("Cookie", "Accept-Language"))
+    return response
 
 
 def current_language():
@@ -122,6 +135,7 @@ def init_app(app):
     # Flask-Babel caches the locale on ``g``, which an app context shared by several
     # requests (CLI, tests) would carry from one request into the next.
     app.before_request(refresh)
+    app.after_request(vary_on_language)
     app.jinja_env.filters["tr"] = translate
     app.jinja_env.filters["numberformat"] = format_number
     app.jinja_env.filters["dateformat"] = format_date

@@ -1,8 +1,46 @@
-"""Absolute links to this site, built without a request (emails, CLI, deliverers)."""
+"""URL plumbing: ids and secrets in URLs, and absolute links built without a request.
+
+A path variable that is a credential (a private link's token, a check-in code, an
+unsubscribe token) is declared ``<secret:...>``: the logs redact every such value
+(``applog``), whichever logger writes the path.
+
+Every primary key is a 32-bit ``integer`` column. PostgreSQL refuses to compare one with
+a number beyond that range (an error, so a 500) and SQLite's driver cannot bind one
+beyond 64 bits, so ids outside 1..2**31-1 are refused before any query: in a path the
+rule does not match (404), in a query string the value is ignored.
+"""
 
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
+from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+LARGEST_ID = 2**31 - 1  # PostgreSQL's integer, the type of every id column
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in every route: a number some row could have as its id."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=LARGEST_ID, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+class Secret(UnicodeConverter):
+    """``<secret:token>``: a path segment that is a credential, matched like ``<token>``."""
+
+
+def database_id(value):
+    """``request.args.get(name, type=database_id)``: an id, else ``None`` (ValueError)."""
+    number = int(value)
+    if not 1 <= number <= LARGEST_ID:
+        raise ValueError(value)
+    return number
+
+
+def init_app(app):
+    """Make ``<int:...>`` mean a database id and offer ``<secret:...>``; before any route."""
+    app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["secret"] = Secret
 
 
 def external_url(endpoint, **values):

@@ -45,7 +45,9 @@ def _hash(token):
 
 
 def normalise_email(email):
-    return (email or "").strip().lower()
+    """The form addresses are stored and compared in: NFKC (full-width ``ａ`` is ``a``),
+    trimmed, lower-cased, as for registrations."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
 
 
 def find_user(email):

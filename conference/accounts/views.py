@@ -267,7 +267,7 @@ def resend_invitation(user_id):
     return redirect(url_for(".users"))
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@bp.route("/invitation/<secret:token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
 def accept_invitation(token):

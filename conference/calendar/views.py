@@ -124,8 +124,7 @@ def _calendar_file(name, build):
     # Weak: the bytes differ between renders (DTSTAMP is the time of the render).
     response.set_etag(etag, weak=True)
     response.cache_control.public = True
-    response.cache_control.max_age = MAX_AGE
-    response.vary.update(("Cookie", "Accept-Language"))
+    response.cache_control.max_age = MAX_AGE  # Vary: i18n.vary_on_language, if it used one
     return response
 
 

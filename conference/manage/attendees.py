@@ -21,6 +21,7 @@ from conference.manage.attendee_forms import (
 )
 from conference.registration.forms import ConfirmForm
 from conference.registration.services import RegistrationError
+from conference.urls import database_id
 
 PAGE_SIZE = 50
 
@@ -57,7 +58,7 @@ def attendees():
     """Registrations, newest first, 50 a page: search by name or address, filter, page on."""
     conference = _conference_or_404()
     form = AttendeeFilterForm.for_conference(conference, request.args)
-    after = _page_marker(request.args.get("after", type=int))
+    after = request.args.get("after", type=database_id)
     rows, next_after, places = [], None, {}
     if form.validate():
         filters = form.filters()
@@ -78,11 +79,6 @@ def attendees():
             next_url=url_for(".attendees", **args, after=next_after) if next_after else None,
         )
     )
-
-
-def _page_marker(after):
-    """The id a page continues after, if it could be one (ids are 32-bit integers)."""
-    return after if after is not None and 0 < after < 2**31 else None
 
 
 @bp.route("/attendees/<int:registration_id>")

@@ -21,6 +21,7 @@ from conference.extensions import db
 from conference.i18n import translate
 from conference.manage import bp, display  # noqa: F401 - display registers filters
 from conference.manage.exports import COLUMNS
+from conference.urls import database_id
 
 PAGE_SIZE = 50
 # What action names look like ("user.signed_in"), within the column's 64 characters.
@@ -178,7 +179,7 @@ def audit():
     action = request.args.get("action", "", type=str).strip()
     if not ACTION_PATTERN.fullmatch(action):
         action = ""  # not an action name: show every action
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=database_id)
     rows, next_before = list_page(action=action or None, before_id=before)
     args = {"action": action} if action else {}
     response = make_response(

@@ -247,7 +247,7 @@ def keep_link_private(response):
 # Mail clients POST here themselves for one-click unsubscribing (RFC 8058), with no
 # session and no CSRF token: the signed token in the address is the only credential,
 # and all it can do is stop announcements.
-@public_bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public_bp.route("/unsubscribe/<secret:token>", methods=["GET", "POST"])
 @public
 @csrf.exempt
 def unsubscribe(token):
@@ -259,7 +259,7 @@ def unsubscribe(token):
     return _unsubscribe_page(token, registration)
 
 
-@public_bp.post("/unsubscribe/<token>/undo")
+@public_bp.post("/unsubscribe/<secret:token>/undo")
 @public
 def resubscribe(token):
     """Receive announcements again, after unsubscribing by mistake."""

@@ -51,7 +51,7 @@ def checkin_search():
     )
 
 
-@bp.route("/checkin/c/<code>")
+@bp.route("/checkin/c/<secret:code>")
 @roles(*CHECKIN_ROLES)
 def checkin_code(code):
     """The page a confirmation's QR code opens: one person, one button."""

@@ -3,10 +3,13 @@
 Pure: header and rows in, bytes out; no app context, no database. Both writers take rows
 one at a time, so memory stays flat however many rows there are.
 
-* Cells a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a
-  carriage return, or their full-width forms) get a leading apostrophe (OWASP "CSV
-  injection"). XLSX cells are also written as explicit strings, never formulas, and keep
-  the apostrophe, so a sheet saved again as CSV stays safe.
+* CSV: cells a spreadsheet would run as a formula (starting with ``= + - @``, a tab or
+  a carriage return, or their full-width forms) get a leading apostrophe (OWASP "CSV
+  injection"): a CSV file cannot say "this is text".
+* XLSX can: every text is written as a string cell (type ``s``), which no spreadsheet
+  runs, so it keeps its exact value (a phone number ``+1 (313) 555-0100`` shows no
+  apostrophe). Those that look like formulas also get Excel's "quote prefix" style, so
+  that editing the cell later keeps it text rather than turning it into a formula.
 * CSV: UTF-8 with a byte-order mark (Excel otherwise guesses a legacy code page and
   garbles Arabic), RFC 4180 quoting and CRLF line ends.
 * XLSX: openpyxl's write-only mode, which streams the sheet to a temporary file;
@@ -84,11 +87,13 @@ def _xlsx_cell(sheet, value, *, bold=False):
         return value  # numbers and None as they are
     # Control characters are not allowed in the file format; they carry no meaning here.
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
-    safe = neutralise(text)
-    if safe == text and text not in ERROR_CODES and not bold:
+    formula_like = text[:1] in _FORMULA_STARTS
+    if not formula_like and text not in ERROR_CODES and not bold:
         return text  # openpyxl stores it as a string ("s") already; a Cell each costs time
-    cell = WriteOnlyCell(sheet, safe)
+    cell = WriteOnlyCell(sheet, text)
     cell.data_type = "s"  # a string whatever it looks like: never a formula or an error
+    if formula_like:
+        cell.quotePrefix = True  # Excel's own mark for "typed with an apostrophe": stays text
     if bold:
         cell.font = Font(bold=True)
     return cell

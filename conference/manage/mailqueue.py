@@ -31,6 +31,7 @@ from conference.extensions import cache, db
 from conference.mailer import outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.manage import bp, display  # noqa: F401 - display registers filters
+from conference.urls import database_id
 
 PAGE_SIZE = 50
 COUNTS_KEY = "manage.outbox.counts"
@@ -163,7 +164,7 @@ def _message_or_404(message_id):
 def outbox_page():
     """Messages newest first, 50 a page, by status; retry what failed."""
     status = _status_arg()
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=database_id)
     rows, next_before = list_page(status=status, before_id=before)
     args = {"status": status.value} if status else {}
     counts = status_counts()

@@ -10,6 +10,7 @@ hold (such as NUL) gets past a form.
 
 import re
 import secrets
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask import request
@@ -88,8 +89,10 @@ class EmailAddress:
         self.message = message
 
     def __call__(self, form, field):
-        try:
-            validate_email(field.data or "", check_deliverability=False)
+        try:  # as the service will read it: full-width forms (＠) are the ASCII ones
+            validate_email(
+                unicodedata.normalize("NFKC", field.data or ""), check_deliverability=False
+            )
         except EmailNotValidError:
             raise StopValidation(self.message) from None
 

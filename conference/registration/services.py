@@ -88,11 +88,14 @@ class Outcome:
 
 
 def normalise_email(address):
-    """Return ``address`` trimmed and lower-cased, if it is a valid address.
+    """Return ``address`` trimmed, in NFKC form and lower-cased, if it is a valid address.
+
+    NFKC folds compatibility forms (full-width ``ａlice＠example.org``, ligatures) into
+    the characters they stand for, so one person cannot register twice by typing them.
 
     :raises RegistrationError: not an address.
     """
-    address = (address or "").strip()
+    address = unicodedata.normalize("NFKC", address or "").strip()
     try:
         address = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError:
@@ -105,21 +108,27 @@ def normalise_email(address):
 def clean_text(value, *, multiline=False):
     """Return ``value`` without control characters or bidi overrides, trimmed; ``None`` if empty.
 
-    Newlines survive where ``multiline``; everything else that is not printable goes.
+    Line breaks survive where ``multiline`` (CRLF and CR become LF); elsewhere they, like
+    tabs and other whitespace controls, become spaces (``Bob\\nSmith`` is "Bob Smith",
+    not "BobSmith"). Everything else that is not printable goes.
     """
     if value is None:
         return None
+    text = unicodedata.normalize("NFC", str(value))
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     kept = []
-    for char in unicodedata.normalize("NFC", str(value)):
+    for char in text:
         if char in BIDI_CONTROLS:
             continue
         if multiline and char in "\n\t":
             kept.append(char)
         elif unicodedata.category(char) in {"Cc", "Cs", "Co", "Cn"}:
-            continue
+            if char.isspace():  # a line break, tab or other separator: still a gap
+                kept.append(" ")
         else:
             kept.append(char)
-    text = "".join(kept).replace("\r", "")
+    text = "".join(kept)
     text = text.strip() if multiline else " ".join(text.split())
     return text or None
 

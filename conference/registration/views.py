@@ -206,7 +206,7 @@ def link_sent():
 # The private link
 
 
-@bp.route("/registration/<token>")
+@bp.route("/registration/<secret:token>")
 @public
 def manage(token):
     """The registration behind a private link: places, details, and what can be done."""
@@ -217,7 +217,7 @@ def manage(token):
     )
 
 
-@bp.route("/registration/<token>/tracks", methods=["GET", "POST"])
+@bp.route("/registration/<secret:token>/tracks", methods=["GET", "POST"])
 @public
 def change_tracks(token):
     """Choose tracks again: new ones get a seat or a place in line, dropped seats go on."""
@@ -246,7 +246,7 @@ def change_tracks(token):
     )
 
 
-@bp.route("/registration/<token>/details", methods=["GET", "POST"])
+@bp.route("/registration/<secret:token>/details", methods=["GET", "POST"])
 @public
 def change_details(token):
     """Change name, phone, city, state, email language, needs and photo consent."""
@@ -267,7 +267,7 @@ def change_details(token):
     )
 
 
-@bp.route("/registration/<token>/invite.ics")
+@bp.route("/registration/<secret:token>/invite.ics")
 @public
 def calendar_file(token):
     """The conference as a calendar file, with the same UID as the emailed invitation."""
@@ -290,7 +290,7 @@ def calendar_file(token):
     return response
 
 
-@bp.route("/registration/<token>/cancel", methods=["GET", "POST"])
+@bp.route("/registration/<secret:token>/cancel", methods=["GET", "POST"])
 @public
 def cancel(token):
     """Cancel, after a confirmation: the seats go to the people waiting."""
@@ -304,7 +304,7 @@ def cancel(token):
     )
 
 
-@bp.route("/registration/<token>/erase", methods=["GET", "POST"])
+@bp.route("/registration/<secret:token>/erase", methods=["GET", "POST"])
 @public
 def erase(token):
     """Cancel and erase the personal data, after a confirmation."""

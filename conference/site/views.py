@@ -117,8 +117,12 @@ def set_language(code):
 @bp.route("/healthz")
 @public
 def healthz():
-    """Health check for the proxy and the process manager: is the database reachable?"""
-    healthy = database.ping()
+    """Health check for the proxy and the process manager: can the app take a registration?
+
+    Healthy means the database commits a write (``database.can_write``), not just that it
+    answers: 503 otherwise.
+    """
+    healthy = database.can_write()
     body = {"status": "ok" if healthy else "unavailable", "database": healthy}
     response = make_response(body, 200 if healthy else 503)
     response.cache_control.no_store = True

@@ -54,6 +54,14 @@ def test_a_wrong_password_or_unknown_address_gets_the_same_answer(client, make_u
     assert "wrong password" not in html  # the password field is cleared
 
 
+def test_addresses_that_differ_only_in_compatibility_forms_are_one_account(make_user):
+    user = make_user("organizer", email="alice@forsyria.example")
+
+    assert services.find_user("\uff41lice@forsyria.example") == user
+    with pytest.raises(services.AccountError, match="already an account"):
+        services.create_user("\uff21LICE@forsyria.example", role="sponsor")
+
+
 def test_repeated_failures_lock_the_account(client, make_user):
     user = make_user("organizer")
     for _ in range(services.MAX_FAILED_LOGINS):

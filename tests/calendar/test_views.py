@@ -156,6 +156,24 @@ def test_add_to_calendar_sends_the_visitor_on_with_the_event(client, conference,
     assert response.headers["Location"].startswith(target)
 
 
+@pytest.mark.parametrize(
+    "path", ["/calendar/add/google", "/calendar/sessions/sample-opening/add/outlook"]
+)
+def test_add_to_calendar_without_a_language_varies_on_the_visitors(client, conference, path):
+    english = client.get(path)
+    arabic = client.get(path, headers={"Accept-Language": "ar"})
+
+    assert english.headers["Location"] != arabic.headers["Location"]
+    for response in (english, arabic):
+        assert {"Cookie", "Accept-Language"} <= set(response.vary)
+
+
+def test_a_calendar_file_with_its_language_in_the_link_is_the_same_for_everyone(client, conference):
+    response = client.get("/calendar.ics?lang=ar", headers={"Accept-Language": "en"})
+
+    assert "Accept-Language" not in response.vary
+
+
 def test_add_to_a_timed_session_carries_utc_times(client, conference):
     response = client.get("/calendar/sessions/sample-opening/add/google?lang=en")
 

@@ -130,7 +130,7 @@ def test_csv_chunks_count_the_rows_they_carry():
     assert all(len(data) < 17 * 1024 for data, _count in pieces)
 
 
-def test_xlsx_round_trip_keeps_arabic_and_writes_formulas_as_plain_text(tmp_path):
+def test_xlsx_round_trip_keeps_arabic_and_writes_formulas_as_text_cells_unchanged(tmp_path):
     path = tmp_path / "out.xlsx"
     rows = [[1, ARABIC_NAME], *[[n, value] for n, value in enumerate(HOSTILE, start=2)]]
 
@@ -146,8 +146,9 @@ def test_xlsx_round_trip_keeps_arabic_and_writes_formulas_as_plain_text(tmp_path
     assert [cell.value for cell in sheet[2]] == [1, ARABIC_NAME]
     cells = [sheet.cell(row=n + 3, column=2) for n in range(len(HOSTILE))]
     # (XML readers turn a lone carriage return into a line feed.)
-    assert [cell.value for cell in cells] == ["'" + v.replace("\r", "\n") for v in HOSTILE]
+    assert [cell.value for cell in cells] == [v.replace("\r", "\n") for v in HOSTILE]
     assert {cell.data_type for cell in cells} == {"s"}  # never "f" (formula)
+    assert all(cell.quotePrefix for cell in cells)  # editing the cell keeps it text
 
 
 def test_xlsx_writes_strings_even_when_they_look_like_errors_or_hold_control_characters():
@@ -250,13 +251,13 @@ def test_cancelled_registrations_are_exported_only_when_asked_for(client, login_
     assert cancelled[1:] == [[str(gone.id), "Cancelled"]]
 
 
-def test_xlsx_export_round_trips_arabic_and_neutralises_formulas(client, login_as, register):
+def test_xlsx_export_keeps_arabic_and_formula_like_text_as_text(client, login_as, register):
     register(full_name=ARABIC_NAME)
     register(full_name='=HYPERLINK("http://evil.example","x")')
-    register(full_name="+cmd")
+    register(full_name="+cmd", phone="+1 (313) 555-0100")
     login_as("organizer")
 
-    response = export(client, columns=["full_name"], file_format="xlsx")
+    response = export(client, columns=["full_name", "phone"], file_format="xlsx")
 
     assert response.status_code == 200
     assert response.mimetype == exports.XLSX_TYPE
@@ -267,12 +268,14 @@ def test_xlsx_export_round_trips_arabic_and_neutralises_formulas(client, login_a
     sheet = read_xlsx(data)
     assert sheet.sheet_view.rightToLeft is not True  # English page, left to right
     cells = [row[0] for row in sheet.iter_rows(min_row=2)]
-    assert [cell.value for cell in cells] == [
+    assert [cell.value for cell in cells] == [  # text cells need no apostrophe
         ARABIC_NAME,
-        '\'=HYPERLINK("http://evil.example","x")',
-        "'+cmd",
+        '=HYPERLINK("http://evil.example","x")',
+        "+cmd",
     ]
-    assert {cell.data_type for cell in cells} == {"s"}
+    assert {cell.data_type for cell in cells} == {"s"}  # strings, never formulas ("f")
+    phone = sheet.cell(row=4, column=2)
+    assert (phone.value, phone.data_type) == ("+1 (313) 555-0100", "s")
     [event] = exported_events()
     assert (event.details["format"], event.details["rows"], event.details["complete"]) == (
         "xlsx",

@@ -143,6 +143,47 @@ def test_text_is_cleaned_of_control_and_bidi_override_characters(conference, reg
     assert registration.needs == "wheelchair\naccess"
 
 
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Bob\nSmith", "Bob Smith"),
+        ("Bob\r\nSmith", "Bob Smith"),
+        ("Bob\tSmith", "Bob Smith"),
+        ("Bob\x0bSmith\x0c", "Bob Smith"),
+        ("Bob\x85Smith", "Bob Smith"),  # NEL, a line break too
+    ],
+)
+def test_line_breaks_inside_a_one_line_field_become_spaces(typed, kept):
+    assert services.clean_text(typed) == kept
+
+
+def test_line_breaks_in_a_multiline_field_stay_line_breaks():
+    assert services.clean_text("one\r\ntwo\rthree\x0bfour", multiline=True) == (
+        "one\ntwo\nthree four"
+    )
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "\uff41lice@example.org",  # full-width a
+        "ALICE@EXAMPLE.ORG",
+        "alice\uff20example.org",  # full-width @
+        "alice@\uff45xample.org",  # full-width e in the domain
+    ],
+)
+def test_addresses_that_differ_only_in_compatibility_forms_are_the_same(
+    conference, register, variant
+):
+    first = register("alice@example.org").registration
+
+    again = register(variant)
+
+    assert services.normalise_email(variant) == "alice@example.org"
+    assert not again.created
+    assert again.registration.id == first.id
+
+
 def test_places_in_line_counts_each_track_in_one_query(make_conference, register):
     conference = make_conference(arts_capacity=1, social_capacity=1)
     register(tracks=("arts", "social"), to=conference)

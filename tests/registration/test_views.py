@@ -342,6 +342,21 @@ def test_registering_again_shows_the_same_page_and_emails_the_link(client, confe
     assert "/registration/" in message.text_body
 
 
+def test_a_full_width_address_is_accepted_and_is_the_same_person(client, conference):
+    client.post("/register", data=answers())
+
+    again = client.post(
+        "/register",
+        data=answers(email="\uff4cayla\uff20example.org", submission_id="another-submission-0003"),
+    )
+
+    assert again.status_code == 303
+    [registration] = registrations()
+    assert registration.email == "layla@example.org"
+    [message] = queued("registration.already_registered")
+    assert message.recipient == "layla@example.org"
+
+
 def test_a_double_clicked_submit_registers_once(client, conference):
     first = client.post("/register", data=answers())
     second = client.post("/register", data=answers())

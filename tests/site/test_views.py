@@ -1,8 +1,10 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from conference.content import services as content
+from conference.database import Heartbeat
 from conference.extensions import db
 
 AR = {"Accept-Language": "ar"}
@@ -166,6 +168,18 @@ def test_home_is_cached_per_language_and_refreshed_when_content_changes(client, 
     assert "Accept-Language" in english.headers["Vary"]
 
 
+@pytest.mark.parametrize("path", ["/privacy", "/volunteer", "/no-such-page", "/register"])
+def test_every_page_in_the_visitors_language_says_it_varies_on_it(client, conference, path):
+    response = client.get(path, headers=AR)
+
+    assert {"Cookie", "Accept-Language"} <= set(response.vary)
+
+
+def test_answers_that_do_not_depend_on_the_language_do_not_vary_on_it(client, conference):
+    for path in ("/robots.txt", "/sitemap.xml", "/healthz"):
+        assert "Accept-Language" not in client.get(path, headers=AR).vary
+
+
 def test_home_answers_304_when_the_page_has_not_changed(client, conference):
     first = client.get("/")
 
@@ -184,6 +198,34 @@ def test_healthz_reports_the_database(client):
 
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": True}
+    assert db.session.get(Heartbeat, 1).beat_at is not None  # it wrote, and committed
+
+
+def test_healthz_is_unavailable_while_the_database_refuses_writes(client):
+    # As a full disk would: reads work, every write fails.
+    refusing = []
+
+    def checkout(dbapi_connection, _record, _proxy):  # SQLite: for the whole connection
+        if db.engine.dialect.name == "sqlite":
+            dbapi_connection.execute(f"PRAGMA query_only = {int(bool(refusing))}")
+
+    def begin(connection):  # PostgreSQL: for each transaction
+        if refusing and connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    sa.event.listen(db.engine, "checkout", checkout)
+    sa.event.listen(db.engine, "begin", begin)
+    try:
+        assert client.get("/healthz").status_code == 200
+        refusing.append(True)
+        assert client.get("/healthz").json == {"status": "unavailable", "database": False}
+        assert client.get("/healthz").status_code == 503
+        refusing.clear()
+        assert client.get("/healthz").status_code == 200
+    finally:
+        refusing.clear()
+        sa.event.remove(db.engine, "checkout", checkout)
+        sa.event.remove(db.engine, "begin", begin)
 
 
 def test_robots_and_sitemap(client, conference):
