@@ -288,11 +288,40 @@ def accept_invitation(user, password):
     db.session.commit()
 
 
+def _refuse_leaving_no_admin(user):
+    """Refuse to take the admin role from the last enabled admin (the caller then commits).
+
+    The enabled admins are locked (PostgreSQL) or the write lock is held (SQLite), so two
+    admins demoting each other at once cannot both succeed and leave nobody.
+
+    :raises AccountError: ``user`` is the last enabled admin.
+    """
+    admins = db.session.scalars(
+        sa.select(User.id)
+        .where(User.role == Role.admin, User.is_enabled.is_(True))
+        .with_for_update()
+    ).all()
+    if admins == [user.id]:
+        db.session.commit()  # ends the write transaction
+        raise AccountError(
+            _l(
+                "There must always be an administrator. Give someone else the "
+                "administrator role first."
+            )
+        )
+
+
 def change_role(user, role, *, actor):
-    """Give ``user`` another role; their sessions end. Commits."""
+    """Give ``user`` another role; their sessions end. Commits.
+
+    :raises AccountError: ``user`` is the last enabled admin and ``role`` is not admin.
+    """
+    role = Role(role)
     database.begin_write()  # see record_login
+    if user.role == Role.admin and role != Role.admin:
+        _refuse_leaving_no_admin(user)
     old = user.role
-    user.role = Role(role)
+    user.role = role
     user.session_version += 1
     audit.record(
         "user.role_changed", actor=actor, user=user.email, old=old.value, new=user.role.value
@@ -303,11 +332,13 @@ def change_role(user, role, *, actor):
 def set_enabled(user, enabled, *, actor):
     """Enable or disable ``user``; disabling ends their sessions. Commits.
 
-    :raises AccountError: an admin disabling their own account.
+    :raises AccountError: an admin disabling their own account, or the last admin.
     """
     if actor is not None and user.id == actor.id and not enabled:
         raise AccountError(_l("You cannot disable your own account"))
     database.begin_write()  # see record_login
+    if not enabled and user.role == Role.admin:
+        _refuse_leaving_no_admin(user)
     user.is_enabled = bool(enabled)
     user.session_version += 1
     audit.record("user.enabled" if enabled else "user.disabled", actor=actor, user=user.email)

@@ -235,11 +235,15 @@ def change_role(user_id):
     user = _user_or_404(user_id)
     form = RoleForm()
     if form.validate_on_submit():
-        services.change_role(user, form.role.data, actor=current_user)
-        flash(
-            _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]),
-            "success",
-        )
+        try:
+            services.change_role(user, form.role.data, actor=current_user)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]),
+                "success",
+            )
     return redirect(url_for(".users"))
 
 

@@ -194,6 +194,42 @@ def test_admins_change_roles_and_disable_accounts(client, login_as, make_user, a
     assert "user.disabled" in actions
 
 
+@pytest.mark.parametrize("role", ["organizer", "sponsor"])
+def test_the_last_admin_cannot_give_up_the_role(client, login_as, role):
+    admin = login_as("admin")
+
+    refused = client.post(
+        f"/manage/users/{admin.id}/role", data={"role": role}, follow_redirects=True
+    )
+
+    assert refused.status_code == 200
+    assert "There must always be an administrator" in refused.get_data(as_text=True)
+    assert db.session.get(User, admin.id).role.value == "admin"
+    assert client.get("/manage/users").status_code == 200  # still signed in, still admin
+
+
+def test_an_admin_can_step_down_once_there_is_another(client, login_as, make_user):
+    admin = login_as("admin")
+    make_user("admin", email="second@forsyria.example")
+
+    client.post(f"/manage/users/{admin.id}/role", data={"role": "organizer"})
+
+    assert db.session.get(User, admin.id).role.value == "organizer"
+
+
+def test_the_last_enabled_admin_is_kept_whoever_asks(app, make_user):
+    admin = make_user("admin")
+    disabled = make_user("admin", email="gone@forsyria.example")
+    services.set_enabled(disabled, False, actor=admin)
+
+    with pytest.raises(services.AccountError):
+        services.change_role(admin, "checkin", actor=None)  # from the command line, say
+    with pytest.raises(services.AccountError):
+        services.set_enabled(admin, False, actor=None)
+    assert db.session.get(User, admin.id).role.value == "admin"
+    assert db.session.get(User, admin.id).is_enabled
+
+
 @pytest.mark.parametrize("role", ["organizer", "checkin", "sponsor", "coordinator"])
 def test_only_admins_manage_users(client, login_as, role):
     login_as(role)
