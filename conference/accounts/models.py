@@ -23,6 +23,10 @@ class User(db.Model):
     totp_enabled: so.Mapped[bool] = so.mapped_column(default=False)
     # The last time step a code was accepted for: a code works once.
     totp_last_step: so.Mapped[int | None]
+    # Wrong codes at the sign-in's second step since the last right one, and until when
+    # that step is closed after too many (see services.sign_in_code).
+    failed_codes: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    codes_blocked_until: so.Mapped[datetime | None]
     # SHA-256 hashes of unused recovery codes.
     recovery_codes: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
     failed_logins: so.Mapped[int] = so.mapped_column(default=0)

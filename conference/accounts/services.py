@@ -14,6 +14,7 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_timedelta
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,6 +28,14 @@ from conference.mailer.rendering import render_email
 from conference.urls import external_url
 
 MAX_FAILED_LOGINS = 5
+# The sign-in's code step: after this many wrong codes in a row the sign-in starts over
+# from the password, and the account's code step stays closed for CODE_WAIT, doubled
+# with each further round, up to CODE_WAIT_CAP.
+MAX_WRONG_CODES = 5
+CODE_WAIT = timedelta(minutes=1)
+CODE_WAIT_CAP = timedelta(hours=1)
+# How long the step between a right password and the code may take.
+PENDING_VALID = timedelta(minutes=10)
 LOCKOUT = timedelta(minutes=15)
 INVITE_VALID = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 12
@@ -38,6 +47,10 @@ _DUMMY_HASH = generate_password_hash("an unguessable placeholder password")
 
 class AccountError(Exception):
     """An account rule was broken. The message is safe to show."""
+
+
+class SignInOver(AccountError):
+    """This sign-in attempt cannot go on: it must start again from the password."""
 
 
 def _hash(token):
@@ -176,6 +189,84 @@ def _clean_code(code):
             return None
         digits.append(str(value))
     return "".join(digits)
+
+
+def pending_sign_in(user, *, now=None):
+    """What the session keeps between a right password and the code step.
+
+    It names the account, the round of wrong codes it was issued in and when: after
+    ``MAX_WRONG_CODES`` wrong codes a new round begins, so a copy of the session cookie
+    from before cannot go on trying codes; and it lapses after ``PENDING_VALID``.
+    """
+    issued = int((now or utcnow()).replace(tzinfo=UTC).timestamp())
+    return f"{user.id}:{user.failed_codes // MAX_WRONG_CODES}:{issued}"
+
+
+def load_pending(value, *, now=None):
+    """Return the enabled user of a pending sign-in (``pending_sign_in``) still valid, or
+    ``None``."""
+    try:
+        user_id, round_, issued = (int(part) for part in str(value).split(":"))
+    except ValueError:
+        return None
+    now = int((now or utcnow()).replace(tzinfo=UTC).timestamp())
+    if not 0 <= now - issued <= PENDING_VALID.total_seconds() or not 0 < user_id < 2**31:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_enabled or user.failed_codes // MAX_WRONG_CODES != round_:
+        return None
+    return user
+
+
+def sign_in_code(user, code, *, now=None):
+    """The sign-in's second step: return whether ``code`` is right for ``user``. Commits.
+
+    Wrong codes are counted per account (whatever the browser or address) and each is an
+    audit event (``user.code_failed``). Every ``MAX_WRONG_CODES``-th wrong code in a row
+    closes the account's code step for a time that doubles each round, and the sign-in
+    must start again from the password. A right code resets the count.
+
+    :raises SignInOver: the step is closed (now or already).
+    """
+    now = now or utcnow()
+    if user.codes_blocked_until is not None and user.codes_blocked_until > now:
+        raise SignInOver(_too_many_codes(user.codes_blocked_until - now))
+    if verify_code(user, code, now=now):
+        if user.failed_codes:
+            database.begin_write()
+            user.failed_codes = 0
+            user.codes_blocked_until = None
+            db.session.commit()
+        return True
+    database.begin_write()  # see record_login
+    # Counted in the database: concurrent wrong codes each count.
+    failed = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(failed_codes=User.failed_codes + 1)
+        .returning(User.failed_codes)
+    ).scalar_one()
+    audit.record("user.code_failed", actor=user, wrong_in_a_row=failed)
+    wait = None
+    if failed % MAX_WRONG_CODES == 0:
+        wait = min(CODE_WAIT * 2 ** (failed // MAX_WRONG_CODES - 1), CODE_WAIT_CAP)
+        db.session.execute(
+            sa.update(User).where(User.id == user.id).values(codes_blocked_until=now + wait)
+        )
+        audit.record("user.code_step_closed", actor=user, minutes=wait.total_seconds() / 60)
+    db.session.commit()
+    if wait is not None:
+        raise SignInOver(_too_many_codes(wait))
+    return False
+
+
+def _too_many_codes(wait):
+    return _l("Too many wrong codes. Sign in again in %(wait)s.", wait=_duration(wait))
+
+
+def _duration(wait):
+    """``wait`` in words, in the current language ("2 minutes", "دقيقتان")."""
+    return format_timedelta(max(wait, timedelta(minutes=1)), granularity="minute")
 
 
 def verify_code(user, code, *, now=None):

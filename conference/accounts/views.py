@@ -93,7 +93,7 @@ def login():
         else:
             session.pop(PENDING, None)
             if user.totp_enabled:
-                session[PENDING] = user.get_id()
+                session[PENDING] = services.pending_sign_in(user)
                 return redirect(url_for(".code", next=request.args.get("next")))
             return _signed_in(user)
     form.password.data = ""
@@ -105,13 +105,20 @@ def login():
 @limiter.limit(_login_limit, methods=["POST"])
 def code():
     """The second step: a code from the authenticator app, or a recovery code."""
-    user = services.load_session_user(session.get(PENDING))
+    user = services.load_pending(session.get(PENDING))
     if user is None:
+        session.pop(PENDING, None)
         return redirect(url_for(".login"))
     form = CodeForm()
     error = None
     if form.validate_on_submit():
-        if services.verify_code(user, form.code.data):
+        try:
+            right = services.sign_in_code(user, form.code.data)
+        except services.SignInOver as exc:
+            session.pop(PENDING, None)
+            flash(str(exc), "error")
+            return redirect(url_for(".login"))
+        if right:
             session.pop(PENDING, None)
             return _signed_in(user)
         error = _("The code is incorrect or has expired. Enter the code your app shows now")
