@@ -29,8 +29,6 @@ class User(db.Model):
     codes_blocked_until: so.Mapped[datetime | None]
     # SHA-256 hashes of unused recovery codes.
     recovery_codes: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
-    failed_logins: so.Mapped[int] = so.mapped_column(default=0)
-    locked_until: so.Mapped[datetime | None]
     # Part of the session identity: raising it signs the user out everywhere.
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     # One-time invitation or password-reset link (SHA-256 of the token) and its expiry.
@@ -72,3 +70,20 @@ class AuditEvent(db.Model):
     ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     actor: so.Mapped[User | None] = so.relationship()
+
+
+class SignInThrottle(db.Model):
+    """Wrong passwords counted for one key: a pair (address typed, client address) or an
+    address typed alone (see accounts/throttle.py)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # HMAC-SHA256 (hex) of what is counted: neither address is stored in clear.
+    key: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    window_started_at: so.Mapped[datetime]
+    blocked_until: so.Mapped[datetime | None]
+    # A pair's last successful sign-in: exempts it from the per-account cap.
+    succeeded_at: so.Mapped[datetime | None]
+    updated_at: so.Mapped[datetime] = so.mapped_column(index=True)

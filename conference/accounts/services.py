@@ -1,8 +1,10 @@
 """Staff accounts: creating, inviting, signing in (password, then authenticator code).
 
-Passwords are hashed with scrypt (Werkzeug's default). Five wrong passwords in a row lock
-an account for 15 minutes; the answer to a wrong password never says whether the
-address has an account. Authenticator codes (TOTP) are accepted once each.
+Passwords are hashed with scrypt (Werkzeug's default). Wrong passwords slow down the
+client address that makes them, not the account (``throttle.py``); the answer to a
+wrong password, and the work behind it, never say whether the address has an account.
+Authenticator codes (TOTP) are accepted once each, and wrong ones are limited per
+account.
 """
 
 import hashlib
@@ -20,6 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference import audit, database
 from conference.access import Role
+from conference.accounts import throttle
 from conference.accounts.models import User
 from conference.extensions import db
 from conference.mailer import outbox
@@ -113,30 +116,44 @@ def create_user(email, *, role, name="", password=None, actor=None):
     return user
 
 
-def authenticate(email, password, *, now=None):
-    """Return the user whose email and password these are.
+def authenticate(email, password, *, ip=None, now=None):
+    """Return the user whose email and password these are, signing in from ``ip``.
 
-    :raises AccountError: wrong email or password (one message for both), or locked.
+    Whatever the case (unknown address, disabled account, wrong password, slowed down),
+    one password hash is checked, so the time taken tells nothing; and an unknown
+    address is counted and slowed down exactly like a known one.
+
+    :raises AccountError: wrong email or password (one message for both), or this client
+        address must wait before trying this address again.
     """
     now = now or utcnow()
+    email = normalise_email(email)
     user = find_user(email)
-    if user is None or not user.password_hash or not user.is_enabled:
-        check_password_hash(_DUMMY_HASH, password or "")  # same time either way
-        raise AccountError(_l("The email address or password is incorrect"))
-    if user.locked_until and user.locked_until > now:
-        raise AccountError(_l("Too many wrong passwords. Wait 15 minutes, then try again."))
-    correct = check_password_hash(user.password_hash, password or "")
+    usable = user is not None and bool(user.password_hash) and user.is_enabled
+    wait = throttle.wait(email, ip, now=now)
+    correct = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password or "")
+    if wait is not None:
+        db.session.commit()  # ends the read transaction, as the other answers do
+        raise AccountError(
+            _l(
+                "Too many attempts to sign in with this address from here. Try again in %(wait)s.",
+                wait=_duration(wait),
+            )
+        )
     database.begin_write()  # after the (slow) hash: see record_login
-    if not correct:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.failed_logins = 0
-            user.locked_until = now + LOCKOUT
-            audit.record("user.locked", actor=user, user=user.email)
+    if not (usable and correct):
+        delay = throttle.failed(email, ip, now=now)
+        if delay is not None:
+            # For unknown addresses too (with no account named): the same work either way,
+            # and admins see guessing from an address whatever it aims at.
+            audit.record(
+                "user.sign_in_slowed",
+                actor=user if usable else None,
+                minutes=delay.total_seconds() / 60,
+            )
         db.session.commit()
         raise AccountError(_l("The email address or password is incorrect"))
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.succeeded(email, ip, now=now)
     db.session.commit()
     return user
 

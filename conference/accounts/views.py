@@ -87,7 +87,9 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = services.authenticate(
+                form.email.data, form.password.data, ip=request.remote_addr
+            )
         except services.AccountError as exc:
             error = str(exc)
         else:

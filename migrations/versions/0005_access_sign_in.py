@@ -1,4 +1,5 @@
-"""Sign-in: a per-account limit on wrong authenticator codes
+"""Sign-in: a per-account limit on wrong authenticator codes; wrong passwords slow
+down the client address that makes them instead of locking the account
 
 Revision ID: 0005_access_sign_in
 Revises: 0004_staff_accounts
@@ -20,9 +21,31 @@ def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('failed_codes', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('codes_blocked_until', sa.DateTime(), nullable=True))
+        batch_op.drop_column('locked_until')
+        batch_op.drop_column('failed_logins')
+
+    op.create_table('sign_in_throttle',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('window_started_at', sa.DateTime(), nullable=False),
+    sa.Column('blocked_until', sa.DateTime(), nullable=True),
+    sa.Column('succeeded_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sign_in_throttle')),
+    sa.UniqueConstraint('key', name=op.f('uq_sign_in_throttle_key'))
+    )
+    with op.batch_alter_table('sign_in_throttle', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sign_in_throttle_updated_at'), ['updated_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('sign_in_throttle', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sign_in_throttle_updated_at'))
+
+    op.drop_table('sign_in_throttle')
     with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('locked_until', sa.DateTime(), nullable=True))
         batch_op.drop_column('codes_blocked_until')
         batch_op.drop_column('failed_codes')

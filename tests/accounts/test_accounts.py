@@ -1,10 +1,11 @@
+import re
 from datetime import UTC, timedelta
 
 import pyotp
 import pytest
 import sqlalchemy as sa
 
-from conference.accounts import services
+from conference.accounts import services, throttle
 from conference.accounts.models import AuditEvent, User
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage
@@ -54,19 +55,111 @@ def test_a_wrong_password_or_unknown_address_gets_the_same_answer(client, make_u
     assert "wrong password" not in html  # the password field is cleared
 
 
-def test_repeated_failures_lock_the_account(client, make_user):
+def sign_in_from(client, ip, email, password=STAFF_PASSWORD):
+    return client.post(
+        "/manage/login",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_wrong_passwords_slow_down_that_address_not_the_owner(client, make_user):
     user = make_user("organizer")
-    for _ in range(services.MAX_FAILED_LOGINS):
-        sign_in(client, user.email, "wrong password!!")
+    for _ in range(throttle.FREE_FAILURES):
+        sign_in_from(client, "203.0.113.9", user.email, "wrong password!!")
 
-    locked = sign_in(client, user.email)
+    guesser = sign_in_from(client, "203.0.113.9", user.email)  # even the right password
+    owner_client = client.application.test_client()
+    owner = sign_in_from(owner_client, "198.51.100.7", user.email)
 
-    assert "Wait 15 minutes" in locked.get_data(as_text=True)
-    assert db.session.get(User, user.id).locked_until > utcnow()
-    assert AuditEvent.query.filter_by(action="user.locked").count() == 1
-    with pytest.raises(services.AccountError):
-        services.authenticate(user.email, STAFF_PASSWORD, now=utcnow() + timedelta(minutes=14))
-    assert services.authenticate(user.email, STAFF_PASSWORD, now=utcnow() + timedelta(minutes=16))
+    assert error_of(guesser) == (
+        "Too many attempts to sign in with this address from here. Try again in 1 minute."
+    )
+    assert owner.status_code == 302  # from elsewhere: signed in
+    assert owner_client.get("/manage/account").status_code == 200
+    assert AuditEvent.query.filter_by(action="user.sign_in_slowed").count() == 1
+    later = utcnow() + timedelta(minutes=1, seconds=1)
+    assert services.authenticate(user.email, STAFF_PASSWORD, ip="203.0.113.9", now=later)
+
+
+def test_each_further_wrong_password_doubles_the_wait(app, make_user):
+    user = make_user("organizer")
+    now = utcnow()
+    waits = []
+    for attempt in range(throttle.FREE_FAILURES + 3):
+        with pytest.raises(services.AccountError):
+            services.authenticate(user.email, "wrong password!!", ip="192.0.2.1", now=now)
+        wait = throttle.wait(user.email, "192.0.2.1", now=now)
+        if attempt >= throttle.FREE_FAILURES - 1:
+            waits.append(wait)
+            now += wait
+        else:
+            assert wait is None
+
+    assert waits == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    # A success clears the count for this address.
+    assert services.authenticate(user.email, STAFF_PASSWORD, ip="192.0.2.1", now=now)
+    assert throttle.wait(user.email, "192.0.2.1", now=now) is None
+
+
+def test_the_account_cap_spares_the_owner_s_usual_address(app, make_user, monkeypatch):
+    monkeypatch.setattr(throttle, "ACCOUNT_CAP", 6)
+    user = make_user("organizer")
+    services.authenticate(user.email, STAFF_PASSWORD, ip="198.51.100.7")  # the owner's place
+    for n in range(throttle.ACCOUNT_CAP):  # one guess each from many addresses
+        with pytest.raises(services.AccountError):
+            services.authenticate(user.email, "wrong password!!", ip=f"203.0.113.{n}")
+
+    with pytest.raises(services.AccountError, match="Too many attempts"):
+        services.authenticate(user.email, STAFF_PASSWORD, ip="192.0.2.200")
+    assert services.authenticate(user.email, STAFF_PASSWORD, ip="198.51.100.7")
+    later = utcnow() + throttle.ACCOUNT_WINDOW + timedelta(seconds=1)
+    assert services.authenticate(user.email, STAFF_PASSWORD, ip="192.0.2.200", now=later)
+
+
+def test_unknown_and_known_addresses_get_the_same_answers_after_the_same_work(
+    client, make_user, monkeypatch
+):
+    make_user("organizer")
+    hashes = []
+    real = services.check_password_hash
+    monkeypatch.setattr(
+        services, "check_password_hash", lambda *args: hashes.append(1) or real(*args)
+    )
+    answers = {}
+    for email in ("organizer@forsyria.example", "nobody@forsyria.example"):
+        answers[email] = []
+        for _ in range(throttle.FREE_FAILURES + 2):
+            hashes.clear()
+            response = sign_in_from(client, "203.0.113.5", email, "wrong password!!")
+            answers[email].append((response.status_code, error_of(response), len(hashes)))
+
+    known, unknown = answers.values()
+    assert known == unknown
+    assert {work for _, _, work in known} == {1}  # one password hash, throttled or not
+    assert "Too many attempts" in known[-1][1]
+    assert "incorrect" in known[0][1]
+
+
+def error_of(response):
+    html = response.get_data(as_text=True)
+    found = re.search(r'<p class="error-summary__text">(.*?)</p>', html, re.S)
+    return found[1].strip() if found else None
+
+
+def test_the_count_is_shared_by_every_process(make_app, database_url, tmp_path):
+    url = f"sqlite:///{tmp_path / 'throttle.db'}" if database_url.startswith("sqlite") else None
+    one = make_app(**({"SQLALCHEMY_DATABASE_URI": url} if url else {}))
+    other = make_app(**({"SQLALCHEMY_DATABASE_URI": url} if url else {}))  # same database
+    with one.app_context():
+        services.create_user("vol@example.org", role="checkin", password=STAFF_PASSWORD)
+    for n in range(throttle.FREE_FAILURES):
+        app = (one, other)[n % 2]
+        sign_in_from(app.test_client(), "203.0.113.9", "vol@example.org", "wrong password!!")
+
+    answer = sign_in_from(other.test_client(), "203.0.113.9", "vol@example.org")
+
+    assert "Too many attempts" in answer.get_data(as_text=True)
 
 
 def test_login_is_rate_limited(make_app, make_user):
@@ -350,7 +443,7 @@ def test_staff_sign_in_while_another_process_writes(make_app, database_url, tmp_
                 other.execute(
                     sa.update(User)
                     .where(User.email == "other@example.org")
-                    .values(failed_logins=User.failed_logins + 1)
+                    .values(failed_codes=User.failed_codes + 1)
                 )
                 other.commit()
 
