@@ -69,6 +69,7 @@ POLICY = {
     ("accounts.two_factor", "GET"): ANY_STAFF,
     ("accounts.two_factor", "POST"): ANY_STAFF,
     ("accounts.sign_out_everywhere", "POST"): ANY_STAFF,
+    ("accounts.end_session", "POST"): ANY_STAFF,  # the service allows only one's own
     ("accounts.logout", "POST"): ANY_STAFF,
     # Other people's accounts: admins only
     ("accounts.users", "GET"): ADMIN,

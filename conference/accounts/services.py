@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference import audit, database
 from conference.access import Role
-from conference.accounts import throttle
+from conference.accounts import sessions, throttle
 from conference.accounts.models import User
 from conference.extensions import db
 from conference.mailer import outbox
@@ -67,18 +67,6 @@ def normalise_email(email):
 def find_user(email):
     """Return the account for ``email``, or ``None``."""
     return db.session.scalar(sa.select(User).filter_by(email=normalise_email(email)))
-
-
-def load_session_user(session_id):
-    """Return the enabled user a session cookie names (``"<id>:<version>"``), or ``None``."""
-    try:
-        user_id, version = (int(part) for part in str(session_id).split(":"))
-    except ValueError:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_enabled or user.session_version != version:
-        return None
-    return user
 
 
 def check_password_rules(password, email):
@@ -158,20 +146,43 @@ def authenticate(email, password, *, ip=None, now=None):
     return user
 
 
-def record_login(user, *, now=None):
-    """Note a completed sign-in (after the second factor, if any). Commits."""
+def record_login(user, *, user_agent=None, now=None):
+    """Note a completed sign-in (after the second factor, if any) and open its
+    server-side session. Commits. Returns the session's token, for the cookie."""
     # A writer from the start: on SQLite a read transaction cannot become a write once
     # another process has written since (check-in volunteers signing in together).
     database.begin_write()
-    user.last_login_at = now or utcnow()
+    now = now or utcnow()
+    user.last_login_at = now
+    token = sessions.start(user, user_agent=user_agent, now=now)
     audit.record("user.signed_in", actor=user)
     db.session.commit()
+    user.session_token = token
+    return token
+
+
+def sign_out(user):
+    """End the session this request belongs to, on the server. Commits."""
+    sessions.end(user.session_token)
+
+
+def end_session(user, session_id):
+    """End one of ``user``'s own sessions (another device's, say). Commits.
+
+    Returns whether there was such an open session.
+    """
+    ended = sessions.end_one(user, session_id)
+    if ended:
+        database.begin_write()
+        audit.record("user.session_ended", actor=user)
+        db.session.commit()
+    return ended
 
 
 def sign_out_everywhere(user):
     """End every session of ``user`` on every device. Commits."""
     database.begin_write()  # see record_login
-    user.session_version += 1
+    sessions.end_all(user.id)
     audit.record("user.signed_out_everywhere", actor=user)
     db.session.commit()
 
@@ -391,7 +402,7 @@ def accept_invitation(user, password):
     user.password_hash = password_hash
     user.invite_hash = None
     user.invite_expires_at = None
-    user.session_version += 1
+    sessions.end_all(user.id)
     audit.record("user.password_set", actor=user)
     db.session.commit()
 
@@ -430,7 +441,7 @@ def change_role(user, role, *, actor):
         _refuse_leaving_no_admin(user)
     old = user.role
     user.role = role
-    user.session_version += 1
+    sessions.end_all(user.id)
     audit.record(
         "user.role_changed", actor=actor, user=user.email, old=old.value, new=user.role.value
     )
@@ -448,7 +459,7 @@ def set_enabled(user, enabled, *, actor):
     if not enabled and user.role == Role.admin:
         _refuse_leaving_no_admin(user)
     user.is_enabled = bool(enabled)
-    user.session_version += 1
+    sessions.end_all(user.id)
     audit.record("user.enabled" if enabled else "user.disabled", actor=actor, user=user.email)
     db.session.commit()
 

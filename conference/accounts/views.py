@@ -131,8 +131,8 @@ def code():
 def _signed_in(user):
     session.clear()  # a fresh session: nothing from before the sign-in carries over
     session.permanent = True
-    login_user(user)
-    services.record_login(user)
+    services.record_login(user, user_agent=request.user_agent.string)
+    login_user(user)  # the cookie names the server-side session record_login opened
     return redirect(safe_next(request.args.get("next"), default="accounts.home"))
 
 
@@ -151,6 +151,7 @@ def home():
 def logout():
     """Sign out of this browser."""
     if ConfirmForm().validate_on_submit():
+        services.sign_out(current_user)  # a copy of the cookie stops working too
         logout_user()
         session.clear()
         flash(_("You have signed out."), "success")
@@ -160,8 +161,30 @@ def logout():
 @bp.route("/account")
 @roles(*STAFF)
 def account():
-    """The signed-in person's own account: two factors, sessions."""
-    return _no_store(render_template("accounts/account.html", form=ConfirmForm()))
+    """The signed-in person's own account: two factors, the devices signed in."""
+    return _no_store(
+        render_template(
+            "accounts/account.html",
+            form=ConfirmForm(),
+            sessions=services.sessions.active(current_user),
+        )
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@roles(*STAFF)
+def end_session(session_id):
+    """End one of the signed-in person's sessions (a lost phone, say)."""
+    if ConfirmForm().validate_on_submit():
+        this_one = session_id == current_user.session_id
+        if services.end_session(current_user, session_id):
+            if this_one:
+                logout_user()
+                session.clear()
+                flash(_("You have signed out."), "success")
+                return redirect(url_for(".login"))
+            flash(_("That session has ended."), "success")
+    return redirect(url_for(".account"))
 
 
 @bp.post("/account/sign-out-everywhere")

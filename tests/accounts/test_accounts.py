@@ -5,8 +5,8 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from conference.accounts import services, throttle
-from conference.accounts.models import AuditEvent, User
+from conference.accounts import services, sessions, throttle
+from conference.accounts.models import AuditEvent, StaffSession, User
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage
 from conference.mailer.outbox import utcnow
@@ -313,6 +313,117 @@ def test_sign_out_everywhere_ends_other_sessions(app, make_user):
     laptop.post("/manage/account/sign-out-everywhere")
 
     assert phone.get("/manage/account").status_code == 302
+
+
+PHONE = "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0"
+LAPTOP = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+
+
+def copy_of_cookie(app, client):
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_signing_out_ends_the_session_on_the_server(app, make_user):
+    user = make_user("organizer")
+    client = app.test_client()
+    sign_in(client, user.email)
+    thief = copy_of_cookie(app, client)
+    assert thief.get("/manage/account").status_code == 200  # a copy works while signed in
+
+    client.post("/manage/logout")
+
+    assert thief.get("/manage/account").status_code == 302
+    assert thief.get("/manage/account").headers["Location"].startswith("/manage/login")
+
+
+def test_staff_see_their_sessions_and_end_one(app, make_user):
+    user = make_user("organizer")
+    phone, laptop = app.test_client(), app.test_client()
+    sign_in(phone, user.email, **{"User-Agent": PHONE})
+    sign_in(laptop, user.email, **{"User-Agent": LAPTOP})
+
+    page = laptop.get("/manage/account").get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</th>", page, re.S)
+    phone_id = re.search(r"/manage/account/sessions/(\d+)/end", page.split(rows[1])[1])[1]
+    ended = laptop.post(f"/manage/account/sessions/{phone_id}/end", follow_redirects=True)
+
+    assert "Chrome · Windows" in rows[0]
+    assert "(this device)" in rows[0]
+    assert "Firefox · Android" in rows[1]
+    assert "this device" not in rows[1]
+    assert "That session has ended." in ended.get_data(as_text=True)
+    assert "Firefox · Android" not in ended.get_data(as_text=True)
+    assert phone.get("/manage/account").status_code == 302
+    assert laptop.get("/manage/account").status_code == 200
+    assert AuditEvent.query.filter_by(action="user.session_ended").count() == 1
+
+
+def test_no_one_ends_someone_else_s_session(app, make_user):
+    mine, theirs = make_user("organizer"), make_user("checkin")
+    me, them = app.test_client(), app.test_client()
+    sign_in(me, mine.email)
+    sign_in(them, theirs.email)
+    [their_session] = sessions.active(theirs)
+
+    me.post(f"/manage/account/sessions/{their_session.id}/end")
+    huge = me.post("/manage/account/sessions/99999999999999999999/end")
+
+    assert them.get("/manage/account").status_code == 200
+    assert huge.status_code in (302, 404)
+
+
+def test_last_seen_is_written_at_most_once_a_minute(app, make_user):
+    user = make_user("organizer")
+    token = services.record_login(user)
+    [row] = sessions.active(user)
+    started = row.last_seen_at
+
+    sessions.load(token, now=started + timedelta(seconds=50))
+    unchanged = db.session.get(StaffSession, row.id).last_seen_at
+    sessions.load(token, now=started + timedelta(seconds=70))
+    moved = db.session.get(StaffSession, row.id).last_seen_at
+
+    assert unchanged == started
+    assert moved == started + timedelta(seconds=70)
+
+
+def test_only_a_token_of_an_open_session_signs_in(app, make_user):
+    user = make_user("organizer")
+    token = services.record_login(user)
+
+    assert sessions.load(token) == user
+    assert sessions.load(f"{user.id}:1") is None  # a cookie from before, say
+    assert sessions.load(token + "x") is None
+    assert sessions.load(None) is None
+    assert db.session.scalar(sa.select(StaffSession.token_hash)) != token  # only its hash
+
+
+@pytest.mark.parametrize(
+    ("agent", "device"),
+    [
+        (PHONE, "Firefox · Android"),
+        (LAPTOP, "Chrome · Windows"),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+            "Safari · iPhone",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like "
+            "Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            "Edge · macOS",
+        ),
+        ("curl/8.5.0", ""),
+        ("", ""),
+    ],
+)
+def test_devices_are_summarised_by_name_only(agent, device):
+    assert sessions.device_of(agent) == device
 
 
 def test_sessions_expire(make_app, make_user):
