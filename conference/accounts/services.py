@@ -30,7 +30,6 @@ from conference.mailer.outbox import utcnow
 from conference.mailer.rendering import render_email
 from conference.urls import external_url
 
-MAX_FAILED_LOGINS = 5
 # The sign-in's code step: after this many wrong codes in a row the sign-in starts over
 # from the password, and the account's code step stays closed for CODE_WAIT, doubled
 # with each further round, up to CODE_WAIT_CAP.
@@ -39,7 +38,6 @@ CODE_WAIT = timedelta(minutes=1)
 CODE_WAIT_CAP = timedelta(hours=1)
 # How long the step between a right password and the code may take.
 PENDING_VALID = timedelta(minutes=10)
-LOCKOUT = timedelta(minutes=15)
 INVITE_VALID = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 12
 RECOVERY_CODES = 10
@@ -137,7 +135,7 @@ def authenticate(email, password, *, ip=None, now=None):
             audit.record(
                 "user.sign_in_slowed",
                 actor=user if usable else None,
-                minutes=delay.total_seconds() / 60,
+                minutes=int(delay.total_seconds() // 60),
             )
         db.session.commit()
         raise AccountError(_l("The email address or password is incorrect"))
@@ -281,7 +279,7 @@ def sign_in_code(user, code, *, now=None):
         db.session.execute(
             sa.update(User).where(User.id == user.id).values(codes_blocked_until=now + wait)
         )
-        audit.record("user.code_step_closed", actor=user, minutes=wait.total_seconds() / 60)
+        audit.record("user.code_step_closed", actor=user, minutes=int(wait.total_seconds() // 60))
     db.session.commit()
     if wait is not None:
         raise SignInOver(_too_many_codes(wait))
