@@ -12,6 +12,7 @@ def init_app(app):
 
     login_manager.init_app(app)
     login_manager.user_loader(sessions.load)
+    app.after_request(sessions.note_seen)
     login_manager.login_view = "accounts.login"
     # Session protection is the SESSION_PROTECTION setting (config.py): "basic".
     app.register_blueprint(bp)

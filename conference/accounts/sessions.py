@@ -10,17 +10,22 @@ password, which close every row of the account.
 """
 
 import hashlib
+import logging
 import re
 import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+import sqlalchemy.orm as so
+from flask import current_app, g
+from sqlalchemy.exc import SQLAlchemyError
 
 from conference import database
 from conference.accounts.models import StaffSession, User
 from conference.extensions import db
 from conference.mailer.outbox import utcnow
+
+logger = logging.getLogger(__name__)
 
 # ``last_seen_at`` is written at most this often per session.
 SEEN_EVERY = timedelta(minutes=1)
@@ -98,8 +103,8 @@ def load(token, *, now=None):
     """Return the enabled user whose open session ``token`` names, or ``None``.
 
     The user object carries ``session_token`` (so Flask-Login keeps naming this session)
-    and ``session_id`` (the row, to mark "this device"). Notes the session as seen,
-    at most once a ``SEEN_EVERY``.
+    and ``session_id`` (the row, to mark "this device"). Reads only: the session is
+    noted as seen after the view (``note_seen``), at most once a ``SEEN_EVERY``.
     """
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
         return None  # also a cookie from before server-side sessions ("<id>:<version>")
@@ -115,9 +120,41 @@ def load(token, *, now=None):
     if row.ended_at is not None or row.created_at <= now - _lifetime() or not user.is_enabled:
         return None
     if row.last_seen_at <= now - SEEN_EVERY:
-        session_id = row.id
-        # Keep what this request loaded (the user) for the rest of it.
-        with database.keeping_loaded():
+        # Written after the view (note_seen): the loader may run in the middle of another
+        # transaction (an audit event asks who is signed in), which a write here would
+        # commit early or find unfinished.
+        g.staff_session_seen = (row.id, now)
+    user.session_token = token
+    user.session_id = row.id
+    return user
+
+
+# Set while a session holds flushed, uncommitted writes: note_seen must not commit them.
+_FLUSHED = "staff_sessions.flushed"
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _after_flush(session, _context):
+    session.info[_FLUSHED] = True
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+@sa.event.listens_for(so.Session, "after_soft_rollback")
+def _after_end(session, *_args):
+    session.info.pop(_FLUSHED, None)
+
+
+def note_seen(response):
+    """``after_request``: write the session's ``last_seen_at`` when ``load`` found it
+    older than ``SEEN_EVERY``. Best effort: a failure here costs the request nothing."""
+    seen = g.pop("staff_session_seen", None)
+    session = db.session()
+    unfinished = session.new or session.dirty or session.deleted
+    if seen is None or unfinished or session.info.get(_FLUSHED):
+        return response  # nothing to note, or the view left work unfinished: next time
+    session_id, now = seen
+    try:
+        with database.keeping_loaded():  # a streamed response may still use what it read
             database.begin_write()
             db.session.execute(
                 sa.update(StaffSession)
@@ -125,9 +162,10 @@ def load(token, *, now=None):
                 .values(last_seen_at=now)
             )
             db.session.commit()
-    user.session_token = token
-    user.session_id = row.id
-    return user
+    except SQLAlchemyError:
+        db.session.rollback()
+        logger.warning("could not note a staff session as seen", exc_info=True)
+    return response
 
 
 def end(token, *, now=None):
