@@ -148,10 +148,11 @@ def note_seen(response):
     """``after_request``: write the session's ``last_seen_at`` when ``load`` found it
     older than ``SEEN_EVERY``. Best effort: a failure here costs the request nothing."""
     seen = g.pop("staff_session_seen", None)
+    if seen is None:
+        return response  # most requests: nothing to note
     session = db.session()
-    unfinished = session.new or session.dirty or session.deleted
-    if seen is None or unfinished or session.info.get(_FLUSHED):
-        return response  # nothing to note, or the view left work unfinished: next time
+    if session.new or session.dirty or session.deleted or session.info.get(_FLUSHED):
+        return response  # the view left work unfinished: a later request notes it
     session_id, now = seen
     try:
         with database.keeping_loaded():  # a streamed response may still use what it read

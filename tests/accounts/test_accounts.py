@@ -1,10 +1,12 @@
 import re
+import threading
 from datetime import UTC, timedelta
 
 import pyotp
 import pytest
 import sqlalchemy as sa
 
+from conference.access import Role
 from conference.accounts import services, sessions, throttle
 from conference.accounts.models import AuditEvent, StaffSession, User
 from conference.extensions import db
@@ -529,6 +531,38 @@ def test_the_last_enabled_admin_is_kept_whoever_asks(app, make_user):
         services.set_enabled(admin, False, actor=None)
     assert db.session.get(User, admin.id).role.value == "admin"
     assert db.session.get(User, admin.id).is_enabled
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(make_app, database_url, tmp_path):
+    url = f"sqlite:///{tmp_path / 'admins.db'}" if database_url.startswith("sqlite") else None
+    app = make_app(**({"SQLALCHEMY_DATABASE_URI": url} if url else {}))
+    with app.app_context():
+        ids = [services.create_user(f"admin{n}@forsyria.example", role="admin").id for n in (1, 2)]
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def demote(me, other):
+        with app.app_context():
+            actor, user = db.session.get(User, me), db.session.get(User, other)
+            start.wait()
+            try:
+                services.change_role(user, "organizer", actor=actor)
+                outcomes.append("changed")
+            except services.AccountError:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=demote, args=pair) for pair in (ids, ids[::-1])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with app.app_context():
+        admins = db.session.scalars(sa.select(User.id).filter_by(role=Role.admin)).all()
+    assert sorted(outcomes) == ["changed", "refused"]
+    assert len(admins) == 1
 
 
 @pytest.mark.parametrize("role", ["organizer", "checkin", "sponsor", "coordinator"])
