@@ -19,8 +19,11 @@ class Role(enum.Enum):
     sponsor = "sponsor"
 
 
-# Roles that can see and export attendees' personal data (and so may need two factors).
+# Roles that can see and export attendees' personal data.
 PERSONAL_DATA = frozenset({Role.admin, Role.organizer})
+# Roles that see attendees' names (check-in staff at the desk): with TWO_FACTOR_REQUIRED
+# they must sign in with two factors. Coordinators and sponsors see aggregates only.
+SEES_NAMES = PERSONAL_DATA | {Role.checkin}
 STAFF = frozenset(Role)
 PUBLIC = "public"
 
@@ -79,6 +82,6 @@ def needs_second_factor(user):
     """Whether ``user`` must enrol an authenticator before using staff pages."""
     return (
         current_app.config["TWO_FACTOR_REQUIRED"]
-        and user.role in PERSONAL_DATA
+        and user.role in SEES_NAMES
         and not user.totp_enabled
     )

@@ -2,14 +2,17 @@
 
 
 def init_app(app):
-    from conference.accounts import models  # noqa: F401 - registers the tables
+    from conference.accounts import (
+        models,  # noqa: F401 - registers the tables
+        sessions,
+    )
     from conference.accounts.cli import users_cli
-    from conference.accounts.services import load_session_user
     from conference.accounts.views import bp
     from conference.extensions import login_manager
 
     login_manager.init_app(app)
-    login_manager.user_loader(load_session_user)
+    login_manager.user_loader(sessions.load)
+    app.after_request(sessions.note_seen)
     login_manager.login_view = "accounts.login"
     # Session protection is the SESSION_PROTECTION setting (config.py): "basic".
     app.register_blueprint(bp)

@@ -1,8 +1,10 @@
 """Staff accounts: creating, inviting, signing in (password, then authenticator code).
 
-Passwords are hashed with scrypt (Werkzeug's default). Five wrong passwords in a row lock
-an account for 15 minutes; the answer to a wrong password never says whether the
-address has an account. Authenticator codes (TOTP) are accepted once each.
+Passwords are hashed with scrypt (Werkzeug's default). Wrong passwords slow down the
+client address that makes them, not the account (``throttle.py``); the answer to a
+wrong password, and the work behind it, never say whether the address has an account.
+Authenticator codes (TOTP) are accepted once each, and wrong ones are limited per
+account.
 """
 
 import hashlib
@@ -14,11 +16,13 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_timedelta
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference import audit, database
 from conference.access import Role
+from conference.accounts import sessions, throttle
 from conference.accounts.models import User
 from conference.extensions import db
 from conference.mailer import outbox
@@ -26,8 +30,14 @@ from conference.mailer.outbox import utcnow
 from conference.mailer.rendering import render_email
 from conference.urls import external_url
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
+# The sign-in's code step: after this many wrong codes in a row the sign-in starts over
+# from the password, and the account's code step stays closed for CODE_WAIT, doubled
+# with each further round, up to CODE_WAIT_CAP.
+MAX_WRONG_CODES = 5
+CODE_WAIT = timedelta(minutes=1)
+CODE_WAIT_CAP = timedelta(hours=1)
+# How long the step between a right password and the code may take.
+PENDING_VALID = timedelta(minutes=10)
 INVITE_VALID = timedelta(days=7)
 MIN_PASSWORD_LENGTH = 12
 RECOVERY_CODES = 10
@@ -38,6 +48,10 @@ _DUMMY_HASH = generate_password_hash("an unguessable placeholder password")
 
 class AccountError(Exception):
     """An account rule was broken. The message is safe to show."""
+
+
+class SignInOver(AccountError):
+    """This sign-in attempt cannot go on: it must start again from the password."""
 
 
 def _hash(token):
@@ -53,18 +67,6 @@ def normalise_email(email):
 def find_user(email):
     """Return the account for ``email``, or ``None``."""
     return db.session.scalar(sa.select(User).filter_by(email=normalise_email(email)))
-
-
-def load_session_user(session_id):
-    """Return the enabled user a session cookie names (``"<id>:<version>"``), or ``None``."""
-    try:
-        user_id, version = (int(part) for part in str(session_id).split(":"))
-    except ValueError:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_enabled or user.session_version != version:
-        return None
-    return user
 
 
 def check_password_rules(password, email):
@@ -102,48 +104,85 @@ def create_user(email, *, role, name="", password=None, actor=None):
     return user
 
 
-def authenticate(email, password, *, now=None):
-    """Return the user whose email and password these are.
+def authenticate(email, password, *, ip=None, now=None):
+    """Return the user whose email and password these are, signing in from ``ip``.
 
-    :raises AccountError: wrong email or password (one message for both), or locked.
+    Whatever the case (unknown address, disabled account, wrong password, slowed down),
+    one password hash is checked, so the time taken tells nothing; and an unknown
+    address is counted and slowed down exactly like a known one.
+
+    :raises AccountError: wrong email or password (one message for both), or this client
+        address must wait before trying this address again.
     """
     now = now or utcnow()
+    email = normalise_email(email)
     user = find_user(email)
-    if user is None or not user.password_hash or not user.is_enabled:
-        check_password_hash(_DUMMY_HASH, password or "")  # same time either way
-        raise AccountError(_l("The email address or password is incorrect"))
-    if user.locked_until and user.locked_until > now:
-        raise AccountError(_l("Too many wrong passwords. Wait 15 minutes, then try again."))
-    correct = check_password_hash(user.password_hash, password or "")
+    usable = user is not None and bool(user.password_hash) and user.is_enabled
+    wait = throttle.wait(email, ip, now=now)
+    correct = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password or "")
+    if wait is not None:
+        db.session.commit()  # ends the read transaction, as the other answers do
+        raise AccountError(
+            _l(
+                "Too many attempts to sign in with this address from here. Try again in %(wait)s.",
+                wait=_duration(wait),
+            )
+        )
     database.begin_write()  # after the (slow) hash: see record_login
-    if not correct:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.failed_logins = 0
-            user.locked_until = now + LOCKOUT
-            audit.record("user.locked", actor=user, user=user.email)
+    if not (usable and correct):
+        delay = throttle.failed(email, ip, now=now)
+        if delay is not None:
+            # For unknown addresses too (with no account named): the same work either way,
+            # and admins see guessing from an address whatever it aims at.
+            audit.record(
+                "user.sign_in_slowed",
+                actor=user if usable else None,
+                minutes=int(delay.total_seconds() // 60),
+            )
         db.session.commit()
         raise AccountError(_l("The email address or password is incorrect"))
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.succeeded(email, ip, now=now)
     db.session.commit()
     return user
 
 
-def record_login(user, *, now=None):
-    """Note a completed sign-in (after the second factor, if any). Commits."""
+def record_login(user, *, user_agent=None, now=None):
+    """Note a completed sign-in (after the second factor, if any) and open its
+    server-side session. Commits. Returns the session's token, for the cookie."""
     # A writer from the start: on SQLite a read transaction cannot become a write once
     # another process has written since (check-in volunteers signing in together).
     database.begin_write()
-    user.last_login_at = now or utcnow()
+    now = now or utcnow()
+    user.last_login_at = now
+    token = sessions.start(user, user_agent=user_agent, now=now)
     audit.record("user.signed_in", actor=user)
     db.session.commit()
+    user.session_token = token
+    return token
+
+
+def sign_out(user):
+    """End the session this request belongs to, on the server. Commits."""
+    sessions.end(user.session_token)
+
+
+def end_session(user, session_id):
+    """End one of ``user``'s own sessions (another device's, say). Commits.
+
+    Returns whether there was such an open session.
+    """
+    ended = sessions.end_one(user, session_id)
+    if ended:
+        database.begin_write()
+        audit.record("user.session_ended", actor=user)
+        db.session.commit()
+    return ended
 
 
 def sign_out_everywhere(user):
     """End every session of ``user`` on every device. Commits."""
     database.begin_write()  # see record_login
-    user.session_version += 1
+    sessions.end_all(user.id)
     audit.record("user.signed_out_everywhere", actor=user)
     db.session.commit()
 
@@ -178,6 +217,84 @@ def _clean_code(code):
             return None
         digits.append(str(value))
     return "".join(digits)
+
+
+def pending_sign_in(user, *, now=None):
+    """What the session keeps between a right password and the code step.
+
+    It names the account, the round of wrong codes it was issued in and when: after
+    ``MAX_WRONG_CODES`` wrong codes a new round begins, so a copy of the session cookie
+    from before cannot go on trying codes; and it lapses after ``PENDING_VALID``.
+    """
+    issued = int((now or utcnow()).replace(tzinfo=UTC).timestamp())
+    return f"{user.id}:{user.failed_codes // MAX_WRONG_CODES}:{issued}"
+
+
+def load_pending(value, *, now=None):
+    """Return the enabled user of a pending sign-in (``pending_sign_in``) still valid, or
+    ``None``."""
+    try:
+        user_id, round_, issued = (int(part) for part in str(value).split(":"))
+    except ValueError:
+        return None
+    now = int((now or utcnow()).replace(tzinfo=UTC).timestamp())
+    if not 0 <= now - issued <= PENDING_VALID.total_seconds() or not 0 < user_id < 2**31:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_enabled or user.failed_codes // MAX_WRONG_CODES != round_:
+        return None
+    return user
+
+
+def sign_in_code(user, code, *, now=None):
+    """The sign-in's second step: return whether ``code`` is right for ``user``. Commits.
+
+    Wrong codes are counted per account (whatever the browser or address) and each is an
+    audit event (``user.code_failed``). Every ``MAX_WRONG_CODES``-th wrong code in a row
+    closes the account's code step for a time that doubles each round, and the sign-in
+    must start again from the password. A right code resets the count.
+
+    :raises SignInOver: the step is closed (now or already).
+    """
+    now = now or utcnow()
+    if user.codes_blocked_until is not None and user.codes_blocked_until > now:
+        raise SignInOver(_too_many_codes(user.codes_blocked_until - now))
+    if verify_code(user, code, now=now):
+        if user.failed_codes:
+            database.begin_write()
+            user.failed_codes = 0
+            user.codes_blocked_until = None
+            db.session.commit()
+        return True
+    database.begin_write()  # see record_login
+    # Counted in the database: concurrent wrong codes each count.
+    failed = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(failed_codes=User.failed_codes + 1)
+        .returning(User.failed_codes)
+    ).scalar_one()
+    audit.record("user.code_failed", actor=user, wrong_in_a_row=failed)
+    wait = None
+    if failed % MAX_WRONG_CODES == 0:
+        wait = min(CODE_WAIT * 2 ** (failed // MAX_WRONG_CODES - 1), CODE_WAIT_CAP)
+        db.session.execute(
+            sa.update(User).where(User.id == user.id).values(codes_blocked_until=now + wait)
+        )
+        audit.record("user.code_step_closed", actor=user, minutes=int(wait.total_seconds() // 60))
+    db.session.commit()
+    if wait is not None:
+        raise SignInOver(_too_many_codes(wait))
+    return False
+
+
+def _too_many_codes(wait):
+    return _l("Too many wrong codes. Sign in again in %(wait)s.", wait=_duration(wait))
+
+
+def _duration(wait):
+    """``wait`` in words, in the current language ("2 minutes", "دقيقتان")."""
+    return format_timedelta(max(wait, timedelta(minutes=1)), granularity="minute")
 
 
 def verify_code(user, code, *, now=None):
@@ -285,17 +402,46 @@ def accept_invitation(user, password):
     user.password_hash = password_hash
     user.invite_hash = None
     user.invite_expires_at = None
-    user.session_version += 1
+    sessions.end_all(user.id)
     audit.record("user.password_set", actor=user)
     db.session.commit()
 
 
+def _refuse_leaving_no_admin(user):
+    """Refuse to take the admin role from the last enabled admin (the caller then commits).
+
+    The enabled admins are locked (PostgreSQL) or the write lock is held (SQLite), so two
+    admins demoting each other at once cannot both succeed and leave nobody.
+
+    :raises AccountError: ``user`` is the last enabled admin.
+    """
+    admins = db.session.scalars(
+        sa.select(User.id)
+        .where(User.role == Role.admin, User.is_enabled.is_(True))
+        .with_for_update()
+    ).all()
+    if admins == [user.id]:
+        db.session.commit()  # ends the write transaction
+        raise AccountError(
+            _l(
+                "There must always be an administrator. Give someone else the "
+                "administrator role first."
+            )
+        )
+
+
 def change_role(user, role, *, actor):
-    """Give ``user`` another role; their sessions end. Commits."""
+    """Give ``user`` another role; their sessions end. Commits.
+
+    :raises AccountError: ``user`` is the last enabled admin and ``role`` is not admin.
+    """
+    role = Role(role)
     database.begin_write()  # see record_login
+    if user.role == Role.admin and role != Role.admin:
+        _refuse_leaving_no_admin(user)
     old = user.role
-    user.role = Role(role)
-    user.session_version += 1
+    user.role = role
+    sessions.end_all(user.id)
     audit.record(
         "user.role_changed", actor=actor, user=user.email, old=old.value, new=user.role.value
     )
@@ -305,13 +451,15 @@ def change_role(user, role, *, actor):
 def set_enabled(user, enabled, *, actor):
     """Enable or disable ``user``; disabling ends their sessions. Commits.
 
-    :raises AccountError: an admin disabling their own account.
+    :raises AccountError: an admin disabling their own account, or the last admin.
     """
     if actor is not None and user.id == actor.id and not enabled:
         raise AccountError(_l("You cannot disable your own account"))
     database.begin_write()  # see record_login
+    if not enabled and user.role == Role.admin:
+        _refuse_leaving_no_admin(user)
     user.is_enabled = bool(enabled)
-    user.session_version += 1
+    sessions.end_all(user.id)
     audit.record("user.enabled" if enabled else "user.disabled", actor=actor, user=user.email)
     db.session.commit()
 

@@ -87,13 +87,15 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data)
+            user = services.authenticate(
+                form.email.data, form.password.data, ip=request.remote_addr
+            )
         except services.AccountError as exc:
             error = str(exc)
         else:
             session.pop(PENDING, None)
             if user.totp_enabled:
-                session[PENDING] = user.get_id()
+                session[PENDING] = services.pending_sign_in(user)
                 return redirect(url_for(".code", next=request.args.get("next")))
             return _signed_in(user)
     form.password.data = ""
@@ -105,13 +107,20 @@ def login():
 @limiter.limit(_login_limit, methods=["POST"])
 def code():
     """The second step: a code from the authenticator app, or a recovery code."""
-    user = services.load_session_user(session.get(PENDING))
+    user = services.load_pending(session.get(PENDING))
     if user is None:
+        session.pop(PENDING, None)
         return redirect(url_for(".login"))
     form = CodeForm()
     error = None
     if form.validate_on_submit():
-        if services.verify_code(user, form.code.data):
+        try:
+            right = services.sign_in_code(user, form.code.data)
+        except services.SignInOver as exc:
+            session.pop(PENDING, None)
+            flash(str(exc), "error")
+            return redirect(url_for(".login"))
+        if right:
             session.pop(PENDING, None)
             return _signed_in(user)
         error = _("The code is incorrect or has expired. Enter the code your app shows now")
@@ -122,8 +131,8 @@ def code():
 def _signed_in(user):
     session.clear()  # a fresh session: nothing from before the sign-in carries over
     session.permanent = True
-    login_user(user)
-    services.record_login(user)
+    services.record_login(user, user_agent=request.user_agent.string)
+    login_user(user)  # the cookie names the server-side session record_login opened
     return redirect(safe_next(request.args.get("next"), default="accounts.home"))
 
 
@@ -142,6 +151,7 @@ def home():
 def logout():
     """Sign out of this browser."""
     if ConfirmForm().validate_on_submit():
+        services.sign_out(current_user)  # a copy of the cookie stops working too
         logout_user()
         session.clear()
         flash(_("You have signed out."), "success")
@@ -151,8 +161,30 @@ def logout():
 @bp.route("/account")
 @roles(*STAFF)
 def account():
-    """The signed-in person's own account: two factors, sessions."""
-    return _no_store(render_template("accounts/account.html", form=ConfirmForm()))
+    """The signed-in person's own account: two factors, the devices signed in."""
+    return _no_store(
+        render_template(
+            "accounts/account.html",
+            form=ConfirmForm(),
+            sessions=services.sessions.active(current_user),
+        )
+    )
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@roles(*STAFF)
+def end_session(session_id):
+    """End one of the signed-in person's sessions (a lost phone, say)."""
+    if ConfirmForm().validate_on_submit():
+        this_one = session_id == current_user.session_id
+        if services.end_session(current_user, session_id):
+            if this_one:
+                logout_user()
+                session.clear()
+                flash(_("You have signed out."), "success")
+                return redirect(url_for(".login"))
+            flash(_("That session has ended."), "success")
+    return redirect(url_for(".account"))
 
 
 @bp.post("/account/sign-out-everywhere")
@@ -235,11 +267,15 @@ def change_role(user_id):
     user = _user_or_404(user_id)
     form = RoleForm()
     if form.validate_on_submit():
-        services.change_role(user, form.role.data, actor=current_user)
-        flash(
-            _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]),
-            "success",
-        )
+        try:
+            services.change_role(user, form.role.data, actor=current_user)
+        except services.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]),
+                "success",
+            )
     return redirect(url_for(".users"))
 
 

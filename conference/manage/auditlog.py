@@ -39,6 +39,11 @@ ACTION_LABELS = {
     "user.two_factor_enabled": _l("Two-factor sign-in turned on"),
     "user.recovery_code_used": _l("Recovery code used"),
     "user.signed_out_everywhere": _l("Signed out on every device"),
+    "user.session_ended": _l("A session ended from the account page"),
+    "user.sign_in_slowed": _l("Sign-in slowed down after wrong passwords"),
+    "user.code_failed": _l("Wrong authenticator code"),
+    "user.code_step_closed": _l("Code step closed after wrong codes"),
+    "checkin.searched": _l("Check-in search"),
     "attendees.exported": _l("Attendees exported"),
     "attendees.listed": _l("Attendee list searched"),
     "attendee.viewed": _l("Attendee's details viewed"),
@@ -78,7 +83,13 @@ DETAIL_LABELS = {
     "essential": _l("Essential message"),
     "fields": _l("Fields"),
     "shown": _l("Shown"),
+    "query": _l("Search"),
+    "by": _l("Searched by"),
+    "minutes": _l("Wait (minutes)"),
+    "wrong_in_a_row": _l("Wrong codes in a row"),
 }
+
+SEARCHED_BY = {"name": _l("Name"), "code": _l("Check-in code")}
 
 FILTER_LABELS = {
     "q": _l("Name or email address"),
@@ -144,6 +155,8 @@ def _text(name, value):
             return str(ROLE_LABELS[Role(value)])
         except ValueError:
             return value
+    if name == "by" and value in SEARCHED_BY:
+        return str(SEARCHED_BY[value])
     if name == "format" and isinstance(value, str):
         return value.upper()
     if name == "columns" and isinstance(value, list):

@@ -33,11 +33,11 @@ RESULT = "checkin.result"
 @bp.route("/checkin", endpoint="checkin")
 @roles(*CHECKIN_ROLES)
 def checkin_search():
-    """Search by name, email or code; one button per person; arrivals per track."""
+    """Search by name or code; one button per person; arrivals per track."""
     conference = _conference_or_404()
     query = " ".join(request.args.get("q", "").split())[:100]
     counts = _counts_context(conference)  # loads the tracks the people below refer to
-    found, more = checkin.search(conference, query)
+    found, more = checkin.search(conference, query, actor=current_user)
     return _private(
         render_template(
             "manage/checkin.html",

@@ -113,7 +113,7 @@ def walk(site):
         anonymous_session = {
             REGISTERED_EMAIL: "walk0@example.org",
             LINK_EMAIL: "walk0@example.org",
-            PENDING: admin.get_id(),
+            PENDING: accounts.pending_sign_in(admin),
         }
         db.session.commit()
     return SiteWalk(app, {**known, **values}, by_endpoint, anonymous_session)

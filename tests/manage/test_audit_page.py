@@ -72,6 +72,19 @@ def test_admins_see_what_happened_newest_first_in_words(client, login_as):
     assert 'datetime="' in html
 
 
+def test_sign_in_and_check_in_events_read_in_words(client, login_as):
+    admin = login_as("admin")
+    record("checkin.searched", actor=admin, by="name", query="Ada", shown=2)
+    record("user.code_failed", actor=admin, wrong_in_a_row=3)
+
+    page = client.get("/manage/audit")
+
+    html = text(page)
+    assert actions_shown(page)[:2] == ["Wrong authenticator code", "Check-in search"]
+    assert "Searched by:</span> <bdi>Name</bdi>" in html
+    assert "Wrong codes in a row:</span> <bdi>3</bdi>" in html
+
+
 def test_the_log_can_be_narrowed_to_one_action(client, login_as):
     admin = login_as("admin")
     record("bulk_email.sent", actor=admin, recipients=120, filters={}, essential=False)

@@ -9,6 +9,7 @@ Requests run outside any shared app context, so nothing one request caches on ``
 import copy
 
 import pytest
+from flask import request
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from conference.access import PUBLIC, Role, access_of
@@ -18,6 +19,7 @@ from conference.extensions import db
 from conference.mailer.models import OutboxMessage
 from conference.registration import services as registrations
 
+from .. import policy
 from ..conftest import STAFF_PASSWORD
 
 PUBLIC_ANSWERS = {200, 302, 303, 304, 404, 405}
@@ -156,5 +158,74 @@ def test_each_url_answers_each_role_as_declared(site, who):
             expected = 401 if role is None else 403
             if status != expected:
                 problems.append(f"POST {path}: {status} for {who}, expected {expected}")
+
+    assert problems == []
+
+
+# --- The policy table (tests/policy.py) against the code --------------------------------
+
+PROBE = "X-Policy-Probe"
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
+def routes_of(app):
+    """Every ``(endpoint, method)`` the URL map serves, static files aside."""
+    return {
+        (rule.endpoint, method)
+        for rule in rules_of(app)
+        for method in sorted(rule.methods & METHODS)
+    }
+
+
+def test_every_route_is_in_the_policy_table(make_app):
+    app = make_app()
+
+    routes = routes_of(app)
+
+    assert sorted(routes - policy.POLICY.keys()) == [], "add these routes to tests/policy.py"
+    assert sorted(policy.POLICY.keys() - routes) == [], "these routes no longer exist"
+
+
+@pytest.fixture
+def probed(make_app):
+    """An app whose requests marked ``X-Policy-Probe`` stop just after the access check,
+    so that every route and method (POSTs included) can be tried by every role without
+    changing anything; staff of each role exist."""
+    app = make_app()
+
+    @app.before_request
+    def probe():  # runs after conference.access's check, registered before it
+        if PROBE in request.headers:
+            return "reached", 299
+
+    with app.app_context():
+        for role in Role:
+            accounts.create_user(f"{role.value}@walk.example", role=role, password=STAFF_PASSWORD)
+    return app
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_every_route_admits_exactly_the_roles_of_the_policy(probed, who):
+    client = signed_in_client(probed, who)
+    role = None if who == "anonymous" else Role(who)
+    problems = []
+
+    for rule in rules_of(probed):
+        path = probed.url_map.bind("localhost").build(rule.endpoint, url_values(rule, {}))
+        for method in sorted(rule.methods & METHODS):
+            allowed = policy.POLICY.get((rule.endpoint, method))
+            if allowed is None:
+                continue  # test_every_route_is_in_the_policy_table names it
+            response = client.open(path, method=method, headers={PROBE: "1"})
+            response.close()
+            reached = response.status_code == 299
+            should = allowed == policy.PUBLIC or role in allowed
+            if reached != should:
+                problems.append(
+                    f"{method} {rule.rule}: {response.status_code} for {who}, "
+                    f"policy says {'allowed' if should else 'refused'}"
+                )
+            elif not should and role is not None and response.status_code != 403:
+                problems.append(f"{method} {rule.rule}: {response.status_code} for {who}")
 
     assert problems == []

@@ -1,0 +1,115 @@
+"""Who may do what: every route of the app (endpoint and method) and the roles it admits.
+
+Written once, here, and held against the code by
+``tests/manage/test_authorization.py::test_every_route_admits_exactly_the_roles_of_the_policy``:
+a route missing from this table fails that test, and so does a route that admits a role
+the table does not give it (or refuses one it does). Widening a route therefore means
+changing this table too, in the same review.
+"""
+
+from conference.access import Role
+
+PUBLIC = "public"
+
+ADMIN = frozenset({Role.admin})
+# Attendees' personal data in full: lists, details, exports, email, the outbox.
+PERSONAL_DATA = frozenset({Role.admin, Role.organizer})
+# The check-in desk: names, tracks and a masked address.
+DESK = frozenset({Role.admin, Role.organizer, Role.checkin})
+# Aggregates only (no names): coordinators see them too.
+AGGREGATES = frozenset({Role.admin, Role.organizer, Role.coordinator})
+ANY_STAFF = frozenset(Role)
+
+POLICY = {
+    # Public site
+    ("site.home", "GET"): PUBLIC,
+    ("site.favicon", "GET"): PUBLIC,
+    ("site.healthz", "GET"): PUBLIC,
+    ("site.set_language", "GET"): PUBLIC,
+    ("site.robots", "GET"): PUBLIC,
+    ("site.sitemap", "GET"): PUBLIC,
+    ("site.volunteer", "GET"): PUBLIC,
+    ("calendar.programme", "GET"): PUBLIC,
+    ("calendar.track", "GET"): PUBLIC,
+    ("calendar.session", "GET"): PUBLIC,
+    ("calendar.add", "GET"): PUBLIC,
+    # Attendees (their private link is the credential)
+    ("registration.privacy", "GET"): PUBLIC,
+    ("registration.register", "GET"): PUBLIC,
+    ("registration.register", "POST"): PUBLIC,
+    ("registration.registered", "GET"): PUBLIC,
+    ("registration.cancelled", "GET"): PUBLIC,
+    ("registration.erased", "GET"): PUBLIC,
+    ("registration.resend_link", "GET"): PUBLIC,
+    ("registration.resend_link", "POST"): PUBLIC,
+    ("registration.link_sent", "GET"): PUBLIC,
+    ("registration.manage", "GET"): PUBLIC,
+    ("registration.cancel", "GET"): PUBLIC,
+    ("registration.cancel", "POST"): PUBLIC,
+    ("registration.change_details", "GET"): PUBLIC,
+    ("registration.change_details", "POST"): PUBLIC,
+    ("registration.change_tracks", "GET"): PUBLIC,
+    ("registration.change_tracks", "POST"): PUBLIC,
+    ("registration.erase", "GET"): PUBLIC,
+    ("registration.erase", "POST"): PUBLIC,
+    ("registration.calendar_file", "GET"): PUBLIC,
+    ("announcements.unsubscribe", "GET"): PUBLIC,
+    ("announcements.unsubscribe", "POST"): PUBLIC,
+    ("announcements.resubscribe", "POST"): PUBLIC,
+    # Signing in (before anyone is signed in)
+    ("accounts.login", "GET"): PUBLIC,
+    ("accounts.login", "POST"): PUBLIC,
+    ("accounts.code", "GET"): PUBLIC,
+    ("accounts.code", "POST"): PUBLIC,
+    ("accounts.accept_invitation", "GET"): PUBLIC,
+    ("accounts.accept_invitation", "POST"): PUBLIC,
+    # Every staff member's own account
+    ("accounts.home", "GET"): ANY_STAFF,
+    ("accounts.account", "GET"): ANY_STAFF,
+    ("accounts.two_factor", "GET"): ANY_STAFF,
+    ("accounts.two_factor", "POST"): ANY_STAFF,
+    ("accounts.sign_out_everywhere", "POST"): ANY_STAFF,
+    ("accounts.end_session", "POST"): ANY_STAFF,  # the service allows only one's own
+    ("accounts.logout", "POST"): ANY_STAFF,
+    # Other people's accounts: admins only
+    ("accounts.users", "GET"): ADMIN,
+    ("accounts.users", "POST"): ADMIN,
+    ("accounts.change_role", "POST"): ADMIN,
+    ("accounts.set_enabled", "POST"): ADMIN,
+    ("accounts.resend_invitation", "POST"): ADMIN,
+    ("manage.audit", "GET"): ADMIN,
+    # Aggregates
+    ("manage.dashboard", "GET"): AGGREGATES,
+    # Attendees' data
+    ("manage.attendees", "GET"): PERSONAL_DATA,
+    ("manage.attendee", "GET"): PERSONAL_DATA,
+    ("manage.attendee_cancel", "GET"): PERSONAL_DATA,
+    ("manage.attendee_cancel", "POST"): PERSONAL_DATA,
+    ("manage.attendee_edit", "GET"): PERSONAL_DATA,
+    ("manage.attendee_edit", "POST"): PERSONAL_DATA,
+    ("manage.attendee_confirm_place", "POST"): PERSONAL_DATA,
+    ("manage.attendee_resend", "POST"): PERSONAL_DATA,
+    ("manage.export", "GET"): PERSONAL_DATA,
+    ("manage.export", "POST"): PERSONAL_DATA,
+    ("manage.bulk_email", "GET"): PERSONAL_DATA,
+    ("manage.bulk_email", "POST"): PERSONAL_DATA,
+    ("manage.broadcast", "GET"): PERSONAL_DATA,
+    ("manage.broadcast_edit", "GET"): PERSONAL_DATA,
+    ("manage.broadcast_edit", "POST"): PERSONAL_DATA,
+    ("manage.broadcast_preview", "GET"): PERSONAL_DATA,
+    ("manage.broadcast_send", "POST"): PERSONAL_DATA,
+    ("manage.broadcast_test", "POST"): PERSONAL_DATA,
+    ("manage.outbox", "GET"): PERSONAL_DATA,
+    ("manage.outbox_message", "GET"): PERSONAL_DATA,
+    ("manage.outbox_message_download", "GET"): PERSONAL_DATA,
+    ("manage.outbox_retry", "POST"): PERSONAL_DATA,
+    ("manage.outbox_retry_failed", "POST"): PERSONAL_DATA,
+    ("manage.tracks", "GET"): PERSONAL_DATA,
+    ("manage.tracks", "POST"): PERSONAL_DATA,
+    # The check-in desk
+    ("manage.checkin", "GET"): DESK,
+    ("manage.checkin_code", "GET"): DESK,
+    ("manage.checkin_counts", "GET"): DESK,
+    ("manage.checkin_mark", "POST"): DESK,
+    ("manage.checkin_undo", "POST"): DESK,
+}
