@@ -466,15 +466,16 @@ def _send_batch(claimed, report, *, now):
                 except smtplib.SMTPResponseException as exc:
                     _refused(item, exc.smtp_code, exc.smtp_error, report, outcomes, now=now)
                 else:
-                    kept = {} if item.snapshot_after is None else {"snapshot": item.snapshot_after}
+                    values = {"subject": item.subject}
+                    if item.snapshot_after is not None:
+                        values["snapshot"] = item.snapshot_after
                     outcomes.add(
                         item.id,
                         status=MessageStatus.sent,
                         sent_at=utcnow(),
                         locked_until=None,
                         last_error=None,
-                        subject=item.subject,
-                        **(FORGOTTEN if item.forget else kept),
+                        **(FORGOTTEN if item.forget else values),
                     )
                     report.sent.append(item.id)
                 pending.pop(0)
