@@ -415,7 +415,7 @@ def measure_outbox(database_url, messages=10_000, workdir=None, *, profile=None)
         try:
             queued = _worker("outbox-queue", database_url, run=run, messages=messages)
             log(
-                f"queued {queued['queued']} messages ({queued['distinct']} rendered "
+                f"queued {queued['queued']} messages ({queued['distinct']} registrations' "
                 f"confirmations, repeated) in {queued['seconds']:.1f} s"
             )
             baseline = _worker(

@@ -295,3 +295,61 @@ def register_one(journey_app):
         ).registration
 
     return _register_one
+
+
+def test_messages_rendered_before_the_upgrade_are_still_delivered_then_forgotten(
+    make_app, smtp_server, database_url, tmp_path
+):
+    import flask_migrate
+
+    from ..conftest import reset_postgres
+
+    if database_url == "sqlite://":
+        database_url = f"sqlite:///{tmp_path / 'upgraded.db'}"
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_url, **smtp_server.app_config)
+    link = "http://conference.test/registration/an-old-token-minted-at-enqueue"
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            reset_postgres()
+        else:
+            db.drop_all()
+        flask_migrate.upgrade(revision="0004_staff_accounts")
+        insert = sa.text(
+            "INSERT INTO outbox_message (idempotency_key, kind, recipient, recipient_name,"
+            " language, subject, text_body, html_body, calendar, calendar_method, attachments,"
+            " headers, forget_after_sending, message_id, status, attempts, next_attempt_at,"
+            " created_at, sent_at) VALUES (:key, 'registration.manage_link', :to, 'Layla',"
+            " 'en', 'Your link', :text, '<p>link</p>', NULL, NULL, '[]', '{}', :false, :id,"
+            " :status, 0, '2026-01-01', '2026-01-01', NULL)"
+        )
+        for n, status in enumerate(("sent", "pending")):
+            db.session.execute(
+                insert,
+                {
+                    "key": f"old:{n}",
+                    "to": f"old{n}@example.org",
+                    "text": f"Your link: {link}",
+                    "false": False,
+                    "id": f"<old{n}@conference.test>",
+                    "status": status,
+                },
+            )
+        db.session.commit()
+
+        flask_migrate.upgrade(revision="0005_outbox_intent")
+        sent, pending = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+        shown = outbox.render_for_display(pending).text
+        report = outbox.deliver_pending()
+        db.session.refresh(pending)
+
+        assert sent.snapshot == {}  # its rendered message, link included, is gone
+        assert "[private link removed]" in shown
+        assert link not in shown
+        assert report.sent == [pending.id]
+        assert smtp_server.mailbox.messages[0].get_body(("plain",)).get_content().strip() == (
+            f"Your link: {link}"
+        )
+        assert pending.snapshot == {}  # dropped once sent
+        assert pending.subject == "Your link"
+        db.session.remove()
