@@ -20,7 +20,7 @@ from conference.mailer import outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.manage import bulk_services
 from conference.registration import services
-from conference.registration.models import Registration
+from conference.registration.models import ManageToken, Registration
 from conference.registration.queries import Filters
 
 from ..conftest import STAFF_PASSWORD
@@ -353,3 +353,18 @@ def test_messages_rendered_before_the_upgrade_are_still_delivered_then_forgotten
         assert pending.snapshot == {}  # dropped once sent
         assert pending.subject == "Your link"
         db.session.remove()
+
+
+def test_flask_outbox_show_prints_the_message_with_its_private_link_removed(
+    journey_app, register_one
+):
+    register_one()
+    row = db.session.scalars(sa.select(OutboxMessage)).one()
+
+    shown = journey_app.test_cli_runner().invoke(args=["outbox", "show", str(row.id)])
+
+    assert shown.exit_code == 0, shown.output
+    assert "Subject: You are registered for For Syria" in shown.output
+    assert "[private link removed]" in shown.output
+    assert "/registration/" not in shown.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ManageToken)) == 0
