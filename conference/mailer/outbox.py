@@ -210,7 +210,7 @@ def renderer(kind):
 
     The mailer imports no feature: each feature registers its renderers when its module
     is imported by the feature's ``init_app``. A renderer reads what it needs (the
-    registration, the tracks) and never writes: it asks ``rendering`` to (``insert``).
+    registration, the tracks) and never writes: it asks ``rendering`` to (``stage``).
     """
 
     def register(function):
@@ -227,25 +227,26 @@ class Rendering:
     ``display`` renders for organizers to read (the outbox page, ``flask outbox show``):
     renderers then mint no private link and show ``PRIVATE_LINK_REMOVED`` instead.
     ``cache`` lets a renderer do once per batch what every message shares (a bulk email's
-    body in each language). ``insert`` collects rows (a private link's hash) that
-    ``write`` adds in one short transaction, before any of the batch is sent.
+    body in each language). ``stage`` collects writes (a private link's hash: a statement
+    and its parameters) that ``write`` runs in one short transaction, one executemany per
+    statement, before any of the batch is sent.
     """
 
     display: bool = False
     cache: dict = field(default_factory=dict)
-    inserts: list = field(default_factory=list)
+    staged: list = field(default_factory=list)
 
-    def insert(self, table, **values):
-        self.inserts.append((table, values))
+    def stage(self, statement, **params):
+        self.staged.append((statement, params))
 
     def write(self):
-        """Insert the collected rows, one executemany per table, in the current transaction."""
-        by_table = {}
-        for table, values in self.inserts:
-            by_table.setdefault(table, []).append(values)
-        self.inserts = []
-        for table, rows in by_table.items():
-            db.session.execute(table.insert(), rows)
+        """Run the staged writes, one executemany per statement, in the current transaction."""
+        by_statement = {}
+        for statement, params in self.staged:
+            by_statement.setdefault(statement, []).append(params)
+        self.staged = []
+        for statement, rows in by_statement.items():
+            db.session.execute(statement, rows)
 
 
 def render(row, rendering=None):
@@ -387,7 +388,7 @@ def _render_claimed(claimed_ids, lease_until):
     """Render the messages just claimed, then commit what rendering wrote (link hashes).
 
     Rendering reads in a transaction of its own, which writes nothing (on SQLite, the
-    claim's write lock is already released); the rows it asks for (``Rendering.insert``)
+    claim's write lock is already released); the rows it asks for (``Rendering.stage``)
     are added in one short write transaction, committed before any of them is sent: a
     link in a message that reached its recipient always works. A message that cannot be
     rendered fails with the reason. The messages are built here, so that sending needs
@@ -423,7 +424,7 @@ def _render_claimed(claimed_ids, lease_until):
                 }
         claimed.append(item)
     db.session.rollback()  # rendering only read
-    if rendering.inserts:
+    if rendering.staged:
         database.begin_write()
         rendering.write()
         db.session.commit()

@@ -14,6 +14,7 @@ carry its cancellation (METHOD:CANCEL).
 import secrets
 from types import SimpleNamespace
 
+import sqlalchemy as sa
 from flask_babel import force_locale
 
 from conference.calendar import ics
@@ -153,6 +154,21 @@ def _render_erased(row, rendering):
     return view.render("registration/erased", calendar=invite)
 
 
+# A private link's hash, added only for a registration still active at that address.
+_MINT = ManageToken.__table__.insert().from_select(
+    ["registration_id", "token_hash", "created_at"],
+    sa.select(
+        Registration.id,
+        sa.bindparam("token_hash", type_=sa.String(64)),
+        sa.bindparam("created_at", type_=sa.DateTime()),
+    ).where(
+        Registration.id == sa.bindparam("registration_id"),
+        Registration.status == RegistrationStatus.active,
+        Registration.email == sa.bindparam("address"),
+    ),
+)
+
+
 class _View:
     """A registration message's row, with what its templates need, read now."""
 
@@ -203,10 +219,14 @@ class _View:
         )
 
     def manage_url(self):
-        """A new private link, minted now; only its hash is written (``Rendering.insert``).
+        """A new private link, minted now; only its hash is written (``Rendering.stage``).
 
         For display, the link is replaced by ``PRIVATE_LINK_REMOVED``; a registration
-        cancelled since the message was queued gets no link (it would open nothing).
+        cancelled since the message was queued gets no link (it would open nothing). The
+        hash is written only if, by then, the registration is still active and still has
+        the address the message goes to: a cancellation or an address correction that
+        commits between rendering and writing leaves this link dead, as it does the
+        others.
         """
         if self.rendering.display:
             return PRIVATE_LINK_REMOVED
@@ -215,9 +235,10 @@ class _View:
         from conference.registration.services import TOKEN_BYTES, _hash
 
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        self.rendering.insert(
-            ManageToken.__table__,
+        self.rendering.stage(
+            _MINT,
             registration_id=self.registration.id,
+            address=self.row.recipient,
             token_hash=_hash(token),
             created_at=outbox.utcnow(),
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from conference import database
 from conference.accounts import services as accounts
 from conference.content import services as content
 from conference.extensions import db
@@ -367,4 +368,22 @@ def test_flask_outbox_show_prints_the_message_with_its_private_link_removed(
     assert "Subject: You are registered for For Syria" in shown.output
     assert "[private link removed]" in shown.output
     assert "/registration/" not in shown.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ManageToken)) == 0
+
+
+def test_a_link_rendered_before_an_address_correction_does_not_work_after_it(
+    journey_app, register_one
+):
+    registration = register_one()
+    row = db.session.scalars(sa.select(OutboxMessage)).one()
+    rendering = outbox.Rendering()
+    [token] = LINK.findall(outbox.render(row, rendering).text)  # rendered for the old address
+    db.session.rollback()
+
+    services.correct_email(registration, "layla.new@example.org")  # commits meanwhile
+    database.begin_write()
+    rendering.write()
+    db.session.commit()
+
+    assert services.find_by_token(token) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ManageToken)) == 0
