@@ -27,7 +27,7 @@ from conference.accounts.models import User
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.outbox import utcnow
-from conference.mailer.rendering import render_email
+from conference.mailer.rendering import PRIVATE_LINK_REMOVED, render_email
 from conference.urls import external_url
 
 # The sign-in's code step: after this many wrong codes in a row the sign-in starts over
@@ -366,19 +366,39 @@ def send_invitation(user, *, actor):
     user.invite_hash = _hash(token)
     user.invite_expires_at = utcnow() + INVITE_VALID
     outbox.enqueue(
-        render_email(
-            "accounts/invitation",
-            to=user.email,
-            name=user.name or None,
+        outbox.Intent(
+            kind="accounts.invitation",
+            recipient=user.email,
+            recipient_name=user.name or None,
             language=current_app.config["BABEL_DEFAULT_LOCALE"],
-            link=external_url("accounts.accept_invitation", token=token),
-            role=user.role,
-            inviter=actor.name or actor.email if actor else None,
+            snapshot={
+                # "_": the outbox drops the working link once the invitation is sent.
+                "_link": external_url("accounts.accept_invitation", token=token),
+                "role": user.role.value,
+                "inviter": actor.name or actor.email if actor else None,
+            },
         )
     )
     audit.record("user.invited", actor=actor, user=user.email, role=user.role.value)
     db.session.commit()
     return token
+
+
+@outbox.renderer("accounts.invitation")
+def render_invitation(row, rendering):
+    """The invitation; organizers reading it in the outbox see no working link."""
+    link = row.snapshot.get("_link")
+    if rendering.display or not link:
+        link = PRIVATE_LINK_REMOVED
+    return render_email(
+        "accounts/invitation",
+        to=row.recipient,
+        name=row.recipient_name,
+        language=row.language,
+        link=link,
+        role=Role(row.snapshot["role"]),
+        inviter=row.snapshot.get("inviter"),
+    )
 
 
 def find_invited(token, *, now=None):

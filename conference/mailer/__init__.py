@@ -1,8 +1,10 @@
 """Outgoing email: the outbox, its deliverers and the ``flask outbox``/``flask mail`` commands.
 
-Features render a message with ``rendering.render_email`` and queue it with
-``outbox.enqueue`` in the transaction of the change it reports. See ``outbox`` for
-delivery and ``smtp`` for the hardened SMTP connection.
+Features queue what to send (``outbox.Intent``) with ``outbox.enqueue`` in the
+transaction of the change it reports, and register a renderer for each kind of message
+(``@outbox.renderer``) that turns it into an email with ``rendering.render_email`` when
+the deliverer sends it. See ``outbox`` for delivery and ``smtp`` for the hardened SMTP
+connection.
 """
 
 import logging
@@ -14,7 +16,10 @@ log = logging.getLogger("conference.mailer")
 
 
 def init_app(app):
-    from conference.mailer import models  # noqa: F401 - registers the table
+    from conference.mailer import (
+        models,  # noqa: F401 - registers the table
+        samples,  # noqa: F401 - registers its renderer
+    )
     from conference.mailer.cli import mail_cli, outbox_cli
 
     app.cli.add_command(outbox_cli)

@@ -70,7 +70,9 @@ def list_command(status, limit):
         click.echo("The outbox is empty.")
     for row in rows:
         when = f"{row.created_at:%Y-%m-%d %H:%M}"
-        line = f"{row.id:>6}  {row.status.value:<8} {when}  {row.recipient}  {row.subject}"
+        line = (
+            f"{row.id:>6}  {row.status.value:<8} {when}  {row.recipient}  {row.subject or row.kind}"
+        )
         if row.last_error:
             line += f"  [{row.attempts} attempts; {row.last_error}]"
         click.echo(line)
@@ -79,15 +81,23 @@ def list_command(status, limit):
 @outbox_cli.command("show")
 @click.argument("message_id", type=int)
 def show_command(message_id):
-    """Print one message as the recipient would read it (plain-text part)."""
+    """Print one message as the recipient would read it (plain-text part), private links removed."""
     row = outbox.db.session.get(outbox.OutboxMessage, message_id)
     if row is None:
         raise click.ClickException(f"There is no message {message_id}.")
-    click.echo(f"To: {row.recipient}\nSubject: {row.subject}\nStatus: {row.status.value}")
-    if row.attachment_names:
-        click.echo(f"Attachments: {', '.join(row.attachment_names)}")
+    try:
+        email = outbox.render_for_display(row)
+    except outbox.RenderError as exc:
+        email, reason = None, str(exc)
+    subject = email.subject if email else row.subject or ""
+    click.echo(f"To: {row.recipient}\nSubject: {subject}\nStatus: {row.status.value}")
+    if email is None:
+        click.echo(f"\nThis message cannot be shown: {reason}.")
+        return
+    if outbox.attachment_names(email):
+        click.echo(f"Attachments: {', '.join(outbox.attachment_names(email))}")
     click.echo("")
-    click.echo(row.text_body)
+    click.echo(email.text)
 
 
 @outbox_cli.command("retry")

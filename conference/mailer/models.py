@@ -17,7 +17,13 @@ class MessageStatus(enum.Enum):
 
 
 class OutboxMessage(db.Model):
-    """One email to one recipient, rendered and ready, with its delivery state."""
+    """One email to one recipient: what to send (not its rendered bytes) and its delivery state.
+
+    The row is an intent: the kind of message, the ids it is about, the language and a
+    snapshot of the values it must show as they were when it was queued. The deliverer
+    renders it after claiming it (``outbox.renderer``), so no private link is ever stored
+    here; the outbox page renders it again for display, with its private links removed.
+    """
 
     __tablename__ = "outbox_message"
     __table_args__ = (
@@ -26,6 +32,13 @@ class OutboxMessage(db.Model):
         # The outbox page: one status, newest first, a page at a time.
         sa.Index("ix_outbox_message_status_id", "status", "id"),
         # A bulk email's delivery status: its messages counted by status.
+        # Erasure drops a registration's pending messages.
+        sa.Index(
+            "ix_outbox_message_registration",
+            "registration_id",
+            sqlite_where=sa.text("registration_id IS NOT NULL"),
+            postgresql_where=sa.text("registration_id IS NOT NULL"),
+        ),
         sa.Index(
             "ix_outbox_message_broadcast_status",
             "broadcast_id",
@@ -42,16 +55,14 @@ class OutboxMessage(db.Model):
     recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
     recipient_name: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     language: so.Mapped[str] = so.mapped_column(sa.String(8))
-    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
-    text_body: so.Mapped[str] = so.mapped_column(sa.Text)
-    html_body: so.Mapped[str] = so.mapped_column(sa.Text)
-    # The iTIP part (METHOD:REQUEST / CANCEL), sent inline and as invite.ics.
-    calendar: so.Mapped[str | None] = so.mapped_column(sa.Text)
-    calendar_method: so.Mapped[str | None] = so.mapped_column(sa.String(16))
-    # Other attachments: [{"filename", "content_type", "data" (base64)}], ASCII filenames.
-    attachments: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
-    headers: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
-    # Erasure: once sent, the address and contents are blanked (the attendee asked us
+    # What was sent, recorded when the message is rendered for sending (the outbox page).
+    subject: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    # The registration the message is about; no foreign key (see ``broadcast_id``).
+    registration_id: so.Mapped[int | None]
+    # The values the message shows, as they were when it was queued (SEQUENCE, places,
+    # positions in line...), as JSON. Keys starting with "_" are dropped once it is sent.
+    snapshot: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    # Erasure: once sent, the address and snapshot are blanked (the attendee asked us
     # to forget them; this message confirms it).
     forget_after_sending: so.Mapped[bool] = so.mapped_column(
         default=False, server_default=sa.false()
@@ -71,9 +82,3 @@ class OutboxMessage(db.Model):
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(500))
     created_at: so.Mapped[datetime]
     sent_at: so.Mapped[datetime | None]
-
-    @property
-    def attachment_names(self):
-        """The file names the recipient sees, the invitation first."""
-        names = ["invite.ics"] if self.calendar else []
-        return names + [a["filename"] for a in self.attachments or []]

@@ -1,7 +1,13 @@
-"""The transactional outbox: enqueue in the caller's transaction, deliver after commit.
+"""The transactional outbox: enqueue in the caller's transaction, render and deliver after commit.
 
 ``enqueue`` only adds a row to the current session: the message exists if and only if
-the change that caused it commits. ``deliver_pending`` (run by ``flask outbox work``
+the change that caused it commits. The row says what to send (an ``Intent``: the kind,
+the ids, the language, a snapshot of the values to show), not the rendered message:
+features register a renderer per kind (``@outbox.renderer("registration.confirmation")``)
+and the deliverer renders each message after claiming it. Private links are minted at
+that moment, their hashes committed before the SMTP conversation starts (``Rendering``),
+so no working link is ever stored in the outbox. A message that cannot be rendered fails
+with the reason (organizers can retry it). ``deliver_pending`` (run by ``flask outbox work``
 processes, and in the embedded default right after a request) claims due messages so
 that several deliverers never send the same one, sends a batch over one SMTP
 connection, and records each outcome:
@@ -22,6 +28,7 @@ import base64
 import functools
 import logging
 import random
+import re
 import smtplib
 import time
 import uuid
@@ -40,6 +47,7 @@ from conference import database
 from conference.extensions import db, mail
 from conference.mailer import headers
 from conference.mailer.models import MessageStatus, OutboxMessage
+from conference.mailer.rendering import PRIVATE_LINK_REMOVED, Attachment, Email, ascii_filename
 
 log = logging.getLogger("conference.mailer")
 
@@ -78,20 +86,37 @@ def is_configured(app=None):
     return bool((app or current_app).config.get("MAIL_SERVER"))
 
 
-def enqueue(email, *, key=None, forget_after_sending=False, broadcast_id=None):
-    """Add ``email`` to the outbox in the current transaction; return its row.
+@dataclass
+class Intent:
+    """What to send to one recipient; the renderer of ``kind`` turns it into an ``Email``.
+
+    ``snapshot`` holds the values the message must show as they are now (JSON): the
+    renderer reads the rest (names of tracks, the conference) when it renders. Keys that
+    start with "_" are dropped from the row once the message is sent.
+    """
+
+    kind: str
+    recipient: str
+    language: str
+    recipient_name: str | None = None
+    registration_id: int | None = None
+    snapshot: dict = field(default_factory=dict)
+
+
+def enqueue(intent, *, key=None, forget_after_sending=False, broadcast_id=None):
+    """Add ``intent`` to the outbox in the current transaction; return its row.
 
     Nothing is committed here: the caller's commit sends it, its rollback drops it.
     Enqueueing an ``idempotency key`` already in the outbox returns the existing row.
-    With ``forget_after_sending`` the address and contents are blanked once sent.
+    With ``forget_after_sending`` the address and snapshot are blanked once sent.
     """
-    key = key or f"{email.kind}:{uuid.uuid4()}"
+    key = key or f"{intent.kind}:{uuid.uuid4()}"
     existing = db.session.scalar(sa.select(OutboxMessage).filter_by(idempotency_key=key))
     if existing is not None:
         return existing
     row = OutboxMessage(
         **_row_values(
-            email,
+            intent,
             key=key,
             forget_after_sending=forget_after_sending,
             broadcast_id=broadcast_id,
@@ -104,8 +129,8 @@ def enqueue(email, *, key=None, forget_after_sending=False, broadcast_id=None):
     return row
 
 
-def enqueue_many(keyed_emails, *, broadcast_id=None):
-    """Add many messages, given as ``(key, email)`` pairs; return how many were added.
+def enqueue_many(keyed_intents, *, broadcast_id=None):
+    """Add many messages, given as ``(key, intent)`` pairs; return how many were added.
 
     For bulk email, where ``enqueue``'s lookup and flush per message would cost two
     round trips each: keys already in the outbox are found with one query and skipped,
@@ -114,20 +139,20 @@ def enqueue_many(keyed_emails, *, broadcast_id=None):
     on the same keys should serialise themselves (a row lock) for the count to be exact.
     Runs in the current transaction.
     """
-    keyed_emails = list(keyed_emails)
-    if not keyed_emails:
+    keyed_intents = list(keyed_intents)
+    if not keyed_intents:
         return 0
     existing = set(
         db.session.scalars(
             sa.select(OutboxMessage.idempotency_key).where(
-                OutboxMessage.idempotency_key.in_([key for key, _ in keyed_emails])
+                OutboxMessage.idempotency_key.in_([key for key, _ in keyed_intents])
             )
         )
     )
     now = utcnow()
     rows = [
-        _row_values(email, key=key, broadcast_id=broadcast_id, now=now)
-        for key, email in keyed_emails
+        _row_values(intent, key=key, broadcast_id=broadcast_id, now=now)
+        for key, intent in keyed_intents
         if key not in existing
     ]
     if not rows:
@@ -147,21 +172,17 @@ def enqueue_many(keyed_emails, *, broadcast_id=None):
     return len(rows)
 
 
-def _row_values(email, *, key, now, forget_after_sending=False, broadcast_id=None):
-    """The outbox row for ``email``, as column values."""
+def _row_values(intent, *, key, now, forget_after_sending=False, broadcast_id=None):
+    """The outbox row for ``intent``, as column values."""
     return {
         "idempotency_key": key,
-        "kind": email.kind,
-        "recipient": email.recipient,
-        "recipient_name": email.recipient_name,
-        "language": email.language,
-        "subject": email.subject,
-        "text_body": email.text,
-        "html_body": email.html,
-        "calendar": email.calendar.decode("utf-8") if email.calendar else None,
-        "calendar_method": email.calendar_method,
-        "attachments": [attachment.as_json() for attachment in email.attachments],
-        "headers": email.headers,
+        "kind": intent.kind,
+        "recipient": intent.recipient,
+        "recipient_name": intent.recipient_name,
+        "language": intent.language,
+        "subject": None,
+        "registration_id": intent.registration_id,
+        "snapshot": intent.snapshot or {},
         "forget_after_sending": forget_after_sending,
         "broadcast_id": broadcast_id,
         "message_id": make_msgid(domain=_message_id_domain()),
@@ -173,6 +194,113 @@ def _row_values(email, *, key, now, forget_after_sending=False, broadcast_id=Non
         "created_at": now,
         "sent_at": None,
     }
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering
+
+_renderers = {}
+
+
+class RenderError(Exception):
+    """A message cannot be rendered (its registration is gone, say). Safe to show organizers."""
+
+
+def renderer(kind):
+    """Register ``function(row, rendering) -> Email`` as the renderer of ``kind`` messages.
+
+    The mailer imports no feature: each feature registers its renderers when its module
+    is imported by the feature's ``init_app``. A renderer reads what it needs (the
+    registration, the tracks) and never writes: it asks ``rendering`` to (``stage``).
+    """
+
+    def register(function):
+        _renderers[kind] = function
+        return function
+
+    return register
+
+
+@dataclass
+class Rendering:
+    """The rendering of one batch of messages: what it shares, and the rows it must write.
+
+    ``display`` renders for organizers to read (the outbox page, ``flask outbox show``):
+    renderers then mint no private link and show ``PRIVATE_LINK_REMOVED`` instead.
+    ``cache`` lets a renderer do once per batch what every message shares (a bulk email's
+    body in each language). ``stage`` collects writes (a private link's hash: a statement
+    and its parameters) that ``write`` runs in one short transaction, one executemany per
+    statement, before any of the batch is sent.
+    """
+
+    display: bool = False
+    cache: dict = field(default_factory=dict)
+    staged: list = field(default_factory=list)
+
+    def stage(self, statement, **params):
+        self.staged.append((statement, params))
+
+    def write(self):
+        """Run the staged writes, one executemany per statement, in the current transaction."""
+        by_statement = {}
+        for statement, params in self.staged:
+            by_statement.setdefault(statement, []).append(params)
+        self.staged = []
+        for statement, rows in by_statement.items():
+            db.session.execute(statement, rows)
+
+
+def render(row, rendering=None):
+    """Return the ``Email`` for outbox ``row``, rendered now.
+
+    :raises RenderError: the message cannot be rendered (say why).
+    """
+    rendering = rendering or Rendering()
+    if not row.recipient:
+        raise RenderError("its recipient was erased")
+    legacy = (row.snapshot or {}).get("_rendered")
+    if legacy is not None:
+        return _legacy_email(row, legacy, display=rendering.display)
+    function = _renderers.get(row.kind)
+    if function is None:
+        raise RenderError(f"no renderer for messages of kind {row.kind!r}")
+    return function(row, rendering)
+
+
+def render_for_display(row):
+    """The message as organizers may read it: rendered again, its private links removed.
+
+    Mints nothing and writes nothing.
+    """
+    return render(row, Rendering(display=True))
+
+
+# A private link in a message rendered before the outbox stored intents (see migration
+# 0005): "/registration/<token>" or "/invitation/<token>", up to the end of the link.
+_STORED_LINK = re.compile(r"https?://[^\s<>\"']*/(?:registration|invitation)/[^\s<>\"']+")
+
+
+def _legacy_email(row, rendered, *, display):
+    """The message as it was rendered before migration 0005, stored in the snapshot."""
+
+    def shown(text):
+        return _STORED_LINK.sub(str(PRIVATE_LINK_REMOVED), text) if display and text else text
+
+    return Email(
+        kind=row.kind,
+        recipient=row.recipient,
+        recipient_name=row.recipient_name,
+        language=row.language,
+        subject=rendered.get("subject") or "",
+        text=shown(rendered.get("text") or ""),
+        html=shown(rendered.get("html") or ""),
+        calendar=(rendered.get("calendar") or "").encode("utf-8") or None,
+        attachments=[
+            Attachment(a["filename"], a["content_type"], base64.b64decode(a["data"]))
+            for a in rendered.get("attachments") or []
+        ],
+        headers={k: shown(v) for k, v in (rendered.get("headers") or {}).items()},
+    )
 
 
 def deliver_pending(*, batch_size=None, now=None):
@@ -205,6 +333,9 @@ class Claimed:
     error: str | None = None  # set when the row cannot even be turned into a message
     forget: bool = False
     lease: datetime | None = None  # the row's locked_until while this process holds it
+    subject: str | None = None  # what it says, recorded with the outcome
+    # The snapshot to keep once sent (its "_" keys dropped), or None to leave it as it is.
+    snapshot_after: dict | None = None
 
 
 def claim_batch(limit, *, now=None):
@@ -213,8 +344,9 @@ def claim_batch(limit, *, now=None):
     PostgreSQL: candidates are read ``FOR UPDATE SKIP LOCKED``, so concurrent deliverers
     take different rows without waiting. SQLite: the claim runs in a ``BEGIN IMMEDIATE``
     transaction. Both: the status update is guarded (``WHERE status = 'pending'``) and
-    only rows it changed are ours. The messages are built before the commit, so sending
-    needs no database access.
+    only rows it changed are ours. The claim is committed first, then the messages are
+    rendered (``_render_claimed``): a crash in between leaves them claimed, and sent once
+    the lease is over.
     """
     now = now or utcnow()
     database.begin_write()
@@ -249,31 +381,54 @@ def claim_batch(limit, *, now=None):
             for message_id in candidate_ids:
                 if db.session.execute(claim.where(OutboxMessage.id == message_id)).rowcount:
                     claimed_ids.append(message_id)
-    claimed = []
-    if claimed_ids:
-        rows = db.session.scalars(
-            sa.select(OutboxMessage)
-            .where(OutboxMessage.id.in_(claimed_ids))
-            .order_by(OutboxMessage.id)
-            .execution_options(populate_existing=True)
-        )
-        for row in rows:
-            try:
-                message = build_message(row)
-                claimed.append(
-                    Claimed(
-                        row.id,
-                        row.attempts,
-                        message,
-                        forget=row.forget_after_sending,
-                        lease=lease_until,
-                    )
-                )
-            except Exception as exc:  # a row we cannot build would fail on every attempt
-                log.exception("message cannot be built", extra={"fields": {"id": row.id}})
-                error = f"not sent: {exc!r}"[:500]
-                claimed.append(Claimed(row.id, row.attempts, None, error, lease=lease_until))
     db.session.commit()
+    return _render_claimed(claimed_ids, lease_until) if claimed_ids else []
+
+
+def _render_claimed(claimed_ids, lease_until):
+    """Render the messages just claimed, then commit what rendering wrote (link hashes).
+
+    Rendering reads in a transaction of its own, which writes nothing (on SQLite, the
+    claim's write lock is already released); the rows it asks for (``Rendering.stage``)
+    are added in one short write transaction, committed before any of them is sent: a
+    link in a message that reached its recipient always works. A message that cannot be
+    rendered fails with the reason. The messages are built here, so that sending needs
+    no database access.
+    """
+    rendering = Rendering()
+    claimed = []
+    rows = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.id.in_(claimed_ids))
+        .order_by(OutboxMessage.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    for row in rows:
+        item = Claimed(row.id, row.attempts, None, forget=row.forget_after_sending)
+        item.lease = lease_until
+        try:
+            email = render(row, rendering)
+            item.message = build_message(row, email)
+        except Exception as exc:  # a row we cannot render would fail on every attempt
+            log.warning(
+                "message cannot be rendered",
+                exc_info=not isinstance(exc, RenderError),
+                extra={"fields": {"id": row.id, "kind": row.kind}},
+            )
+            reason = str(exc) if isinstance(exc, RenderError) else repr(exc)
+            item.error = f"not sent: cannot be rendered: {reason}"[:500]
+        else:
+            item.subject = email.subject[:300]
+            if any(name.startswith("_") for name in row.snapshot or {}):
+                item.snapshot_after = {
+                    k: v for k, v in row.snapshot.items() if not k.startswith("_")
+                }
+        claimed.append(item)
+    db.session.rollback()  # rendering only read
+    if rendering.staged:
+        database.begin_write()
+        rendering.write()
+        db.session.commit()
     return claimed
 
 
@@ -313,13 +468,16 @@ def _send_batch(claimed, report, *, now):
                 except smtplib.SMTPResponseException as exc:
                     _refused(item, exc.smtp_code, exc.smtp_error, report, outcomes, now=now)
                 else:
+                    values = {"subject": item.subject}
+                    if item.snapshot_after is not None:
+                        values["snapshot"] = item.snapshot_after
                     outcomes.add(
                         item.id,
                         status=MessageStatus.sent,
                         sent_at=utcnow(),
                         locked_until=None,
                         last_error=None,
-                        **(FORGOTTEN if item.forget else {}),
+                        **(FORGOTTEN if item.forget else values),
                     )
                     report.sent.append(item.id)
                 pending.pop(0)
@@ -423,22 +581,22 @@ FORGOTTEN = {
     "recipient": "",
     "recipient_name": None,
     "subject": "",
-    "text_body": "",
-    "html_body": "",
-    "calendar": None,
-    "attachments": [],
-    "headers": {},
+    "snapshot": {},
 }
 
 
-def forget_recipient(address):
+def forget_recipient(address, *, registration_id=None):
     """Blank every message to ``address`` (erasure): unsent ones are dropped, the rest emptied.
 
-    Runs in the caller's transaction.
+    With ``registration_id``, the registration's own unsent messages are dropped too,
+    whatever address they were queued for. Runs in the caller's transaction.
     """
+    unsent = OutboxMessage.recipient == address
+    if registration_id is not None:
+        unsent = sa.or_(unsent, OutboxMessage.registration_id == registration_id)
     db.session.execute(
         sa.delete(OutboxMessage)
-        .where(OutboxMessage.recipient == address, OutboxMessage.status == MessageStatus.pending)
+        .where(unsent, OutboxMessage.status == MessageStatus.pending)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
@@ -574,8 +732,8 @@ class OutboxMail(Message):
         return self._message().as_bytes(policy=SMTP_POLICY)
 
 
-def build_message(row):
-    """Return the Flask-Mail message for an outbox row.
+def build_message(row, email):
+    """Return the Flask-Mail message for an outbox row and its rendered ``email``.
 
     Layout: ``multipart/mixed`` › ``multipart/alternative`` › text, HTML and (last)
     ``text/calendar; method=…``; then ``invite.ics`` and any other attachment.
@@ -583,27 +741,34 @@ def build_message(row):
     config = current_app.config
     headers = {
         "Auto-Submitted": "auto-generated",
-        "Content-Language": row.language,
-        **(row.headers or {}),
+        "Content-Language": email.language,
+        **(email.headers or {}),
     }
     message = OutboxMail(
-        subject=row.subject,
-        recipients=[(row.recipient_name or "", row.recipient)],
-        body=row.text_body,
+        subject=email.subject,
+        recipients=[(email.recipient_name or "", email.recipient)],
+        body=email.text,
         sender=config["MAIL_DEFAULT_SENDER"],
         reply_to=config.get("MAIL_REPLY_TO") or None,
         extra_headers=headers,
     )
-    message.html = row.html_body  # before the calendar: the dict order is the part order
-    if row.calendar:
-        message.alts[f"calendar; method={row.calendar_method}"] = row.calendar
-        message.attach("invite.ics", "application/ics", row.calendar.encode("utf-8"))
-    for attachment in row.attachments or []:
+    message.html = email.html  # before the calendar: the dict order is the part order
+    if email.calendar:
+        calendar = email.calendar.decode("utf-8")
+        message.alts[f"calendar; method={email.calendar_method}"] = calendar
+        message.attach("invite.ics", "application/ics", email.calendar)
+    for attachment in email.attachments:
         message.attach(
-            attachment["filename"], attachment["content_type"], base64.b64decode(attachment["data"])
+            ascii_filename(attachment.filename), attachment.content_type, attachment.data
         )
     message.msgId = row.message_id
     return message
+
+
+def attachment_names(email):
+    """The file names the recipient sees, the invitation first."""
+    names = ["invite.ics"] if email.calendar else []
+    return names + [ascii_filename(a.filename) for a in email.attachments]
 
 
 def _message_id_domain():

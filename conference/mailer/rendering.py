@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from conference.config import LANGUAGES
 
 RLM = "\u200f"
+# What a private link becomes where organizers read a message (the outbox page, its .eml).
+PRIVATE_LINK_REMOVED = _l("[private link removed]")
 # A paragraph whose first strong character is not right-to-left.
 _STARTS_LTR = re.compile(r"^[\s\d\W]*[A-Za-z0-9]", re.UNICODE)
 _ASCII_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -51,7 +54,7 @@ def ascii_filename(name):
 
 @dataclass
 class Email:
-    """A rendered message for one recipient, ready for ``outbox.enqueue``."""
+    """A rendered message for one recipient, as an outbox renderer returns it."""
 
     kind: str
     recipient: str

@@ -16,6 +16,8 @@ from conference.i18n import direction, translate
 from conference.mailer import outbox
 from conference.mailer.rendering import Email, render_email
 
+KIND = "mailer.test"
+
 
 def queue_test_message(address):
     """Queue the sample bilingual message with an invitation to ``address``; commit; return it.
@@ -26,10 +28,23 @@ def queue_test_message(address):
         address = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"{address!r} is not a valid email address: {exc}") from None
+    if content.get_conference(current_app.config["CONFERENCE_SLUG"]) is None:
+        raise ValueError("Load the conference first: flask content load")
+    intent = outbox.Intent(
+        kind=KIND, recipient=address, language=LANGUAGES[0], snapshot={"uid": str(uuid.uuid4())}
+    )
+    row = outbox.enqueue(intent)
+    db.session.commit()
+    return row
+
+
+@outbox.renderer(KIND)
+def render_test_message(row, rendering):
+    """The sample: both languages one after the other, and an invitation to the conference."""
     conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
     if conference is None:
-        raise ValueError("Load the conference first: flask content load")
-
+        raise outbox.RenderError("no conference is loaded")
+    address = row.recipient
     parts = [render_email("mailer/test", to=address, language=lang) for lang in LANGUAGES]
     subject = " / ".join(part.subject for part in parts)
     with force_locale(parts[0].language):
@@ -52,13 +67,13 @@ def queue_test_message(address):
     )
     invitation = ics.invitation(
         event,
-        uid=str(uuid.uuid4()),
+        uid=row.snapshot["uid"],
         sequence=0,
         organizer=calendar.organizer(conference, confirmed_only=False),
         attendee=ics.Mailbox(address),
     )
-    email = Email(
-        kind="mailer.test",
+    return Email(
+        kind=KIND,
         recipient=address,
         language=parts[0].language,
         subject=subject,
@@ -66,9 +81,6 @@ def queue_test_message(address):
         html=html,
         calendar=invitation,
     )
-    row = outbox.enqueue(email)
-    db.session.commit()
-    return row
 
 
 def _body(part):

@@ -8,15 +8,17 @@ something commit.
 Sending fixes the audience first: the registrations that match the segment, are active
 and (unless the message is essential) have not unsubscribed from announcements, up to
 the highest registration id at that moment. Then one outbox message per person is
-queued, in their language, ``BATCH_SIZE`` registrations at a time in id order. Each
+queued (what to send: the broadcast id, the registration id, the address and language;
+not the rendered message), ``BATCH_SIZE`` registrations at a time in id order. Each
 batch is one short transaction that locks the broadcast row, queues the messages
 (idempotency key ``broadcast:<id>:<registration id>``) and moves the broadcast's cursor
 (``last_registration_id``). So a request that runs out of time, a double click or a
 second process resumes where the last batch ended, memory stays flat at any size, and
 no message is ever queued twice.
 
-The message is rendered once per language; each recipient's copy differs only in its
-unsubscribe link, a signed token carrying the registration id (no row per message).
+The deliverer renders the messages: once per language for each batch it sends; each
+recipient's copy differs only in its unsubscribe link, a signed token carrying the
+registration id (no row per message), made when the copy is rendered.
 """
 
 import dataclasses
@@ -25,6 +27,7 @@ import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -56,6 +59,8 @@ BODY_MAX = 20_000
 DEFAULT_REQUEST_SECONDS = 20
 UNSUBSCRIBE_SALT = "announcements-unsubscribe"
 TEMPLATE = "broadcast/announcement"
+KIND = "broadcast.announcement"
+TEST_KIND = "broadcast.test"
 FILTER_FIELDS = tuple(field.name for field in dataclasses.fields(Filters))
 
 
@@ -260,8 +265,36 @@ def send_test(broadcast, *, to, name=None):
     """Queue one message with both language versions to ``to`` (the organizer); commit.
 
     The recipients' copies each carry one language; the test carries both, one after the
-    other, with a sample unsubscribe link.
+    other, with a sample unsubscribe link. The draft's texts are kept with the message:
+    it shows them as they were when the test was asked for.
     """
+    intent = outbox.Intent(
+        kind=TEST_KIND,
+        recipient=to,
+        recipient_name=name or None,
+        language=LANGUAGES[0],
+        snapshot={
+            "subject": dict(broadcast.subject),
+            "body": dict(broadcast.body),
+            "essential": bool(broadcast.is_essential),
+        },
+    )
+    row = outbox.enqueue(intent)
+    db.session.commit()
+    return row
+
+
+@outbox.renderer(TEST_KIND)
+def _render_test(row, rendering):
+    snapshot = row.snapshot
+    draft = SimpleNamespace(
+        subject=snapshot["subject"], body=snapshot["body"], is_essential=snapshot["essential"]
+    )
+    return bilingual_message(draft, to=row.recipient, name=row.recipient_name)
+
+
+def bilingual_message(broadcast, *, to, name=None):
+    """The test of ``broadcast``: both languages, one after the other, with a sample link."""
     url = sample_unsubscribe_url()
     parts = [render_message(broadcast, lang, unsubscribe_url=url, to=to) for lang in LANGUAGES]
     subject = _("Test: %(subject)s", subject=" / ".join(part.subject for part in parts))
@@ -278,8 +311,8 @@ def send_test(broadcast, *, to, name=None):
                 for lang in LANGUAGES
             ],
         )
-    email = Email(
-        kind="broadcast.test",
+    return Email(
+        kind=TEST_KIND,
         recipient=to,
         recipient_name=name or None,
         language=parts[0].language,
@@ -287,9 +320,6 @@ def send_test(broadcast, *, to, name=None):
         text="\n\n---\n\n".join(part.text for part in parts),
         html=html,
     )
-    row = outbox.enqueue(email)
-    db.session.commit()
-    return row
 
 
 def _content_html(broadcast, language, unsubscribe_url):
@@ -362,9 +392,8 @@ def queue_broadcast(broadcast, *, seconds=None, progress=None):
     if broadcast.started_at is None:
         raise BulkEmailError(_l("This email has not been sent yet"))
     deadline = None if seconds is None else time.monotonic() + seconds
-    messages = _Messages(broadcast)
     while True:
-        finished, added = _queue_batch(broadcast.id, messages)
+        finished, added = _queue_batch(broadcast.id)
         if progress is not None:
             progress(added)
         if finished:
@@ -373,7 +402,18 @@ def queue_broadcast(broadcast, *, seconds=None, progress=None):
             return False
 
 
-def _queue_batch(broadcast_id, messages):
+def _intent(row):
+    """One recipient's message: who, in which language; the broadcast says what."""
+    return outbox.Intent(
+        kind=KIND,
+        recipient=row.email,
+        recipient_name=row.full_name,
+        language=_language(row.language),
+        registration_id=row.id,
+    )
+
+
+def _queue_batch(broadcast_id):
     """Queue the next batch in one transaction; return (whether it is done, how many)."""
     database.begin_write()
     broadcast = _locked(broadcast_id)
@@ -393,7 +433,7 @@ def _queue_batch(broadcast_id, messages):
         .limit(BATCH_SIZE)
     ).all()
     added = outbox.enqueue_many(
-        ((f"broadcast:{broadcast.id}:{row.id}", messages.for_recipient(row)) for row in rows),
+        ((f"broadcast:{broadcast.id}:{row.id}", _intent(row)) for row in rows),
         broadcast_id=broadcast.id,
     )
     broadcast.queued += added
@@ -417,6 +457,18 @@ def _locked(broadcast_id):
     ).one()
 
 
+@outbox.renderer(KIND)
+def _render_announcement(row, rendering):
+    """One recipient's copy; the broadcast is rendered once per delivery batch."""
+    messages = rendering.cache.get((KIND, row.broadcast_id))
+    if messages is None:
+        broadcast = db.session.get(Broadcast, row.broadcast_id or 0)
+        if broadcast is None:
+            raise outbox.RenderError("its bulk email no longer exists")
+        messages = rendering.cache[(KIND, row.broadcast_id)] = _Messages(broadcast)
+    return messages.for_recipient(row, display=rendering.display)
+
+
 class _Messages:
     """A broadcast rendered once per language; each recipient's copy swaps in their link.
 
@@ -435,15 +487,19 @@ class _Messages:
         self.link = external_url("announcements.unsubscribe", token=self.placeholder)
         self.sign = _serializer().dumps  # one serializer: it derives its key once
 
-    def for_recipient(self, row):
+    def for_recipient(self, row, *, display=False):
+        """``row``'s copy (an outbox row); for display, with the sample unsubscribe link."""
         email = self.rendered[_language(row.language)]
         if self.essential:
-            return dataclasses.replace(email, recipient=row.email, recipient_name=row.full_name)
-        url = self.link.replace(self.placeholder, self.sign(row.id))
+            return dataclasses.replace(
+                email, recipient=row.recipient, recipient_name=row.recipient_name
+            )
+        token = unsubscribe_token(0) if display else self.sign(row.registration_id)
+        url = self.link.replace(self.placeholder, token)
         return dataclasses.replace(
             email,
-            recipient=row.email,
-            recipient_name=row.full_name,
+            recipient=row.recipient,
+            recipient_name=row.recipient_name,
             text=email.text.replace(self.placeholder, url),
             html=email.html.replace(self.placeholder, str(escape(url))),
             headers={k: v.replace(self.placeholder, url) for k, v in email.headers.items()},

@@ -2,10 +2,15 @@
 
 Pages over ``conference.mailer.outbox`` (named ``mailqueue`` so it is not confused with
 it). Without a mail server (the embedded default) nothing is sent, and this is where
-organizers read what the app would have sent. A message's HTML part is never put into
-the page: it is shown as escaped source, and the whole message can be downloaded as an
-``.eml`` file to open in a mail program.
+organizers read what the app would have sent. The outbox stores what to send, not the
+rendered message: these pages render it again (``outbox.render_for_display``) with its
+private links removed, minting none, so neither the page nor the ``.eml`` download ever
+holds a working link. A message's HTML part is never put into the page: it is shown as
+escaped source, and the whole message can be downloaded as an ``.eml`` file to open in a
+mail program.
 """
+
+import logging
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -32,6 +37,8 @@ from conference.mailer import outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.manage import bp, display  # noqa: F401 - display registers filters
 from conference.urls import database_id
+
+log = logging.getLogger("conference.manage")
 
 PAGE_SIZE = 50
 COUNTS_KEY = "manage.outbox.counts"
@@ -152,6 +159,13 @@ def _status_arg():
         return None  # an unknown status shows every message
 
 
+def _render_error(exc):
+    if isinstance(exc, outbox.RenderError):
+        return str(exc)
+    log.warning("message cannot be shown", exc_info=True)
+    return exc.__class__.__name__
+
+
 def _message_or_404(message_id):
     row = db.session.get(OutboxMessage, message_id)
     if row is None:
@@ -189,10 +203,19 @@ def outbox_page():
 def outbox_message(message_id):
     """One message: who it is for, what happened, and its text as the recipient reads it."""
     row = _message_or_404(message_id)
+    email, render_error = None, None
+    if row.recipient:  # emptied when the attendee erased their registration
+        try:
+            email = outbox.render_for_display(row)
+        except Exception as exc:  # the page still shows the row, and says why
+            render_error = _render_error(exc)
     return _private(
         render_template(
             "manage/outbox_message.html",
             row=row,
+            email=email,
+            render_error=render_error,
+            attachment_names=outbox.attachment_names(email) if email else [],
             labels=STATUS_LABELS,
             configured=outbox.is_configured(),
             confirm=ConfirmForm(),
@@ -207,7 +230,12 @@ def outbox_message_download(message_id):
     row = _message_or_404(message_id)
     if not row.recipient:  # emptied when the attendee erased their registration
         abort(404)
-    body = outbox.build_message(row).as_bytes()
+    try:
+        email = outbox.render_for_display(row)
+    except Exception as exc:
+        flash(_("This message cannot be shown: %(reason)s", reason=_render_error(exc)), "error")
+        return redirect(url_for(".outbox_message", message_id=message_id), code=303)
+    body = outbox.build_message(row, email).as_bytes()
     response = Response(body, mimetype="message/rfc822")
     response.headers["Content-Disposition"] = f'attachment; filename="message-{row.id}.eml"'
     response.headers["Cache-Control"] = "no-store"

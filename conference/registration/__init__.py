@@ -2,7 +2,7 @@
 
 
 def init_app(app):
-    from conference.registration import models  # noqa: F401 - registers the tables
+    from conference.registration import emails, models  # noqa: F401 - tables, renderers
     from conference.registration.cli import check_command, registrations_cli
     from conference.registration.views import bp
 

@@ -1,125 +1,279 @@
 """The emails a registration causes, each in the registrant's own language.
 
-Each function returns a rendered ``Email`` for ``outbox.enqueue``. Those that confirm a
-seat carry the calendar invitation (METHOD:REQUEST, the registration's UID, its current
-SEQUENCE); those that take the last seat away carry its cancellation (METHOD:CANCEL).
+Two halves. The functions at the top run in the transaction of the change and return
+what to send (an ``outbox.Intent``): the kind of message, the registration's id, the
+language and a snapshot of what the message must show as it is now (the calendar
+SEQUENCE, the confirmed tracks, the places in line, whether a seat was lost). The
+renderers below run in the deliverer, after the commit: they read the registration and
+its conference, mint the private link (only its hash is stored) and render the
+templates. Those that confirm a seat carry the calendar invitation (METHOD:REQUEST, the
+registration's UID, the SEQUENCE of the snapshot); those that take the last seat away
+carry its cancellation (METHOD:CANCEL).
 """
 
+import secrets
+from types import SimpleNamespace
+
+import sqlalchemy as sa
 from flask_babel import force_locale
 
 from conference.calendar import ics
 from conference.calendar import services as calendar
-from conference.mailer.rendering import render_email
+from conference.content.models import Track
+from conference.extensions import db
+from conference.mailer import outbox
+from conference.mailer.rendering import PRIVATE_LINK_REMOVED, Attachment, render_email
 from conference.registration import checkin
+from conference.registration.models import ManageToken, Registration, RegistrationStatus
 from conference.urls import external_url
 
+# ---------------------------------------------------------------------------------------
+# What to send (in the transaction of the change)
 
-def confirmation(registration, token):
+
+def confirmation(registration):
     """The answer to a new registration: seats confirmed, places on waiting lists, the link."""
-    has_seat = bool(registration.confirmed_places)
-    return _render(
-        "registration/confirmation",
-        registration,
-        token=token,
-        calendar=_invitation(registration) if has_seat else None,
-        attachments=[checkin.qr_attachment(registration)] if has_seat else [],
-    )
+    return _intent("registration.confirmation", registration)
 
 
-def already_registered(registration, token):
+def already_registered(registration):
     """To an address that registered again: it already has a registration; here is its link."""
-    return _render("registration/already_registered", registration, token=token)
+    return _intent("registration.already_registered", registration, places=False)
 
 
-def manage_link(registration, token):
+def manage_link(registration):
     """The private link, asked for again."""
-    return _render("registration/manage_link", registration, token=token)
+    return _intent("registration.manage_link", registration, places=False)
 
 
-def promoted(registration, place, token):
+def promoted(registration, place):
     """A seat came free in ``place``'s track and is now theirs."""
-    return _render(
-        "registration/promoted",
-        registration,
-        token=token,
-        promoted_place=place,
-        calendar=_invitation(registration),
-        attachments=[checkin.qr_attachment(registration)],
-    )
+    return _intent("registration.promoted", registration, track=place.track_id)
 
 
-def changed(registration, *, had_seat, token=None):
+def changed(registration, *, had_seat):
     """Their tracks changed: the new places, and the updated (or cancelled) invitation."""
-    if registration.confirmed_places:
-        invite = _invitation(registration)
-    else:
-        invite = _cancellation(registration) if had_seat else None
-    return _render("registration/changed", registration, token=token, calendar=invite)
+    return _intent("registration.changed", registration, had_seat=had_seat)
 
 
 def cancelled(registration, *, had_seat):
     """Their registration is cancelled; the calendar event goes too."""
-    invite = _cancellation(registration) if had_seat else None
-    return _render("registration/cancelled", registration, calendar=invite)
+    return _intent("registration.cancelled", registration, places=False, had_seat=had_seat)
 
 
 def erased(registration, *, had_seat):
-    """Their personal data is erased: the last message to this address."""
-    invite = _cancellation(registration) if had_seat else None
-    return _render("registration/erased", registration, calendar=invite)
+    """Their personal data is erased: the last message to this address.
+
+    The address and name are in the outbox row, which forgets them once it is sent: the
+    registration has forgotten them by then.
+    """
+    return _intent("registration.erased", registration, places=False, had_seat=had_seat)
 
 
-def _render(template, registration, *, token=None, calendar=None, attachments=(), **context):
+def _intent(kind, registration, *, places=True, **snapshot):
     from conference.registration.services import places_in_line
 
-    waitlisted = registration.waitlisted_places
-    positions = places_in_line(waitlisted)
-    waiting = [(place, positions[place.id]) for place in waitlisted]
-    return render_email(
-        template,
-        to=registration.email,
-        name=registration.full_name,
+    snapshot["sequence"] = registration.ics_sequence
+    if places:
+        confirmed = registration.confirmed_places
+        waitlisted = registration.waitlisted_places
+        positions = places_in_line(waitlisted)
+        snapshot["confirmed"] = [place.track_id for place in confirmed]
+        snapshot["waiting"] = [[place.track_id, positions[place.id]] for place in waitlisted]
+        if confirmed:  # the QR code of the confirmation needs it; made now, in the change
+            checkin.ensure_checkin_code(registration)
+    return outbox.Intent(
+        kind=kind,
+        recipient=registration.email,
+        recipient_name=registration.full_name,
         language=registration.language,
-        calendar=calendar,
-        attachments=attachments,
-        checkin_qr_attached=any(a.filename == "checkin.png" for a in attachments),
-        registration=registration,
-        conference=registration.conference,
-        confirmed=registration.confirmed_places,
-        waiting=waiting,
-        manage_url=external_url("registration.manage", token=token) if token else None,
-        register_url=external_url("registration.register"),
-        **context,
+        registration_id=registration.id,
+        snapshot=snapshot,
     )
 
 
-def _event(registration):
-    """The conference as this registrant's calendar shows it, in their language."""
-    conference = registration.conference
-    with force_locale(registration.language):
-        return calendar.conference_event(conference, page_url=external_url("site.home"))
+# ---------------------------------------------------------------------------------------
+# Rendering (in the deliverer, after the commit)
 
 
-def _mailboxes(registration):
-    return {
-        "organizer": calendar.organizer(registration.conference, confirmed_only=False),
-        "attendee": ics.Mailbox(registration.email, registration.full_name),
-    }
-
-
-def _invitation(registration):
-    return ics.invitation(
-        _event(registration),
-        uid=registration.ics_uid,
-        sequence=registration.ics_sequence,
-        **_mailboxes(registration),
+@outbox.renderer("registration.confirmation")
+def _render_confirmation(row, rendering):
+    view = _View(row, rendering)
+    has_seat = bool(view.confirmed)
+    return view.render(
+        "registration/confirmation",
+        link=True,
+        calendar=view.invitation() if has_seat else None,
+        attachments=view.qr_code() if has_seat else [],
     )
 
 
-def _cancellation(registration):
-    return ics.cancellation(
-        _event(registration),
-        uid=registration.ics_uid,
-        sequence=max(registration.ics_sequence, 1),
-        **_mailboxes(registration),
+@outbox.renderer("registration.already_registered")
+def _render_already_registered(row, rendering):
+    return _View(row, rendering).render("registration/already_registered", link=True)
+
+
+@outbox.renderer("registration.manage_link")
+def _render_manage_link(row, rendering):
+    return _View(row, rendering).render("registration/manage_link", link=True)
+
+
+@outbox.renderer("registration.promoted")
+def _render_promoted(row, rendering):
+    view = _View(row, rendering)
+    return view.render(
+        "registration/promoted",
+        link=True,
+        promoted_place=SimpleNamespace(track=view.track(row.snapshot["track"])),
+        calendar=view.invitation(),
+        attachments=view.qr_code(),
     )
+
+
+@outbox.renderer("registration.changed")
+def _render_changed(row, rendering):
+    view = _View(row, rendering)
+    if view.confirmed:
+        invite = view.invitation()
+    else:
+        invite = view.cancellation() if row.snapshot.get("had_seat") else None
+    return view.render("registration/changed", link=True, calendar=invite)
+
+
+@outbox.renderer("registration.cancelled")
+def _render_cancelled(row, rendering):
+    view = _View(row, rendering)
+    invite = view.cancellation() if row.snapshot.get("had_seat") else None
+    return view.render("registration/cancelled", calendar=invite)
+
+
+@outbox.renderer("registration.erased")
+def _render_erased(row, rendering):
+    view = _View(row, rendering, erased_ok=True)
+    invite = view.cancellation() if row.snapshot.get("had_seat") else None
+    return view.render("registration/erased", calendar=invite)
+
+
+# A private link's hash, added only for a registration still active at that address.
+_MINT = ManageToken.__table__.insert().from_select(
+    ["registration_id", "token_hash", "created_at"],
+    sa.select(
+        Registration.id,
+        sa.bindparam("token_hash", type_=sa.String(64)),
+        sa.bindparam("created_at", type_=sa.DateTime()),
+    ).where(
+        Registration.id == sa.bindparam("registration_id"),
+        Registration.status == RegistrationStatus.active,
+        Registration.email == sa.bindparam("address"),
+    ),
+)
+
+
+class _View:
+    """A registration message's row, with what its templates need, read now."""
+
+    def __init__(self, row, rendering, *, erased_ok=False):
+        self.row = row
+        self.rendering = rendering
+        self.snapshot = row.snapshot or {}
+        registration = db.session.get(Registration, row.registration_id or 0)
+        if registration is None:
+            raise outbox.RenderError("its registration no longer exists")
+        if registration.status == RegistrationStatus.erased and not erased_ok:
+            raise outbox.RenderError("its registration was erased")
+        self.registration = registration
+        self.conference = registration.conference
+        self.confirmed = [
+            SimpleNamespace(track=self.track(track_id))
+            for track_id in self.snapshot.get("confirmed", [])
+        ]
+        self.waiting = [
+            (SimpleNamespace(track=self.track(track_id)), position)
+            for track_id, position in self.snapshot.get("waiting", [])
+        ]
+
+    def track(self, track_id):
+        tracks = self.rendering.cache.setdefault("registration.tracks", {})
+        if track_id not in tracks:
+            tracks[track_id] = db.session.get(Track, track_id)
+        if tracks[track_id] is None:
+            raise outbox.RenderError(f"its track {track_id} no longer exists")
+        return tracks[track_id]
+
+    def render(self, template, *, link=False, calendar=None, attachments=(), **context):
+        return render_email(
+            template,
+            to=self.row.recipient,
+            name=self.row.recipient_name,
+            language=self.row.language,
+            calendar=calendar,
+            attachments=attachments,
+            checkin_qr_attached=any(a.filename == "checkin.png" for a in attachments),
+            registration=self.registration,
+            conference=self.conference,
+            confirmed=self.confirmed,
+            waiting=self.waiting,
+            manage_url=self.manage_url() if link else None,
+            register_url=external_url("registration.register"),
+            **context,
+        )
+
+    def manage_url(self):
+        """A new private link, minted now; only its hash is written (``Rendering.stage``).
+
+        For display, the link is replaced by ``PRIVATE_LINK_REMOVED``; a registration
+        cancelled since the message was queued gets no link (it would open nothing). The
+        hash is written only if, by then, the registration is still active and still has
+        the address the message goes to: a cancellation or an address correction that
+        commits between rendering and writing leaves this link dead, as it does the
+        others.
+        """
+        if self.rendering.display:
+            return PRIVATE_LINK_REMOVED
+        if not self.registration.is_active:
+            return None
+        from conference.registration.services import TOKEN_BYTES, _hash
+
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        self.rendering.stage(
+            _MINT,
+            registration_id=self.registration.id,
+            address=self.row.recipient,
+            token_hash=_hash(token),
+            created_at=outbox.utcnow(),
+        )
+        return external_url("registration.manage", token=token)
+
+    def qr_code(self):
+        """The check-in QR code, made in the change's transaction (none once cancelled)."""
+        code = self.registration.checkin_code
+        if not code:
+            return []
+        return [Attachment("checkin.png", "image/png", checkin.qr_png(checkin.checkin_url(code)))]
+
+    def _event(self):
+        """The conference as this registrant's calendar shows it, in their language."""
+        with force_locale(self.row.language):
+            return calendar.conference_event(self.conference, page_url=external_url("site.home"))
+
+    def _mailboxes(self):
+        return {
+            "organizer": calendar.organizer(self.conference, confirmed_only=False),
+            "attendee": ics.Mailbox(self.row.recipient, self.row.recipient_name),
+        }
+
+    def invitation(self):
+        return ics.invitation(
+            self._event(),
+            uid=self.registration.ics_uid,
+            sequence=self.snapshot.get("sequence", 0),
+            **self._mailboxes(),
+        )
+
+    def cancellation(self):
+        return ics.cancellation(
+            self._event(),
+            uid=self.registration.ics_uid,
+            sequence=max(self.snapshot.get("sequence", 0), 1),
+            **self._mailboxes(),
+        )

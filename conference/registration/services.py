@@ -206,7 +206,8 @@ def mint_token(registration):
     """Create a new private link token for ``registration``; return the token itself.
 
     Only its hash is stored: the token exists in plain text in the email that carries
-    it and nowhere else.
+    it and nowhere else. The emails mint theirs when the deliverer renders them
+    (``emails._View.manage_url``), never in the transaction that queues them.
     """
     token = secrets.token_urlsafe(TOKEN_BYTES)
     registration.tokens.append(ManageToken(token_hash=_hash(token), created_at=utcnow()))
@@ -337,8 +338,7 @@ def _register(conference, values, photo_consent, submission_id, source, now):
         db.session.commit()
         raise RegistrationError(_l("This email address is already registered."))
     if existing is not None:  # same answer as a new sign-up: never reveal who is registered
-        token = mint_token(existing)
-        outbox.enqueue(emails.already_registered(existing, token))
+        outbox.enqueue(emails.already_registered(existing))
         db.session.commit()
         return Outcome(existing, created=False)
 
@@ -366,12 +366,9 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     # empty places and tokens).
     for track in tracks:
         _take_seat_or_wait(registration, track, now)
-    token = mint_token(registration)
     db.session.add(registration)
     db.session.flush()
-    outbox.enqueue(
-        emails.confirmation(registration, token), key=f"registration:{registration.id}:new"
-    )
+    outbox.enqueue(emails.confirmation(registration), key=f"registration:{registration.id}:new")
     db.session.commit()
     return Outcome(registration, created=True)
 
@@ -485,7 +482,7 @@ def change_tracks(registration, track_keys, *, now=None):
     for track in tracks:
         fill_free_seats(track, now=now)
     outbox.enqueue(
-        emails.changed(registration, had_seat=had_seat, token=mint_token(registration)),
+        emails.changed(registration, had_seat=had_seat),
         key=f"registration:{registration.id}:changed:{registration.ics_sequence}",
     )
     db.session.commit()
@@ -558,7 +555,7 @@ def erase_registration(registration, *, now=None):
     had_seat = _release_places(registration, now) if registration.is_active else False
     registration.ics_sequence += 1
     goodbye = emails.erased(registration, had_seat=had_seat)
-    outbox.forget_recipient(registration.email)
+    outbox.forget_recipient(registration.email, registration_id=registration.id)
     outbox.enqueue(goodbye, key=f"registration:{registration.id}:erased", forget_after_sending=True)
     registration.status = RegistrationStatus.erased
     registration.cancelled_at = registration.cancelled_at or now
@@ -622,7 +619,7 @@ def fill_free_seats(track, *, now=None):
         promoted.append(place)
         db.session.flush()
         outbox.enqueue(
-            emails.promoted(registration, place, mint_token(registration)),
+            emails.promoted(registration, place),
             key=f"registration:{registration.id}:promoted:{track.id}:{registration.ics_sequence}",
         )
     return promoted
@@ -689,7 +686,7 @@ def send_manage_link(conference, email):
     database.begin_write()
     registration = find_active_registration(conference, email)
     if registration is not None:
-        outbox.enqueue(emails.manage_link(registration, mint_token(registration)))
+        outbox.enqueue(emails.manage_link(registration))
     db.session.commit()
 
 
@@ -739,7 +736,7 @@ def confirm_from_waitlist(place, *, actor=None, now=None):
         content.bump_content_version(conference)
     db.session.flush()
     outbox.enqueue(
-        emails.promoted(registration, place, mint_token(registration)),
+        emails.promoted(registration, place),
         key=f"registration:{registration.id}:promoted:{track.id}:{registration.ics_sequence}",
     )
     db.session.commit()
@@ -755,7 +752,7 @@ def resend_confirmation(registration, *, actor=None):
     if not registration.is_active:
         db.session.rollback()
         raise RegistrationError(_l("This registration is cancelled: there is nothing to send."))
-    outbox.enqueue(emails.confirmation(registration, mint_token(registration)))
+    outbox.enqueue(emails.confirmation(registration))
     audit.record("attendee.confirmation_resent", actor=actor, registration_id=registration.id)
     db.session.commit()
 
@@ -791,6 +788,6 @@ def correct_email(registration, address, *, actor=None, now=None):
     except IntegrityError:  # registered with this address a moment ago
         db.session.rollback()
         raise RegistrationError(taken) from None
-    outbox.enqueue(emails.confirmation(registration, mint_token(registration)))
+    outbox.enqueue(emails.confirmation(registration))
     db.session.commit()
     return True

@@ -10,6 +10,7 @@ from conference.access import Role
 from conference.accounts import services, sessions, throttle
 from conference.accounts.models import AuditEvent, StaffSession, User
 from conference.extensions import db
+from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
 from conference.mailer.outbox import utcnow
 
@@ -470,7 +471,8 @@ def test_admins_invite_people_who_then_choose_a_password(client, login_as):
 
     client.post("/manage/users", data={"email": "New@ForSyria.example", "role": "checkin"})
     [message] = OutboxMessage.query.filter_by(kind="accounts.invitation").all()
-    link = next(line for line in message.text_body.split() if "/manage/invitation/" in line)
+    text = outbox.render(message).text
+    link = next(line for line in text.split() if "/manage/invitation/" in line)
     path = link.split("conference.test", 1)[1]
     client.post("/manage/logout")
     weak = client.post(path, data={"password": "short"})

@@ -73,7 +73,7 @@ def test_outbox_status_list_show_and_retry(runner, make_email):
 
     assert " pending: 1" in status.output
     assert "No mail server configured" in status.output
-    assert "ada@example.org  For Syria: a test message" in listing.output
+    assert "ada@example.org  test.sample" in listing.output  # its subject once rendered to send
     assert "Subject: For Syria: a test message" in shown.output
     assert "This is a test message" in shown.output
     assert "1 message(s) queued again." in retried.output

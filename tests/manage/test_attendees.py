@@ -12,6 +12,7 @@ from conference.accounts.models import AuditEvent
 from conference.content.models import Track
 from conference.content.services import get_conference, load_content
 from conference.extensions import cache, db
+from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
 from conference.manage import attendee_services, attendees
 from conference.registration import services
@@ -67,6 +68,15 @@ def queued(kind):
     return list(
         db.session.scalars(sa.select(OutboxMessage).filter_by(kind=kind).order_by(OutboxMessage.id))
     )
+
+
+def delivered(row):
+    """Render ``row`` as the deliverer does: its private link is minted (hash committed)."""
+    rendering = outbox.Rendering()
+    email = outbox.render(row, rendering)
+    rendering.write()
+    db.session.commit()
+    return email
 
 
 def fresh(row):
@@ -399,7 +409,7 @@ def test_confirming_from_the_waiting_list_adds_a_seat_to_a_full_track(
     assert [p.status for p in fresh(people[1]).places] == [PlaceStatus.waitlisted]
     [promoted] = queued("registration.promoted")
     assert promoted.recipient == "p2@example.org"
-    assert "invite.ics" in promoted.attachment_names
+    assert "invite.ics" in outbox.attachment_names(outbox.render_for_display(promoted))
     [event] = audit_events("attendee.confirmed_from_waitlist")
     assert event.details == {"registration_id": last.id, "track": "arts", "capacity": 2}
 
@@ -429,7 +439,9 @@ def test_resending_the_confirmation_sends_a_new_link(client, organizer, register
     messages = queued("registration.confirmation")
     assert len(messages) == before + 1
     assert messages[-1].recipient == "layla@example.org"
-    assert len(fresh(registration).tokens) == 2
+    assert fresh(registration).tokens == []  # the link is minted when the mail is sent
+    assert "/registration/" in delivered(messages[-1]).text
+    assert len(fresh(registration).tokens) == 1
     assert len(audit_events("attendee.confirmation_resent")) == 1
 
 
@@ -476,13 +488,18 @@ def test_editing_details_saves_them_and_records_which_fields_changed(client, org
 
 def test_a_new_address_gets_the_confirmation_and_old_links_stop(client, organizer, register):
     registration = register("layal@example.org", full_name="Layla Haddad")
+    delivered(queued("registration.confirmation")[0])  # a link sent to the mistyped address
+    assert len(fresh(registration).tokens) == 1
 
     client.post(f"/manage/attendees/{registration.id}/edit", data=details())
 
     registration = fresh(registration)
     assert registration.email == "layla@example.org"
-    assert len(registration.tokens) == 1  # the new one, just sent
-    assert queued("registration.confirmation")[-1].recipient == "layla@example.org"
+    assert registration.tokens == []  # the old link stopped working
+    confirmation = queued("registration.confirmation")[-1]
+    assert confirmation.recipient == "layla@example.org"
+    delivered(confirmation)
+    assert len(fresh(registration).tokens) == 1  # the new one, sent to the new address
     assert len(audit_events("attendee.email_changed")) == 1
     assert audit_events("attendee.details_changed") == []
 

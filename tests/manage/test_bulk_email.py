@@ -81,13 +81,30 @@ def draft(conference):
 
 
 def broadcast_messages(broadcast):
-    return list(
-        db.session.scalars(
+    rendering = outbox.Rendering()  # as the deliverer renders a batch
+    return [
+        Rendered(row, rendering)
+        for row in db.session.scalars(
             sa.select(OutboxMessage)
             .where(OutboxMessage.broadcast_id == broadcast.id)
             .order_by(OutboxMessage.id)
         )
-    )
+    ]
+
+
+class Rendered:
+    """A queued row and the message the deliverer makes of it."""
+
+    def __init__(self, row, rendering=None):
+        self.row = row
+        self.email = outbox.render(row, rendering)
+        self.subject = self.email.subject
+        self.text_body = self.email.text
+        self.html_body = self.email.html
+        self.headers = self.email.headers
+
+    def __getattr__(self, name):
+        return getattr(self.row, name)
 
 
 def broadcast_id_of(response):
@@ -110,6 +127,7 @@ def test_organizer_composes_checks_tests_and_sends(client, login_as, attendee):
     frame = client.get(f"/manage/email/{broadcast_id}/preview/ar")
     tested = client.post(f"/manage/email/{broadcast_id}/test")
     [test] = db.session.scalars(sa.select(OutboxMessage).filter_by(kind="broadcast.test"))
+    test = Rendered(test)
     sent = client.post(f"/manage/email/{broadcast_id}/send")
     status = client.get(f"/manage/email/{broadcast_id}")
 
@@ -427,8 +445,8 @@ def test_delivery_status_counts_the_outbox(attendee, draft):
     broadcast = draft()
     bulk_services.send_broadcast(broadcast)
     first, second, _third = broadcast_messages(broadcast)
-    first.status = MessageStatus.sent
-    second.status = MessageStatus.failed
+    first.row.status = MessageStatus.sent
+    second.row.status = MessageStatus.failed
     db.session.commit()
 
     status = bulk_services.delivery_status(broadcast)
@@ -481,7 +499,7 @@ def test_body_paragraphs(text, paragraphs):
 def test_the_test_message_carries_both_languages_and_no_list_headers(app, login_as, draft):
     broadcast = draft()
 
-    row = bulk_services.send_test(broadcast, to="me@forsyria.example", name="Me")
+    row = Rendered(bulk_services.send_test(broadcast, to="me@forsyria.example", name="Me"))
 
     assert row.kind == "broadcast.test"
     assert row.broadcast_id is None

@@ -1,6 +1,5 @@
 """Check-in: the QR code in confirmations, the staff pages, duplicates, refusals, counts."""
 
-import base64
 import itertools
 import re
 from datetime import datetime
@@ -10,6 +9,7 @@ import sqlalchemy as sa
 
 from conference.accounts.models import AuditEvent
 from conference.extensions import db
+from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
 from conference.registration import checkin, services
 from conference.registration.models import Registration
@@ -39,13 +39,25 @@ def messages(kind=None):
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
     if kind:
         query = query.filter_by(kind=kind)
-    return list(db.session.scalars(query))
+    return [Shown(row) for row in db.session.scalars(query)]
+
+
+class Shown:
+    """A queued row and its message, rendered as organizers see it (links removed)."""
+
+    def __init__(self, row):
+        self.row = row
+        self.email = outbox.render_for_display(row)
+        self.recipient = row.recipient
+        self.text_body = self.email.text
+        self.html_body = self.email.html
+        self.attachment_names = outbox.attachment_names(self.email)
 
 
 def qr_of(message):
-    [attachment] = [a for a in message.attachments if a["filename"] == "checkin.png"]
-    assert attachment["content_type"] == "image/png"
-    return base64.b64decode(attachment["data"])
+    [attachment] = [a for a in message.email.attachments if a.filename == "checkin.png"]
+    assert attachment.content_type == "image/png"
+    return attachment.data
 
 
 def text(response):

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from conference.accounts.models import AuditEvent
 from conference.content import services as content
 from conference.extensions import db
+from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
 from conference.registration import services
 from conference.registration.models import (
@@ -19,7 +20,35 @@ def queued(kind=None):
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
     if kind:
         query = query.filter_by(kind=kind)
-    return list(db.session.scalars(query))
+    return [Rendered(row) for row in db.session.scalars(query)]
+
+
+class Rendered:
+    """A queued row, and the message the deliverer makes of it (rendered on first use).
+
+    Rendering mints the private links and commits their hashes, as the deliverer does.
+    """
+
+    def __init__(self, row):
+        self.row = row
+        self._email = None
+
+    @property
+    def email(self):
+        if self._email is None:
+            rendering = outbox.Rendering()
+            self._email = outbox.render(self.row, rendering)
+            rendering.write()
+            db.session.commit()
+        return self._email
+
+    def __getattr__(self, name):
+        return getattr(self.row, name)
+
+    subject = property(lambda self: self.email.subject)
+    text_body = property(lambda self: self.email.text)
+    calendar = property(lambda self: self.email.calendar)
+    attachment_names = property(lambda self: outbox.attachment_names(self.email))
 
 
 def calendar_of(message):
