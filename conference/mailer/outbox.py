@@ -586,22 +586,29 @@ FORGOTTEN = {
 
 
 def forget_recipient(address, *, registration_id=None):
-    """Blank every message to ``address`` (erasure): unsent ones are dropped, the rest emptied.
+    """Blank the messages of an erasure: unsent ones are dropped, the rest emptied.
 
-    With ``registration_id``, the registration's own unsent messages are dropped too,
-    whatever address they were queued for. Runs in the caller's transaction.
+    With ``registration_id``, those are the registration's own messages, whatever address
+    they were queued for, and messages to ``address`` that belong to no registration
+    (written before messages named theirs); another registration that uses the same
+    address now (someone who registered again after cancelling) keeps its messages.
+    Without it, every message to ``address``. Runs in the caller's transaction.
     """
-    unsent = OutboxMessage.recipient == address
-    if registration_id is not None:
-        unsent = sa.or_(unsent, OutboxMessage.registration_id == registration_id)
+    if registration_id is None:
+        theirs = OutboxMessage.recipient == address
+    else:
+        theirs = sa.or_(
+            OutboxMessage.registration_id == registration_id,
+            sa.and_(OutboxMessage.registration_id.is_(None), OutboxMessage.recipient == address),
+        )
     db.session.execute(
         sa.delete(OutboxMessage)
-        .where(unsent, OutboxMessage.status == MessageStatus.pending)
+        .where(theirs, OutboxMessage.status == MessageStatus.pending)
         .execution_options(synchronize_session=False)
     )
     db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.recipient == address)
+        .where(theirs)
         .values(**FORGOTTEN)
         .execution_options(synchronize_session=False)
     )

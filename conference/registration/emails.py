@@ -46,6 +46,17 @@ def manage_link(registration):
     return _intent("registration.manage_link", registration, places=False)
 
 
+def unknown_address(address):
+    """The shape of a link asked for an address with no registration: written, then undone.
+
+    Never sent (see ``services._rehearse``): it gives that answer the same work as a
+    link sent to a registered address.
+    """
+    return outbox.Intent(
+        kind="registration.manage_link", recipient=address, language="en", snapshot={"sequence": 0}
+    )
+
+
 def promoted(registration, place):
     """A seat came free in ``place``'s track and is now theirs."""
     return _intent("registration.promoted", registration, track=place.track_id)

@@ -339,9 +339,24 @@ def _register(conference, values, photo_consent, submission_id, source, now):
         raise RegistrationError(_l("This email address is already registered."))
     if existing is not None:  # same answer as a new sign-up: never reveal who is registered
         outbox.enqueue(emails.already_registered(existing))
+        stand_in = {**values, "email": f"{uuid.uuid4().hex}@rehearsal.invalid"}
+        _rehearse(
+            functools.partial(
+                _insert_registration, conference, stand_in, photo_consent, None, source, now
+            )
+        )
         db.session.commit()
         return Outcome(existing, created=False)
 
+    registration = _insert_registration(
+        conference, values, photo_consent, submission_id, source, now
+    )
+    db.session.commit()
+    return Outcome(registration, created=True)
+
+
+def _insert_registration(conference, values, photo_consent, submission_id, source, now):
+    """Write a new registration: its seats or places in line, and its confirmation."""
     tracks = lock_tracks(conference, values["track_keys"])
     registration = Registration(
         conference=conference,
@@ -369,8 +384,28 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     db.session.add(registration)
     db.session.flush()
     outbox.enqueue(emails.confirmation(registration), key=f"registration:{registration.id}:new")
-    db.session.commit()
-    return Outcome(registration, created=True)
+    db.session.flush()
+    return registration
+
+
+def _enqueue_and_flush(intent):
+    outbox.enqueue(intent)
+    db.session.flush()
+
+
+def _rehearse(work):
+    """Do ``work`` (a first registration's writes, say) in a savepoint, then undo it.
+
+    A repeat registration, or a link asked for an address nobody registered, answers
+    after the same work as its counterpart, so the time an answer takes tells nobody
+    who is registered. The seats and rows it touched are as they were; it only holds the
+    same locks for the same time.
+    """
+    savepoint = db.session.begin_nested()
+    try:
+        work()
+    finally:
+        savepoint.rollback()
 
 
 def lock_registration(registration):
@@ -687,6 +722,8 @@ def send_manage_link(conference, email):
     registration = find_active_registration(conference, email)
     if registration is not None:
         outbox.enqueue(emails.manage_link(registration))
+    else:
+        _rehearse(functools.partial(_enqueue_and_flush, emails.unknown_address(email)))
     db.session.commit()
 
 

@@ -1,3 +1,5 @@
+import contextlib
+
 import icalendar
 import pytest
 import sqlalchemy as sa
@@ -7,13 +9,34 @@ from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
-from conference.registration import services
+from conference.registration import invariants, services
 from conference.registration.models import (
     ManageToken,
+    Place,
     PlaceStatus,
     Registration,
     RegistrationStatus,
 )
+
+
+@pytest.fixture
+def statements(app):
+    """A context manager that collects the SQL statements run inside it."""
+
+    @contextlib.contextmanager
+    def _statements():
+        seen = []
+
+        def record(conn, cursor, statement, *args):
+            seen.append(" ".join(statement.split()))
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return _statements
 
 
 def queued(kind=None):
@@ -106,6 +129,34 @@ def test_registering_again_changes_nothing_and_sends_the_link(conference, regist
     message = queued()[-1]
     assert message.kind == "registration.already_registered"
     assert "/registration/" in message.text_body
+
+
+def test_a_repeat_and_an_unknown_address_leave_nothing_of_the_work_they_rehearse(
+    conference, register, statements
+):
+    first = register("ada@example.org", tracks=["arts"]).registration
+    arts = first.places[0].track
+    taken = arts.seats_taken
+
+    with statements() as repeat:
+        register("ada@example.org", tracks=["arts", "social"])
+    with statements() as link:
+        services.send_manage_link(conference, "nobody@example.org")
+    db.session.expire_all()
+
+    assert Registration.query.count() == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Place)) == 1
+    assert arts.seats_taken == taken
+    assert [m.kind for m in queued()] == [
+        "registration.confirmation",
+        "registration.already_registered",
+    ]
+    # The same writes as a first registration and a sent link, undone: registration,
+    # place and message inserts, each inside a savepoint that is rolled back.
+    assert any("INSERT INTO registration " in s for s in repeat)
+    assert any("INSERT INTO place" in s for s in repeat)
+    assert any("INSERT INTO outbox_message" in s for s in link)
+    assert any(s.startswith("ROLLBACK TO SAVEPOINT") for s in repeat + link)
 
 
 def test_the_same_submission_twice_makes_one_registration_and_one_email(conference, register):
@@ -361,6 +412,23 @@ def test_erase_forgets_the_person_after_a_last_email(make_conference, register):
     [event] = AuditEvent.query.filter_by(action="registration.erased").all()
     assert event.details == {"registration": registration.id}
     assert event.actor_email == "system"
+
+
+def test_erasing_an_old_registration_spares_the_new_one_at_the_same_address(conference, register):
+    old = register("ada@example.org").registration
+    services.cancel_registration(old)
+    new = register("ada@example.org").registration
+    assert new.id != old.id
+
+    services.erase_registration(old)
+
+    kept = [m for m in queued() if m.recipient == "ada@example.org"]
+    assert {m.row.registration_id for m in kept} == {old.id, new.id}
+    assert [m.kind for m in kept if m.row.registration_id == new.id] == [
+        "registration.confirmation"
+    ]
+    assert [m.kind for m in kept if m.row.registration_id == old.id] == ["registration.erased"]
+    assert invariants.check() == []
 
 
 def test_manage_tokens_are_stored_only_as_hashes(conference, register):
