@@ -256,3 +256,59 @@ def test_a_code_typed_at_the_check_in_desk_reaches_no_log_line(make_app, capsys)
     assert "Ada Lovelace" in found  # the code was searched for, and found
     assert "/manage/checkin" in logged  # the search's request was logged
     assert code not in logged
+
+
+URL_ATTRIBUTE = re.compile(r'(?:href|action|src|formaction)="([^"]*)"')
+
+
+def test_no_page_at_a_secret_path_puts_its_secret_in_a_query_string(conference, client, login_as):
+    """A secret is redacted where it is expected, in its path segment; in a query string
+    (``/language/ar?next=/registration/<token>``) a proxy's log would keep it whole."""
+    from conference.extensions import db
+    from conference.manage import bulk_services
+    from conference.registration import checkin
+    from conference.registration import services as registrations
+
+    registration = registrations.register_attendee(
+        conference,
+        email="ada@example.org",
+        full_name="Ada Lovelace",
+        track_keys=["arts"],
+        language="en",
+        privacy_accepted=True,
+    ).registration
+    token = registrations.mint_token(registration)
+    code = checkin.ensure_checkin_code(registration)
+    unsubscribe = bulk_services.unsubscribe_token(registration.id)
+    db.session.commit()
+    login_as("checkin")
+    pages = {
+        f"/registration/{token}": token,
+        f"/registration/{token}/tracks": token,
+        f"/unsubscribe/{unsubscribe}": unsubscribe,
+        f"/manage/checkin/c/{code}": code,
+    }
+
+    for path, secret in pages.items():
+        response = client.get(path, headers={"Accept-Language": "en"})
+        links = [u.replace("&amp;", "&") for u in URL_ATTRIBUTE.findall(response.text)]
+        switch = re.search(r'class="language-switch" href="([^"]+)"', response.text)[1]
+        switched = client.get(switch.replace("&amp;", "&"))
+
+        assert response.status_code == 200, path
+        assert [link for link in links if secret in urllib.parse.urlsplit(link).query] == []
+        assert switch == f"{path}?lang=ar"
+        assert switched.status_code == 303
+        assert switched.headers["Location"] == path
+        assert "lang=ar" in switched.headers["Set-Cookie"]
+        assert "no-store" in switched.headers["Cache-Control"]
+        client.delete_cookie("lang")
+
+
+def test_the_language_switch_of_other_pages_is_unchanged(client, conference):
+    home = client.get("/").text
+    unrouted = client.get("/registration/s3cr3t-T0ken_abcdefghij/nothing/here").text
+
+    assert 'class="language-switch" href="/language/ar?next=/"' in home
+    assert client.get("/?lang=ar").status_code == 200  # only secret pages switch in place
+    assert "s3cr3t" not in re.search(r'class="language-switch" href="([^"]+)"', unrouted)[1]
