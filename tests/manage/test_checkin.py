@@ -14,6 +14,8 @@ from conference.mailer.models import OutboxMessage
 from conference.registration import checkin, services
 from conference.registration.models import Registration
 
+from ..conftest import STAFF_PASSWORD
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _numbers = itertools.count(1)
 
@@ -497,9 +499,27 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, register, path):
     post = mark(client, registration)
 
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/manage/login?next=")
+    # The page to come back to is kept in the session: a code never enters a URL.
+    assert response.headers["Location"] == "/manage/login"
     assert post.status_code == 401
     assert registration.checked_in_at is None
+
+
+def test_a_qr_code_opened_before_signing_in_opens_once_signed_in(client, register, make_user):
+    registration = register("Ada Lovelace")
+    staff = make_user("checkin")
+    path = f"/manage/checkin/c/{registration.checkin_code}"
+
+    sent = client.get(path)
+    login = client.get(sent.headers["Location"])
+    signed_in = client.post(
+        "/manage/login", data={"email": staff.email, "password": STAFF_PASSWORD}
+    )
+
+    assert registration.checkin_code not in sent.headers["Location"]
+    assert registration.checkin_code not in login.text
+    assert signed_in.headers["Location"] == path
+    assert "Ada Lovelace" in text(client.get(path))
 
 
 @pytest.mark.parametrize("role", ["sponsor", "coordinator"])
