@@ -7,7 +7,7 @@ to a staff page are sent to sign in; signed-in staff without the role get 403.
 
 import enum
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 
 
@@ -26,6 +26,8 @@ PERSONAL_DATA = frozenset({Role.admin, Role.organizer})
 SEES_NAMES = PERSONAL_DATA | {Role.checkin}
 STAFF = frozenset(Role)
 PUBLIC = "public"
+# The session's key for the page an anonymous visitor asked for, shown once signed in.
+AFTER_SIGN_IN = "after_sign_in"
 
 
 def public(view):
@@ -65,7 +67,10 @@ def init_app(app):
             abort(403)  # deny by default: this view declared nobody
         if not current_user.is_authenticated:
             if request.method == "GET":
-                return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+                # Kept in the session, not in ``?next=``: the page may be a check-in
+                # code's, and a URL's query string is logged whole by whoever logs it.
+                session[AFTER_SIGN_IN] = request.full_path.rstrip("?")
+                return redirect(url_for("accounts.login"))
             abort(401)
         if current_user.role not in access:
             abort(403)

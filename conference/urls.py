@@ -29,6 +29,12 @@ class Secret(UnicodeConverter):
     """``<secret:token>``: a path segment that is a credential, matched like ``<token>``."""
 
 
+def holds_secret(rule):
+    """Whether the URL rule ``rule`` (``request.url_rule``, maybe ``None``) has a secret."""
+    converters = rule._converters if rule is not None else {}  # its variables' types
+    return any(isinstance(converter, Secret) for converter in converters.values())
+
+
 def database_id(value):
     """``request.args.get(name, type=database_id)``: an id, else ``None`` (ValueError)."""
     number = int(value)

@@ -108,6 +108,7 @@ POLICY = {
     ("manage.tracks", "POST"): PERSONAL_DATA,
     # The check-in desk
     ("manage.checkin", "GET"): DESK,
+    ("manage.checkin", "POST"): DESK,  # the search: a code typed never enters a URL
     ("manage.checkin_code", "GET"): DESK,
     ("manage.checkin_counts", "GET"): DESK,
     ("manage.checkin_mark", "POST"): DESK,

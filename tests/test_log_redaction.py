@@ -10,7 +10,10 @@ import io
 import logging
 import re
 import threading
+import urllib.parse
+import urllib.request
 from datetime import timedelta
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -165,3 +168,147 @@ def test_a_secret_path_inside_a_query_string_is_redacted_too(app):
     assert applog.redact(f"/manage/login?next=%2Fmanage%2Fcheckin%2Fc%2F{TOKEN}&a=1") == (
         "/manage/login?next=%2Fmanage%2Fcheckin%2Fc%2F<code>&a=1"
     )
+
+
+class Forms(HTMLParser):
+    """The forms of a page as a browser sees them: method, action and fields of each."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.forms = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            method = (attrs.get("method") or "get").lower()
+            self.forms.append(SimpleNamespace(method=method, action=attrs.get("action"), fields={}))
+        elif tag == "input" and self.forms and attrs.get("name"):
+            self.forms[-1].fields[attrs["name"]] = attrs.get("value") or ""
+
+    def having(self, name):
+        """The first form with a field called ``name``."""
+        return next(form for form in self.forms if name in form.fields)
+
+
+def test_a_code_typed_at_the_check_in_desk_reaches_no_log_line(make_app, capsys):
+    """Staff (or a scanner) type a check-in code into the desk's search, in a browser.
+
+    The form is sent as a browser sends it, whatever its method, to a real server;
+    neither the server's request lines nor the app's own log may hold the code.
+    """
+    from conference.accounts import services as accounts
+    from conference.content import services as content
+    from conference.extensions import db
+    from conference.registration import services as registrations
+
+    app = make_app(WTF_CSRF_ENABLED=True, LOG_LEVEL="INFO")
+    with app.app_context():
+        content.load_content_file()
+        code = registrations.register_attendee(
+            content.get_conference(app.config["CONFERENCE_SLUG"]),
+            email="ada@example.org",
+            full_name="Ada Lovelace",
+            track_keys=["arts"],
+            language="en",
+            privacy_accepted=True,
+            source="import",
+        ).registration.checkin_code
+        accounts.create_user("door@forsyria.example", role="checkin", password="p" * 20)
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    output = io.StringIO()
+    handler = logging.StreamHandler(output)
+    werkzeug_log = logging.getLogger("werkzeug")
+    werkzeug_log.addHandler(handler)
+    level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.INFO)
+    thread.start()
+    base = f"http://127.0.0.1:{server.port}"
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+
+    def submit(page, form, **fields):
+        data = urllib.parse.urlencode({**form.fields, **fields})
+        url = urllib.parse.urljoin(page, form.action or "")
+        if form.method == "post":
+            return browser.open(url, data=data.encode(), timeout=10)
+        return browser.open(f"{url.split('?')[0]}?{data}", timeout=10)
+
+    try:
+        with browser.open(f"{base}/manage/login", timeout=10) as response:
+            login = Forms(response.read().decode()).having("password")
+        with submit(
+            f"{base}/manage/login", login, email="door@forsyria.example", password="p" * 20
+        ) as response:
+            desk = Forms(response.read().decode()).having("q")
+            assert response.url == f"{base}/manage/checkin"
+        with submit(f"{base}/manage/checkin", desk, q=code) as response:
+            found = response.read().decode()
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+        werkzeug_log.removeHandler(handler)
+        werkzeug_log.setLevel(level)
+
+    logged = re.sub(r"\x1b\[[0-9;]*m", "", output.getvalue()) + capsys.readouterr().err
+    assert "Ada Lovelace" in found  # the code was searched for, and found
+    assert "/manage/checkin" in logged  # the search's request was logged
+    assert code not in logged
+
+
+URL_ATTRIBUTE = re.compile(r'(?:href|action|src|formaction)="([^"]*)"')
+
+
+def test_no_page_at_a_secret_path_puts_its_secret_in_a_query_string(conference, client, login_as):
+    """A secret is redacted where it is expected, in its path segment; in a query string
+    (``/language/ar?next=/registration/<token>``) a proxy's log would keep it whole."""
+    from conference.extensions import db
+    from conference.manage import bulk_services
+    from conference.registration import checkin
+    from conference.registration import services as registrations
+
+    registration = registrations.register_attendee(
+        conference,
+        email="ada@example.org",
+        full_name="Ada Lovelace",
+        track_keys=["arts"],
+        language="en",
+        privacy_accepted=True,
+    ).registration
+    token = registrations.mint_token(registration)
+    code = checkin.ensure_checkin_code(registration)
+    unsubscribe = bulk_services.unsubscribe_token(registration.id)
+    db.session.commit()
+    login_as("checkin")
+    pages = {
+        f"/registration/{token}": token,
+        f"/registration/{token}/tracks": token,
+        f"/unsubscribe/{unsubscribe}": unsubscribe,
+        f"/manage/checkin/c/{code}": code,
+    }
+
+    for path, secret in pages.items():
+        response = client.get(path, headers={"Accept-Language": "en"})
+        links = [u.replace("&amp;", "&") for u in URL_ATTRIBUTE.findall(response.text)]
+        switch = re.search(r'class="language-switch" href="([^"]+)"', response.text)[1]
+        switched = client.get(switch.replace("&amp;", "&"))
+
+        assert response.status_code == 200, path
+        assert [link for link in links if secret in urllib.parse.urlsplit(link).query] == []
+        assert switch == f"{path}?lang=ar"
+        assert switched.status_code == 303
+        assert switched.headers["Location"] == path
+        assert "lang=ar" in switched.headers["Set-Cookie"]
+        assert "no-store" in switched.headers["Cache-Control"]
+        client.delete_cookie("lang")
+
+
+def test_the_language_switch_of_other_pages_is_unchanged(client, conference):
+    home = client.get("/").text
+    unrouted = client.get("/registration/s3cr3t-T0ken_abcdefghij/nothing/here").text
+
+    assert 'class="language-switch" href="/language/ar?next=/"' in home
+    assert client.get("/?lang=ar").status_code == 200  # only secret pages switch in place
+    assert "s3cr3t" not in re.search(r'class="language-switch" href="([^"]+)"', unrouted)[1]

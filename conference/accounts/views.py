@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from conference.access import PUBLIC, STAFF, Role, access_of, public, roles
+from conference.access import AFTER_SIGN_IN, PUBLIC, STAFF, Role, access_of, public, roles
 from conference.accounts import services
 from conference.accounts.forms import (
     ROLE_LABELS,
@@ -96,7 +96,7 @@ def login():
             session.pop(PENDING, None)
             if user.totp_enabled:
                 session[PENDING] = services.pending_sign_in(user)
-                return redirect(url_for(".code", next=request.args.get("next")))
+                return redirect(url_for(".code"))
             return _signed_in(user)
     form.password.data = ""
     return _no_store(render_template("accounts/login.html", form=form, error=error))
@@ -129,11 +129,12 @@ def code():
 
 
 def _signed_in(user):
+    back = session.get(AFTER_SIGN_IN)  # the page that sent them here (conference.access)
     session.clear()  # a fresh session: nothing from before the sign-in carries over
     session.permanent = True
     services.record_login(user, user_agent=request.user_agent.string)
     login_user(user)  # the cookie names the server-side session record_login opened
-    return redirect(safe_next(request.args.get("next"), default="accounts.home"))
+    return redirect(safe_next(back, default="accounts.home"))
 
 
 @bp.route("/")

@@ -30,12 +30,20 @@ CHECKIN_ROLES = (Role.admin, Role.organizer, Role.checkin)
 RESULT = "checkin.result"
 
 
-@bp.route("/checkin", endpoint="checkin")
+@bp.route("/checkin", methods=["GET", "POST"], endpoint="checkin")
 @roles(*CHECKIN_ROLES)
 def checkin_search():
-    """Search by name or code; one button per person; arrivals per track."""
+    """Search by name or code; one button per person; arrivals per track.
+
+    The search is a POST (CSRF-protected) answered with the results: what staff type,
+    often a check-in code, travels in the body, which no server or proxy logs, never in
+    the request line, which each of them logs in full. A ``q`` in a query string is
+    ignored, so no link or bookmark of the desk can carry a code.
+    """
     conference = _conference_or_404()
-    query = " ".join(request.args.get("q", "").split())[:100]
+    query = ""
+    if request.method == "POST":
+        query = " ".join(request.form.get("q", "").split())[:100]
     counts = _counts_context(conference)  # loads the tracks the people below refer to
     found, more = checkin.search(conference, query, actor=current_user)
     return _private(

@@ -1,6 +1,7 @@
 """Public pages. Views load, call a service and render; rules live in services."""
 
 import hashlib
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -16,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from conference import database
+from conference import applog, database, urls
 from conference.access import public
 from conference.config import LANGUAGES
 from conference.content import services as content
@@ -102,7 +103,43 @@ def set_language(code):
     """Switch the site language and remember the choice; return to the page the visitor was on."""
     if code not in LANGUAGES:
         abort(404)
-    response = redirect(safe_next(request.args.get("next")), code=303)
+    return _remember_language(redirect(safe_next(request.args.get("next")), code=303), code)
+
+
+# A page whose path holds a secret (a private link, an invitation, a check-in code) must
+# not give it to ``/language/<code>?next=…``: a secret in a query string is written in
+# full by any log that does not know that parameter (the proxy's, for one). Its switch
+# leads to the page itself, ``?lang=<code>``; the secret stays in the path, where every
+# log redacts it (``applog``), and this hook sets the language and drops the query.
+SWITCH = "lang"
+
+
+@bp.app_template_global()
+def language_switch_url(code):
+    """The link of the language switch to ``code`` on the current page."""
+    here = request.script_root + request.path
+    if urls.holds_secret(request.url_rule):
+        return f"{here}?{urlencode({SWITCH: code})}"
+    if applog.redact(request.path) != request.path:
+        return url_for("site.set_language", code=code)  # a 404 under a private link
+    return url_for("site.set_language", code=code, next=request.path)
+
+
+@bp.before_app_request
+def switch_language_in_place():
+    """``GET <secret page>?lang=ar``: remember Arabic, then show the page without a query."""
+    code = request.args.get(SWITCH)
+    if request.method != "GET" or code not in LANGUAGES:
+        return None
+    if not urls.holds_secret(request.url_rule):
+        return None  # other pages' ``lang`` is theirs (the calendar's, say)
+    response = redirect(request.script_root + request.path, code=303)
+    response.cache_control.no_store = True
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return _remember_language(response, code)
+
+
+def _remember_language(response, code):
     response.set_cookie(
         current_app.config["LANGUAGE_COOKIE"],
         code,

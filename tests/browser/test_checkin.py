@@ -99,9 +99,12 @@ def test_check_in_on_a_phone_in_arabic(open_page, live_server, live_app):
     assert serious_violations(page) == []
 
     search(page, "ليلى")
+    # The search is sent in the body: nothing typed shows in the address (nor in any log).
+    assert page.url == live_server + "/manage/checkin"
     # A second phone at another door has the same person on screen.
     other = page.context.new_page()
     other.goto(page.url)
+    search(other, "ليلى")
     button = page.locator(".checkin-person__action button")
     assert button.count() == 1
     box = button.bounding_box()

@@ -14,6 +14,8 @@ from conference.mailer.models import OutboxMessage
 from conference.registration import checkin, services
 from conference.registration.models import Registration
 
+from ..conftest import STAFF_PASSWORD
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _numbers = itertools.count(1)
 
@@ -62,6 +64,11 @@ def qr_of(message):
 
 def text(response):
     return response.get_data(as_text=True)
+
+
+def search(client, query):
+    """Search at the desk as its form does: a POST, so nothing typed enters a URL."""
+    return client.post("/manage/checkin", data={"q": query})
 
 
 def mark(client, registration, back="/manage/checkin"):
@@ -302,7 +309,7 @@ def test_check_in_from_a_search(client, login_as, register):
     register("Grace Hopper")
     login_as("checkin")
 
-    page = client.get("/manage/checkin?q=LOVEL")
+    page = search(client, "LOVEL")
     html = text(page)
     assert page.status_code == 200
     assert "Ada Lovelace" in html
@@ -317,7 +324,7 @@ def test_check_in_from_a_search(client, login_as, register):
     assert "Ada Lovelace" in result
     # Shown once: reloading the page does not show the outcome again.
     assert "data-checkin-result" not in text(client.get("/manage/checkin"))
-    listed = text(client.get("/manage/checkin?q=ada"))
+    listed = text(search(client, "ada"))
     assert "Checked in at" in listed
 
 
@@ -326,7 +333,7 @@ def test_a_long_list_says_it_is_cut_short(client, login_as, register):
         register(f"Hana {n}")
     login_as("checkin")
 
-    html = text(client.get("/manage/checkin?q=hana"))
+    html = text(search(client, "hana"))
 
     assert html.count('class="checkin-person"') == checkin.SEARCH_LIMIT
     assert "Only the first 20 people are shown." in html
@@ -343,7 +350,7 @@ def test_search_finds_people_by_name_or_code(client, login_as, register, how):
         "link": f"http://conference.test/manage/checkin/c/{registration.checkin_code}",
     }[how]
 
-    html = text(client.get("/manage/checkin", query_string={"q": query}))
+    html = text(search(client, query))
 
     assert "محمد الحلبي" in html
     assert "Someone Else" not in html
@@ -355,9 +362,28 @@ def test_search_never_matches_the_email_address(client, login_as, register, quer
     register("Bob Stone", email="alice@example.org")
     login_as("checkin")
 
-    html = text(client.get("/manage/checkin", query_string={"q": query}))
+    html = text(search(client, query))
 
     assert "Bob Stone" not in html
+
+
+def test_the_search_is_a_post_and_a_query_string_finds_no_one(client, login_as, register):
+    # What is typed at the desk (often a check-in code) must never enter a URL: servers
+    # and proxies log the request line in full, the body never.
+    registration = register("Ada Lovelace")
+    login_as("checkin")
+
+    form = text(client.get("/manage/checkin"))
+    by_link = client.get("/manage/checkin", query_string={"q": registration.checkin_code})
+    found = search(client, registration.checkin_code)
+
+    assert re.search(r'<form method="post" action="/manage/checkin"[^>]*role="search"', form)
+    assert "Ada Lovelace" not in text(by_link)
+    assert registration.checkin_code not in text(by_link)
+    assert "Ada Lovelace" in text(found)
+    assert found.headers["Cache-Control"] == "no-store"
+    assert text(found).count(registration.checkin_code) == 1  # in the search box, no link
+    assert AuditEvent.query.filter_by(action="checkin.searched").count() == 1
 
 
 def test_each_search_is_one_audit_event(client, login_as, register):
@@ -366,9 +392,9 @@ def test_each_search_is_one_audit_event(client, login_as, register):
     staff = login_as("checkin")
 
     client.get("/manage/checkin")  # the page alone
-    client.get("/manage/checkin?q=ada")
-    client.get("/manage/checkin", query_string={"q": registration.checkin_code})
-    client.get("/manage/checkin?q=nobody")
+    search(client, "ada")
+    search(client, registration.checkin_code)
+    search(client, "nobody")
 
     events = AuditEvent.query.filter_by(action="checkin.searched").order_by(AuditEvent.id).all()
     assert [e.details for e in events] == [
@@ -389,7 +415,7 @@ def test_search_shows_waitlisted_and_cancelled_people_as_such(
     services.cancel_registration(gone)
     login_as("checkin")
 
-    html = text(client.get("/manage/checkin?q=pat"))
+    html = text(search(client, "pat"))
 
     assert html.count('action="/manage/checkin/') == 1  # only the seated one has a button
     assert "Only on the waiting list: no confirmed seat." in html
@@ -449,7 +475,7 @@ def test_hostile_search_input_is_harmless(client, login_as, register):
     login_as("checkin")
 
     for query in ["%", "_", "\\", "'; DROP TABLE registration; --", "x" * 5000, "\x00"]:
-        assert client.get("/manage/checkin", query_string={"q": query}).status_code == 200
+        assert search(client, query).status_code == 200
     assert client.post("/manage/checkin/999999").status_code == 404
     assert client.post("/manage/checkin/99999999999999999999999").status_code == 404
     assert client.post("/manage/checkin/999999/undo").status_code == 404
@@ -485,9 +511,27 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, register, path):
     post = mark(client, registration)
 
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/manage/login?next=")
+    # The page to come back to is kept in the session: a code never enters a URL.
+    assert response.headers["Location"] == "/manage/login"
     assert post.status_code == 401
     assert registration.checked_in_at is None
+
+
+def test_a_qr_code_opened_before_signing_in_opens_once_signed_in(client, register, make_user):
+    registration = register("Ada Lovelace")
+    staff = make_user("checkin")
+    path = f"/manage/checkin/c/{registration.checkin_code}"
+
+    sent = client.get(path)
+    login = client.get(sent.headers["Location"])
+    signed_in = client.post(
+        "/manage/login", data={"email": staff.email, "password": STAFF_PASSWORD}
+    )
+
+    assert registration.checkin_code not in sent.headers["Location"]
+    assert registration.checkin_code not in login.text
+    assert signed_in.headers["Location"] == path
+    assert "Ada Lovelace" in text(client.get(path))
 
 
 @pytest.mark.parametrize("role", ["sponsor", "coordinator"])
@@ -538,11 +582,17 @@ def test_posts_need_the_csrf_token(make_app, content_data):
     )
 
     refused = client.post(f"/manage/checkin/{registration_id}", data={})
-    page = text(client.get("/manage/checkin?q=lovelace"))
+    search_refused = search(client, "lovelace")
+    page = text(client.get("/manage/checkin"))
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    found = client.post("/manage/checkin", data={"q": "lovelace", "csrf_token": token})
     accepted = client.post(f"/manage/checkin/{registration_id}", data={"csrf_token": token})
 
     assert refused.status_code == 400
+    assert search_refused.status_code == 400
+    assert "Ada Lovelace" not in text(search_refused)
+    assert found.status_code == 200
+    assert "Ada Lovelace" in text(found)
     assert accepted.status_code == 302
     with app.app_context():
         assert db.session.get(Registration, registration_id).checked_in_at is not None
@@ -580,7 +630,7 @@ def test_the_search_page_costs_the_same_for_11_or_20_people(client, login_as, re
     def page(query):
         def request():
             checkin.forget_counts(conference_id)
-            client.get("/manage/checkin", query_string={"q": query})
+            search(client, query)
 
         return request
 
