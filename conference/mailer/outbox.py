@@ -110,10 +110,11 @@ def enqueue(intent, *, key=None, forget_after_sending=False, broadcast_id=None):
     Enqueueing an ``idempotency key`` already in the outbox returns the existing row.
     With ``forget_after_sending`` the address and snapshot are blanked once sent.
     """
+    if key is not None:  # a key of our own making is new: no need to look it up
+        existing = db.session.scalar(sa.select(OutboxMessage).filter_by(idempotency_key=key))
+        if existing is not None:
+            return existing
     key = key or f"{intent.kind}:{uuid.uuid4()}"
-    existing = db.session.scalar(sa.select(OutboxMessage).filter_by(idempotency_key=key))
-    if existing is not None:
-        return existing
     row = OutboxMessage(
         **_row_values(
             intent,

@@ -342,7 +342,14 @@ def _register(conference, values, photo_consent, submission_id, source, now):
         stand_in = {**values, "email": f"{uuid.uuid4().hex}@rehearsal.invalid"}
         _rehearse(
             functools.partial(
-                _insert_registration, conference, stand_in, photo_consent, None, source, now
+                _insert_registration,
+                conference,
+                stand_in,
+                photo_consent,
+                None,
+                source,
+                now,
+                queue=False,  # the message above is this answer's one
             )
         )
         db.session.commit()
@@ -355,8 +362,13 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     return Outcome(registration, created=True)
 
 
-def _insert_registration(conference, values, photo_consent, submission_id, source, now):
-    """Write a new registration: its seats or places in line, and its confirmation."""
+def _insert_registration(
+    conference, values, photo_consent, submission_id, source, now, *, queue=True
+):
+    """Write a new registration: its seats or places in line, and its confirmation.
+
+    With ``queue=False`` (a rehearsal) the confirmation is prepared but not queued.
+    """
     tracks = lock_tracks(conference, values["track_keys"])
     registration = Registration(
         conference=conference,
@@ -383,7 +395,9 @@ def _insert_registration(conference, values, photo_consent, submission_id, sourc
         _take_seat_or_wait(registration, track, now)
     db.session.add(registration)
     db.session.flush()
-    outbox.enqueue(emails.confirmation(registration), key=f"registration:{registration.id}:new")
+    confirmation = emails.confirmation(registration)
+    if queue:
+        outbox.enqueue(confirmation, key=f"registration:{registration.id}:new")
     db.session.flush()
     return registration
 
