@@ -103,14 +103,16 @@ class Intent:
     snapshot: dict = field(default_factory=dict)
 
 
-def enqueue(intent, *, key=None, forget_after_sending=False, broadcast_id=None):
+def enqueue(intent, *, key=None, forget_after_sending=False, broadcast_id=None, fresh=False):
     """Add ``intent`` to the outbox in the current transaction; return its row.
 
     Nothing is committed here: the caller's commit sends it, its rollback drops it.
-    Enqueueing an ``idempotency key`` already in the outbox returns the existing row.
+    Enqueueing an ``idempotency key`` already in the outbox returns the existing row;
+    ``fresh`` says the caller knows the key is new (it names a row made in this
+    transaction), which spares the lookup.
     With ``forget_after_sending`` the address and snapshot are blanked once sent.
     """
-    if key is not None:  # a key of our own making is new: no need to look it up
+    if key is not None and not fresh:  # a key of our own making is new: no lookup
         existing = db.session.scalar(sa.select(OutboxMessage).filter_by(idempotency_key=key))
         if existing is not None:
             return existing

@@ -342,32 +342,28 @@ def _register(conference, values, photo_consent, submission_id, source, now):
         stand_in = {**values, "email": f"{uuid.uuid4().hex}@rehearsal.invalid"}
         _rehearse(
             functools.partial(
-                _insert_registration,
-                conference,
-                stand_in,
-                photo_consent,
-                None,
-                source,
-                now,
-                queue=False,  # the message above is this answer's one
+                _insert_registration, conference, stand_in, photo_consent, None, source, now
             )
         )
         db.session.commit()
         return Outcome(existing, created=False)
 
-    registration = _insert_registration(
-        conference, values, photo_consent, submission_id, source, now
-    )
+    # In a savepoint too, released rather than rolled back: a repeat's rehearsal and a new
+    # registration run the same statements in the same shape (see ``_rehearse``).
+    with db.session.begin_nested():
+        registration, confirmation = _insert_registration(
+            conference, values, photo_consent, submission_id, source, now
+        )
+    # The registration is new, so no message can have its key yet: no lookup.
+    outbox.enqueue(confirmation, key=f"registration:{registration.id}:new", fresh=True)
     db.session.commit()
     return Outcome(registration, created=True)
 
 
-def _insert_registration(
-    conference, values, photo_consent, submission_id, source, now, *, queue=True
-):
-    """Write a new registration: its seats or places in line, and its confirmation.
+def _insert_registration(conference, values, photo_consent, submission_id, source, now):
+    """Write a new registration with its seats or places in line.
 
-    With ``queue=False`` (a rehearsal) the confirmation is prepared but not queued.
+    Returns it with its confirmation (an intent, for the caller to queue).
     """
     tracks = lock_tracks(conference, values["track_keys"])
     registration = Registration(
@@ -388,7 +384,7 @@ def _insert_registration(
         created_at=now,
         updated_at=now,
     )
-    # Seats, places and the link are added while the registration is new, so that one
+    # Seats and places are added while the registration is new, so that one
     # flush writes them all (a registration already in the database would first load its
     # empty places and tokens).
     for track in tracks:
@@ -396,10 +392,8 @@ def _insert_registration(
     db.session.add(registration)
     db.session.flush()
     confirmation = emails.confirmation(registration)
-    if queue:
-        outbox.enqueue(confirmation, key=f"registration:{registration.id}:new")
     db.session.flush()
-    return registration
+    return registration, confirmation
 
 
 def _enqueue_and_flush(intent):
