@@ -360,11 +360,15 @@ def invite_user(email, *, role, name="", actor):
 
 
 def send_invitation(user, *, actor):
-    """Email ``user`` a fresh one-time link to set a password (valid 7 days). Commits."""
+    """Queue an invitation to ``user`` to set a password. Commits.
+
+    Its one-time link is minted when the deliverer renders the message (valid for
+    ``INVITE_VALID`` from then; only its hash is kept), so no working link waits in the
+    outbox. A link sent earlier stops working now.
+    """
     database.begin_write()  # see record_login
-    token = secrets.token_urlsafe(32)
-    user.invite_hash = _hash(token)
-    user.invite_expires_at = utcnow() + INVITE_VALID
+    user.invite_hash = None
+    user.invite_expires_at = None
     outbox.enqueue(
         outbox.Intent(
             kind="accounts.invitation",
@@ -372,8 +376,7 @@ def send_invitation(user, *, actor):
             recipient_name=user.name or None,
             language=current_app.config["BABEL_DEFAULT_LOCALE"],
             snapshot={
-                # "_": the outbox drops the working link once the invitation is sent.
-                "_link": external_url("accounts.accept_invitation", token=token),
+                "user": user.id,
                 "role": user.role.value,
                 "inviter": actor.name or actor.email if actor else None,
             },
@@ -381,15 +384,38 @@ def send_invitation(user, *, actor):
     )
     audit.record("user.invited", actor=actor, user=user.email, role=user.role.value)
     db.session.commit()
-    return token
+
+
+# Mints an invitation link: only for the account the message is addressed to, while it
+# is enabled (a link never goes to an address the account no longer has).
+_MINT_INVITATION = (
+    sa.update(User.__table__)
+    .where(
+        User.__table__.c.id == sa.bindparam("user_id"),
+        User.__table__.c.email == sa.bindparam("address"),
+        User.__table__.c.is_enabled.is_(True),
+    )
+    .values(invite_hash=sa.bindparam("token_hash"), invite_expires_at=sa.bindparam("until"))
+)
 
 
 @outbox.renderer("accounts.invitation")
 def render_invitation(row, rendering):
-    """The invitation; organizers reading it in the outbox see no working link."""
-    link = row.snapshot.get("_link")
-    if rendering.display or not link:
+    """The invitation, with a link minted now; organizers reading it see no working link."""
+    user_id = row.snapshot.get("user")
+    link = row.snapshot.get("_link")  # an invitation queued before links were minted here
+    if rendering.display or (user_id is None and not link):
         link = PRIVATE_LINK_REMOVED
+    elif user_id is not None:
+        token = secrets.token_urlsafe(32)
+        rendering.stage(
+            _MINT_INVITATION,
+            user_id=user_id,
+            address=row.recipient,
+            token_hash=_hash(token),
+            until=utcnow() + INVITE_VALID,
+        )
+        link = external_url("accounts.accept_invitation", token=token)
     return render_email(
         "accounts/invitation",
         to=row.recipient,

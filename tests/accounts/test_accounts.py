@@ -466,13 +466,42 @@ def test_sessions_expire(make_app, make_user):
         assert client.get("/manage/account").status_code == 302
 
 
+def invitation_link(message):
+    """Render ``message`` as the deliverer does (minting its link); return the link."""
+    rendering = outbox.Rendering()
+    text = outbox.render(message, rendering).text
+    rendering.write()
+    db.session.commit()
+    return next(line for line in text.split() if "/manage/invitation/" in line)
+
+
+def test_an_invitation_link_is_minted_when_sent_and_a_new_one_ends_the_old(client, login_as):
+    admin = login_as("admin")
+    invited = services.create_user("invited@forsyria.example", role="organizer")
+    services.send_invitation(invited, actor=admin)
+    first = invitation_link(OutboxMessage.query.filter_by(kind="accounts.invitation").one())
+    shown = outbox.render_for_display(
+        OutboxMessage.query.filter_by(kind="accounts.invitation").one()
+    ).text
+
+    services.send_invitation(invited, actor=admin)  # "send again"
+    first_path = first.split("conference.test", 1)[1]
+
+    assert "/manage/invitation/" not in shown
+    assert client.get(first_path).status_code == 404
+    [_, again] = OutboxMessage.query.filter_by(kind="accounts.invitation").all()
+    second_path = invitation_link(again).split("conference.test", 1)[1]
+    client.post("/manage/logout")
+    assert client.get(second_path).status_code == 200
+
+
 def test_admins_invite_people_who_then_choose_a_password(client, login_as):
     login_as("admin")
 
     client.post("/manage/users", data={"email": "New@ForSyria.example", "role": "checkin"})
     [message] = OutboxMessage.query.filter_by(kind="accounts.invitation").all()
-    text = outbox.render(message).text
-    link = next(line for line in text.split() if "/manage/invitation/" in line)
+    assert "/manage/invitation/" not in str(message.snapshot)  # no link waits in the outbox
+    link = invitation_link(message)
     path = link.split("conference.test", 1)[1]
     client.post("/manage/logout")
     weak = client.post(path, data={"password": "short"})
