@@ -65,13 +65,13 @@ _redactor = None  # one regex for all of them, rebuilt when a prefix is added
 
 def secret_prefixes(url_map):
     """``{regex of the path up to a secret segment: the variable's name}`` for ``url_map``."""
-    from conference.urls import Secret
+    from conference.urls import Secret, holds_secret
 
     found = {}
     for rule in url_map.iter_rules():
-        converters = rule._converters  # the rule's variables and their types
-        if not any(isinstance(c, Secret) for c in converters.values()):
+        if not holds_secret(rule):
             continue
+        converters = rule._converters  # the rule's variables and their types
         prefix, position = "", 0
         for match in VARIABLE.finditer(rule.rule):
             prefix += re.escape(rule.rule[position : match.start()]).replace("/", SLASH)
