@@ -613,7 +613,7 @@ def worker_export(file_format, out, columns, profile=None):
 
     app = _app()
     with app.app_context():
-        from conference.accounts.models import AuditEvent
+        from conference.audit import AuditEvent
         from conference.content import services as content
         from conference.extensions import db
         from conference.i18n import current_language, direction

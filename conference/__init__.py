@@ -45,7 +45,7 @@ def create_app(test_config=None):
         static,
         urls,
     )
-    from conference.extensions import cache, csrf, db, limiter, mail, migrate
+    from conference.extensions import cache, csrf, db, limiter, migrate
 
     urls.init_app(app)  # before any route is added
     applog.init_app(app)
@@ -53,7 +53,6 @@ def create_app(test_config=None):
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    mail.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)

@@ -51,6 +51,16 @@ def access_of(view):
     return getattr(view, "access", None)
 
 
+def may_open(endpoint):
+    """Whether the signed-in user may open ``endpoint`` (and the page exists): for links
+    and menus, which show only what the user can follow."""
+    view = current_app.view_functions.get(endpoint)
+    allowed = access_of(view) if view is not None else None
+    if allowed == PUBLIC:
+        return True
+    return bool(allowed) and current_user.is_authenticated and current_user.role in allowed
+
+
 def init_app(app):
     @app.before_request
     def enforce_access():

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from conference.clock import utcnow
 from conference.content import services as content
 from conference.content.models import Track
 from conference.extensions import db
-from conference.mailer.outbox import utcnow
 from conference.registration.models import (
     Place,
     PlaceStatus,

@@ -10,8 +10,6 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from conference.mailer.smtp import SafeMail
-
 # Named constraints, so Alembic migrations can alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,7 +27,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
-mail = SafeMail()
 cache = Cache()
 # Behind the proxy, ProxyFix (see config) makes remote_addr the client's address.
 limiter = Limiter(key_func=get_remote_address)

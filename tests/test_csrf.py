@@ -9,7 +9,8 @@ answer with the form and an error; either way nothing may change.
 import pytest
 import sqlalchemy as sa
 
-from conference.accounts.models import AuditEvent, User
+from conference.accounts.models import User
+from conference.audit import AuditEvent
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage
 from conference.registration.models import Registration

@@ -41,7 +41,7 @@ def test_begin_write_refuses_to_start_after_unsaved_changes(app):
 def test_keeping_loaded_commits_without_expiring_what_was_read(conference):
     from sqlalchemy import inspect
 
-    from conference.accounts.models import AuditEvent
+    from conference.audit import AuditEvent
 
     assert conference.name  # loaded
     with database.keeping_loaded():

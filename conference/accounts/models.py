@@ -58,24 +58,6 @@ class User(db.Model):
         return self.session_token
 
 
-class AuditEvent(db.Model):
-    """Something a staff member did that touches people's data or other staff."""
-
-    __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_action_id", "action", "id"),)
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    at: so.Mapped[datetime] = so.mapped_column(index=True)
-    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id"), index=True)
-    # Kept as text too, so the record stays readable if the account is deleted.
-    actor_email: so.Mapped[str] = so.mapped_column(sa.String(254))
-    action: so.Mapped[str] = so.mapped_column(sa.String(64), index=True)
-    details: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
-    ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(64))
-
-    actor: so.Mapped[User | None] = so.relationship()
-
-
 class SignInThrottle(db.Model):
     """Wrong passwords counted for one key: a pair (address typed, client address) or an
     address typed alone (see accounts/throttle.py)."""

@@ -7,7 +7,6 @@ Authenticator codes (TOTP) are accepted once each, and wrong ones are limited pe
 account.
 """
 
-import hashlib
 import secrets
 import unicodedata
 from datetime import UTC, timedelta
@@ -20,14 +19,15 @@ from flask_babel import format_timedelta
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from conference import audit, database
+from conference import audit, database, text
 from conference.access import Role
 from conference.accounts import sessions, throttle
 from conference.accounts.models import User
+from conference.clock import utcnow
 from conference.extensions import db
 from conference.mailer import outbox
-from conference.mailer.outbox import utcnow
 from conference.mailer.rendering import PRIVATE_LINK_REMOVED, render_email
+from conference.tokens import new_token, token_hash
 from conference.urls import external_url
 
 # The sign-in's code step: after this many wrong codes in a row the sign-in starts over
@@ -54,14 +54,14 @@ class SignInOver(AccountError):
     """This sign-in attempt cannot go on: it must start again from the password."""
 
 
-def _hash(token):
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def normalise_email(email):
-    """The form addresses are stored and compared in: NFKC (full-width ``ａ`` is ``a``),
-    trimmed, lower-cased, as for registrations."""
-    return unicodedata.normalize("NFKC", email or "").strip().lower()
+    """The form addresses are stored and compared in: ``text.normalise_email``, the rule
+    registrations use. What is not an address is kept as typed, trimmed and lower-cased,
+    so that it is still counted by the sign-in throttle; it matches no account."""
+    try:
+        return text.normalise_email(email)
+    except text.InvalidEmailAddress:
+        return (email or "").strip().lower()
 
 
 def find_user(email):
@@ -84,11 +84,12 @@ def create_user(email, *, role, name="", password=None, actor=None):
 
     :raises AccountError: the address already has an account, or the password is weak.
     """
-    email = normalise_email(email)
-    if "@" not in email:
+    try:
+        email = text.normalise_email(email)
+    except text.InvalidEmailAddress:
         raise AccountError(
             _l("Enter an email address in the correct format, like name@example.com")
-        )
+        ) from None
     database.begin_write()  # see record_login
     if find_user(email) is not None:
         db.session.commit()
@@ -317,8 +318,8 @@ def verify_code(user, code, *, now=None):
                 db.session.commit()
                 return True
     recovery = (str(code or "").strip().lower()).replace(" ", "")
-    if recovery and _hash(recovery) in (user.recovery_codes or []):
-        user.recovery_codes = [h for h in user.recovery_codes if h != _hash(recovery)]
+    if recovery and token_hash(recovery) in (user.recovery_codes or []):
+        user.recovery_codes = [h for h in user.recovery_codes if h != token_hash(recovery)]
         audit.record("user.recovery_code_used", actor=user)
         db.session.commit()
         return True
@@ -339,7 +340,7 @@ def confirm_totp(user, code, *, now=None):
         )
     database.begin_write()  # see record_login
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
-    user.recovery_codes = [_hash(c) for c in codes]
+    user.recovery_codes = [token_hash(c) for c in codes]
     user.totp_enabled = True
     audit.record("user.two_factor_enabled", actor=user)
     db.session.commit()
@@ -407,12 +408,12 @@ def render_invitation(row, rendering):
     if rendering.display or (user_id is None and not link):
         link = PRIVATE_LINK_REMOVED
     elif user_id is not None:
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         rendering.stage(
             _MINT_INVITATION,
             user_id=user_id,
             address=row.recipient,
-            token_hash=_hash(token),
+            token_hash=token_hash(token),
             until=utcnow() + INVITE_VALID,
         )
         link = external_url("accounts.accept_invitation", token=token)
@@ -431,7 +432,7 @@ def find_invited(token, *, now=None):
     """Return the user a valid, unexpired invitation token is for, or ``None``."""
     if not token or len(token) > 100:
         return None
-    user = db.session.scalar(sa.select(User).filter_by(invite_hash=_hash(token)))
+    user = db.session.scalar(sa.select(User).filter_by(invite_hash=token_hash(token)))
     if user is None or not user.invite_expires_at or user.invite_expires_at < (now or utcnow()):
         return None
     return user

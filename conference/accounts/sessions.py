@@ -9,10 +9,8 @@ working at once; so do signing out everywhere, a role change, disabling and a ne
 password, which close every row of the account.
 """
 
-import hashlib
 import logging
 import re
-import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -22,14 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from conference import database
 from conference.accounts.models import StaffSession, User
+from conference.clock import utcnow
 from conference.extensions import db
-from conference.mailer.outbox import utcnow
+from conference.tokens import new_token, token_hash
 
 logger = logging.getLogger(__name__)
 
 # ``last_seen_at`` is written at most this often per session.
 SEEN_EVERY = timedelta(minutes=1)
-TOKEN_BYTES = 32
 
 # Most specific first: Edge and Opera say "Chrome" too, Chrome says "Safari".
 _BROWSERS = [
@@ -49,10 +47,6 @@ _SYSTEMS = [
     ("macOS", re.compile(r"\bMac OS X\b|\bMacintosh\b")),
     ("Linux", re.compile(r"\bLinux\b")),
 ]
-
-
-def _hash(token):
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def device_of(user_agent):
@@ -81,10 +75,10 @@ def start(user, *, user_agent=None, now=None):
             ),
         )
     )
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = new_token()
     db.session.add(
         StaffSession(
-            token_hash=_hash(token),
+            token_hash=token_hash(token),
             user_id=user.id,
             created_at=now,
             last_seen_at=now,
@@ -112,7 +106,7 @@ def load(token, *, now=None):
     found = db.session.execute(
         sa.select(StaffSession, User)
         .join(User, User.id == StaffSession.user_id)
-        .where(StaffSession.token_hash == _hash(token))
+        .where(StaffSession.token_hash == token_hash(token))
     ).first()
     if found is None:
         return None
@@ -176,7 +170,7 @@ def end(token, *, now=None):
     database.begin_write()
     db.session.execute(
         sa.update(StaffSession)
-        .where(StaffSession.token_hash == _hash(token), StaffSession.ended_at.is_(None))
+        .where(StaffSession.token_hash == token_hash(token), StaffSession.ended_at.is_(None))
         .values(ended_at=now or utcnow())
     )
     db.session.commit()

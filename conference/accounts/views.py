@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from conference.access import AFTER_SIGN_IN, PUBLIC, STAFF, Role, access_of, public, roles
+from conference.access import AFTER_SIGN_IN, PUBLIC, STAFF, Role, access_of, may_open, public, roles
 from conference.accounts import services
 from conference.accounts.forms import (
     ROLE_LABELS,
@@ -64,9 +64,8 @@ def staff_links():
     """The navigation entries the signed-in user may open."""
     links = []
     for endpoint, label in STAFF_PAGES:
-        view = current_app.view_functions.get(endpoint)
-        allowed = access_of(view) if view else None
-        if allowed and allowed != PUBLIC and current_user.role in allowed:
+        allowed = access_of(current_app.view_functions.get(endpoint))
+        if allowed != PUBLIC and may_open(endpoint):
             links.append((endpoint, label, allowed))
     return links
 

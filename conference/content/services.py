@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from flask import has_request_context
+from flask import abort, current_app, has_request_context
 from flask_login import current_user
 
 from conference import audit
@@ -98,6 +98,19 @@ def _atomic(function):
 def get_conference(slug):
     """Return the conference with ``slug``, or ``None``."""
     return db.session.scalar(sa.select(Conference).filter_by(slug=slug))
+
+
+def current_conference():
+    """Return the conference this site runs (``CONFERENCE_SLUG``), or ``None``."""
+    return get_conference(current_app.config["CONFERENCE_SLUG"])
+
+
+def conference_or_404():
+    """The conference this site runs; a 404 page while none is loaded."""
+    conference = current_conference()
+    if conference is None:
+        abort(404)
+    return conference
 
 
 def get_content_version(slug):
@@ -194,7 +207,7 @@ def capacity_set_by_organizers(track, *, previous, promoted, actor=None, now=Non
     event (``promoted``: how many waiting people got a seat). Inside the caller's
     transaction; call it from every back-office path that changes a capacity.
     """
-    from conference.mailer.outbox import utcnow
+    from conference.clock import utcnow
 
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user

@@ -21,7 +21,9 @@ def init_app(app):
         samples,  # noqa: F401 - registers its renderer
     )
     from conference.mailer.cli import mail_cli, outbox_cli
+    from conference.mailer.smtp import mail
 
+    mail.init_app(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(mail_cli)
 

@@ -34,7 +34,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.policy import EmailPolicy
 from email.utils import make_msgid
 from urllib.parse import urlsplit
@@ -44,10 +44,12 @@ from flask import current_app, g, has_request_context
 from flask_mail import Message
 
 from conference import database
-from conference.extensions import db, mail
+from conference.clock import utcnow
+from conference.extensions import db
 from conference.mailer import headers
 from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.mailer.rendering import PRIVATE_LINK_REMOVED, Attachment, Email, ascii_filename
+from conference.mailer.smtp import mail
 
 log = logging.getLogger("conference.mailer")
 
@@ -74,11 +76,6 @@ class DeliveryReport:
     @property
     def claimed(self):
         return len(self.sent) + len(self.retrying) + len(self.failed)
-
-
-def utcnow():
-    """The current time in UTC, naive, as every outbox column stores it."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def is_configured(app=None):

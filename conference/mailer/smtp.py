@@ -65,3 +65,7 @@ class SafeMail(Mail):
     def connect(self):
         app = getattr(self, "app", None) or current_app
         return SafeConnection(app.extensions["mail"])
+
+
+# Bound to the app by ``conference.mailer.init_app``.
+mail = SafeMail()

@@ -19,9 +19,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from conference import fields
 from conference.i18n import LANGUAGE_NAMES
 from conference.manage.segment import SegmentForm
-from conference.registration import forms as registration_forms
 
 SEARCH_MAX = 100
 CAPACITY_MAX = 100_000
@@ -44,7 +44,7 @@ class AttendeeDetailsForm(FlaskForm):
 
     full_name = StringField(
         _l("Full name"),
-        filters=[registration_forms.single_line],
+        filters=[fields.single_line],
         validators=[
             DataRequired(_l("Enter their full name")),
             Length(max=200, message=_l("Full name must be 200 characters or fewer")),
@@ -57,11 +57,11 @@ class AttendeeDetailsForm(FlaskForm):
             "Changing it sends the confirmation to the new address; "
             "links sent to the old one stop working"
         ),
-        filters=[registration_forms.email_text],
+        filters=[fields.email_text],
         validators=[
             DataRequired(_l("Enter an email address")),
             Length(max=254, message=_l("Email address must be 254 characters or fewer")),
-            registration_forms.EmailAddress(
+            fields.EmailAddress(
                 _l("Enter an email address in the correct format, like name@example.com")
             ),
         ],
@@ -69,23 +69,23 @@ class AttendeeDetailsForm(FlaskForm):
     )
     phone = TelField(
         _l("Phone number (optional)"),
-        filters=[registration_forms.single_line],
+        filters=[fields.single_line],
         validators=[
             Optional(),
             Length(max=40, message=_l("Phone number must be 40 characters or fewer")),
-            registration_forms.PhoneNumber(_l("Enter a phone number, like +1 202 555 0143")),
+            fields.PhoneNumber(_l("Enter a phone number, like +1 202 555 0143")),
         ],
         render_kw={"dir": "ltr", "autocomplete": "off"},
     )
     city = StringField(
         _l("City (optional)"),
-        filters=[registration_forms.single_line],
+        filters=[fields.single_line],
         validators=[Length(max=100, message=_l("City must be 100 characters or fewer"))],
         render_kw={"dir": "auto", "autocomplete": "off"},
     )
     region = StringField(
         _l("State or region (optional)"),
-        filters=[registration_forms.single_line],
+        filters=[fields.single_line],
         validators=[Length(max=100, message=_l("State or region must be 100 characters or fewer"))],
         render_kw={"dir": "auto", "autocomplete": "off"},
     )
@@ -96,7 +96,7 @@ class AttendeeDetailsForm(FlaskForm):
     )
     needs = TextAreaField(
         _l("Accessibility or dietary needs (optional)"),
-        filters=[registration_forms.multi_line],
+        filters=[fields.multi_line],
         validators=[
             Length(
                 max=2000,

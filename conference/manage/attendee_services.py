@@ -7,7 +7,6 @@ audit trail and what the pages need. Each one commits.
 from collections import defaultdict
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from conference import audit, database
@@ -18,6 +17,7 @@ from conference.manage import stats
 from conference.registration import queries
 from conference.registration import services as registrations
 from conference.registration.models import Place, PlaceStatus, Registration
+from conference.text import clean_text
 
 
 class FieldError(registrations.RegistrationError):
@@ -26,11 +26,6 @@ class FieldError(registrations.RegistrationError):
     def __init__(self, field, message):
         super().__init__(message)
         self.field = field
-
-
-def current_conference():
-    """Return the conference this site runs (``CONFERENCE_SLUG``), or ``None``."""
-    return content.get_conference(current_app.config["CONFERENCE_SLUG"])
 
 
 def get_registration(conference, registration_id):
@@ -147,10 +142,10 @@ def _stored(name, value):
     if name == "photo_consent":
         return bool(value)
     if name == "needs":
-        return registrations.clean_text(value, multiline=True)
+        return clean_text(value, multiline=True)
     if name == "language":
         return value
-    return registrations.clean_text(value)
+    return clean_text(value)
 
 
 def confirm_place(registration, place_id, *, actor=None):

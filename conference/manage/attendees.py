@@ -5,12 +5,13 @@ by browsers or proxies (``no-store``). Each action is a POST with a CSRF token a
 recorded in the audit log by the service it calls.
 """
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from conference.access import PERSONAL_DATA, roles
+from conference.content import services as content
 from conference.i18n import translate
 from conference.manage import attendee_services as services
 from conference.manage import bp, stats
@@ -22,27 +23,15 @@ from conference.manage.attendee_forms import (
 from conference.registration.forms import ConfirmForm
 from conference.registration.services import RegistrationError
 from conference.urls import database_id
+from conference.web import private
 
 PAGE_SIZE = 50
-
-
-def _private(body, status=200):
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _conference_or_404():
-    conference = services.current_conference()
-    if conference is None:
-        abort(404)
-    return conference
 
 
 def _registration_or_404(registration_id):
     if not 0 < registration_id < 2**31:  # no such id; and more than the database's integer
         abort(404)
-    registration = services.get_registration(_conference_or_404(), registration_id)
+    registration = services.get_registration(content.conference_or_404(), registration_id)
     if registration is None:
         abort(404)
     return registration
@@ -56,7 +45,7 @@ def _back(registration):
 @roles(*PERSONAL_DATA)
 def attendees():
     """Registrations, newest first, 50 a page: search by name or address, filter, page on."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     form = AttendeeFilterForm.for_conference(conference, request.args)
     after = request.args.get("after", type=database_id)
     rows, next_after, places = [], None, {}
@@ -67,7 +56,7 @@ def attendees():
         )
         places = services.places_of(conference, rows)
     args = form.filters().as_dict()
-    return _private(
+    return private(
         render_template(
             "manage/attendees.html",
             conference=conference,
@@ -87,7 +76,7 @@ def attendee(registration_id):
     """One registration: details, places and waiting-list positions, and the actions."""
     registration = _registration_or_404(registration_id)
     positions = services.view_registration(registration, actor=current_user)
-    return _private(
+    return private(
         render_template(
             "manage/attendee.html",
             registration=registration,
@@ -116,7 +105,7 @@ def attendee_edit(registration_id):
             if changed:
                 flash(_("The details are saved."), "success")
             return _back(registration)
-    return _private(
+    return private(
         render_template("manage/attendee_edit.html", registration=registration, form=form)
     )
 
@@ -136,7 +125,7 @@ def attendee_cancel(registration_id):
         else:  # cancelled a moment ago, by another organizer or the holder
             flash(_("This registration is already cancelled."), "error")
         return _back(registration)
-    return _private(
+    return private(
         render_template("manage/attendee_cancel.html", registration=registration, form=form)
     )
 
@@ -180,7 +169,7 @@ def attendee_confirm_place(registration_id, place_id):
 @roles(*PERSONAL_DATA)
 def tracks():
     """Seats in each track: change a capacity; a raise gives seats to those waiting."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     form = CapacityForm()
     by_key = {track.key: track for track in conference.tracks}
     if form.is_submitted() and form.track.data not in by_key:

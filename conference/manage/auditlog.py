@@ -15,12 +15,13 @@ from flask_babel import lazy_gettext as _l
 from conference import audit as audit_trail
 from conference.access import Role, roles
 from conference.accounts.forms import ROLE_LABELS
-from conference.accounts.models import AuditEvent
+from conference.audit import AuditEvent
 from conference.content.models import Conference, Track
 from conference.extensions import db
 from conference.i18n import translate
 from conference.manage import bp, display  # noqa: F401 - display registers filters
 from conference.manage.exports import COLUMNS
+from conference.pager import keyset_page
 from conference.urls import database_id
 
 PAGE_SIZE = 50
@@ -105,15 +106,10 @@ FILTER_LABELS = {
 
 def list_page(*, action=None, before_id=None, size=PAGE_SIZE):
     """One page of events, newest first, and the id to continue before (or ``None``)."""
-    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(size + 1)
+    query = sa.select(AuditEvent)
     if action:
         query = query.where(AuditEvent.action == action)
-    if before_id is not None:
-        query = query.where(AuditEvent.id < before_id)
-    rows = list(db.session.scalars(query))
-    more = len(rows) > size
-    rows = rows[:size]
-    return rows, (rows[-1].id if more and rows else None)
+    return keyset_page(query, AuditEvent.id, before=before_id, size=size)
 
 
 def action_label(action):

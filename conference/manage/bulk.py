@@ -49,13 +49,6 @@ PREVIEW_POLICY = (
 )
 
 
-def _conference_or_404():
-    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
-    if conference is None:
-        abort(404)
-    return conference
-
-
 def _broadcast_or_404(conference, broadcast_id):
     return services.get_broadcast(conference, broadcast_id) or abort(404)
 
@@ -68,7 +61,7 @@ def _request_seconds():
 @roles(*BULK_ROLES)
 def bulk_email():
     """Write an email to a group of attendees; below, the emails sent and drafts kept."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     form = ComposeForm.for_conference(conference)
     if request.method == "GET":
         form.preset(request.args)  # "email these people" from the attendee list
@@ -87,7 +80,7 @@ def bulk_email():
 @roles(*BULK_ROLES)
 def broadcast_edit(broadcast_id):
     """Change a draft before it is sent."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     broadcast = _broadcast_or_404(conference, broadcast_id)
     if not broadcast.is_draft:
         flash(_("This email has already been sent: it cannot be changed"), "error")
@@ -125,7 +118,7 @@ def _save(conference, form, draft=None):
 def broadcast(broadcast_id):
     """A draft: both versions as recipients see them, and who gets it. Once sent: progress
     and delivery status."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     broadcast = _broadcast_or_404(conference, broadcast_id)
     filters = services.filters_of(broadcast)
     context = {
@@ -170,7 +163,7 @@ def _delivery(broadcast):
 @roles(*BULK_ROLES)
 def broadcast_preview(broadcast_id, language):
     """The HTML email itself, for the frame on the check page."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     broadcast = _broadcast_or_404(conference, broadcast_id)
     response = make_response(services.preview(broadcast, language).html)
     response.headers["Content-Security-Policy"] = PREVIEW_POLICY
@@ -183,7 +176,7 @@ def broadcast_preview(broadcast_id, language):
 @roles(*BULK_ROLES)
 def broadcast_test(broadcast_id):
     """Queue both versions, in one message, to the signed-in organizer."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     broadcast = _broadcast_or_404(conference, broadcast_id)
     services.send_test(broadcast, to=current_user.email, name=current_user.name)
     if outbox.is_configured():
@@ -197,7 +190,7 @@ def broadcast_test(broadcast_id):
 @roles(*BULK_ROLES)
 def broadcast_send(broadcast_id):
     """Send it: queue one message per person. Pressing it again only resumes queueing."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     broadcast = _broadcast_or_404(conference, broadcast_id)
     try:
         done = services.send_broadcast(broadcast, actor=current_user, seconds=_request_seconds())

@@ -38,17 +38,17 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
 
 from conference import audit, database
+from conference.clock import utcnow
 from conference.config import LANGUAGES
 from conference.extensions import db
 from conference.i18n import direction
 from conference.mailer import outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
-from conference.mailer.outbox import utcnow
 from conference.mailer.rendering import Email, render_email
 from conference.manage.bulk_models import Broadcast
 from conference.registration.models import Registration, RegistrationStatus
 from conference.registration.queries import Filters, filtered
-from conference.registration.services import clean_text
+from conference.text import clean_text
 from conference.urls import external_url
 
 BATCH_SIZE = 500

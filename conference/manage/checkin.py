@@ -7,9 +7,7 @@ undone) is kept in the session for the page the POST redirects to (POST, redirec
 
 from flask import (
     abort,
-    current_app,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -25,6 +23,7 @@ from conference.i18n import translate
 from conference.manage import bp
 from conference.registration import checkin
 from conference.urls import safe_next
+from conference.web import private
 
 CHECKIN_ROLES = (Role.admin, Role.organizer, Role.checkin)
 RESULT = "checkin.result"
@@ -40,13 +39,13 @@ def checkin_search():
     the request line, which each of them logs in full. A ``q`` in a query string is
     ignored, so no link or bookmark of the desk can carry a code.
     """
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     query = ""
     if request.method == "POST":
         query = " ".join(request.form.get("q", "").split())[:100]
     counts = _counts_context(conference)  # loads the tracks the people below refer to
     found, more = checkin.search(conference, query, actor=current_user)
-    return _private(
+    return private(
         render_template(
             "manage/checkin.html",
             conference=conference,
@@ -63,15 +62,15 @@ def checkin_search():
 @roles(*CHECKIN_ROLES)
 def checkin_code(code):
     """The page a confirmation's QR code opens: one person, one button."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     registration = checkin.find_by_checkin_code(code)
     if registration is None or registration.conference_id != conference.id:
-        return _private(
+        return private(
             render_template("manage/checkin_code.html", conference=conference, person=None),
             404,
         )
     result = _pop_result(conference, only=registration.id)
-    return _private(
+    return private(
         render_template(
             "manage/checkin_code.html",
             conference=conference,
@@ -85,7 +84,7 @@ def checkin_code(code):
 @roles(*CHECKIN_ROLES)
 def checkin_mark(registration_id):
     """Check someone in; a second tap is reported as a duplicate."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     registration = checkin.find_registration(conference, registration_id) or abort(404)
     try:
         outcome = checkin.check_in(registration, by=current_user)
@@ -101,7 +100,7 @@ def checkin_mark(registration_id):
 @roles(*CHECKIN_ROLES)
 def checkin_undo(registration_id):
     """Take back a mistaken check-in."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     registration = checkin.find_registration(conference, registration_id) or abort(404)
     undone = checkin.undo_check_in(registration, by=current_user)
     session[RESULT] = {"id": registration.id, "kind": "undone" if undone else "not_checked_in"}
@@ -112,7 +111,7 @@ def checkin_undo(registration_id):
 @roles(*CHECKIN_ROLES)
 def checkin_counts():
     """Arrivals per track as JSON, for the page's optional refresher (static/js/checkin.js)."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     counts = checkin.checkin_counts(conference)
     response = jsonify(
         tracks=[
@@ -131,20 +130,6 @@ def checkin_counts():
 
 
 # ---------------------------------------------------------------------------------------
-
-
-def _conference_or_404():
-    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
-    if conference is None:
-        abort(404)
-    return conference
-
-
-def _private(body, status=200):
-    """Pages with names on them: never stored, so a shared phone's Back shows fresh state."""
-    response = make_response(body, status)
-    response.cache_control.no_store = True
-    return response
 
 
 def _counts_context(conference):

@@ -3,26 +3,19 @@
 Aggregates only, no personal data: volunteer coordinators see it too.
 """
 
-from flask import current_app, render_template
-from flask_login import current_user
+from flask import render_template
 
-from conference.access import PUBLIC, Role, access_of, roles
+from conference.access import Role, may_open, roles
+from conference.content import services as content
 from conference.i18n import current_language, direction
-from conference.manage import attendee_services, bp, stats
-
-
-def may_open(endpoint):
-    """Whether the signed-in user may open ``endpoint`` (and the page exists)."""
-    view = current_app.view_functions.get(endpoint)
-    allowed = access_of(view) if view is not None else None
-    return allowed == PUBLIC or bool(allowed and current_user.role in allowed)
+from conference.manage import bp, stats
 
 
 @bp.route("/dashboard")
 @roles(Role.admin, Role.organizer, Role.coordinator)
 def dashboard():
     """The state of the conference at a glance, and what is left to set up."""
-    conference = attendee_services.current_conference()
+    conference = content.current_conference()
     if conference is None:
         return render_template("manage/dashboard.html", conference=None)
     numbers = stats.dashboard_numbers(conference)

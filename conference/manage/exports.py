@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import (
     Response,
-    abort,
     current_app,
     make_response,
     render_template,
@@ -30,21 +29,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import ValidationError
 
 from conference import audit, database
-from conference.access import PERSONAL_DATA, access_of, roles
-from conference.accounts.models import AuditEvent
+from conference.access import PERSONAL_DATA, may_open, roles
+from conference.audit import AuditEvent
+from conference.clock import utcnow
 from conference.content import services as content
 from conference.content.models import Track
 from conference.extensions import db
+from conference.fields import MultiCheckboxField
 from conference.i18n import LANGUAGE_NAMES, current_language, direction, translate
-from conference.mailer.outbox import utcnow
 from conference.manage import bp, export_formats
 from conference.manage.segment import SegmentForm
-from conference.registration.forms import MultiCheckboxField
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
 from conference.registration.queries import filtered
 
@@ -351,18 +349,11 @@ def xlsx_body(event_id, spool, count):
 # --- The page ----------------------------------------------------------------------------
 
 
-def _conference_or_404():
-    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
-    if conference is None:
-        abort(404)
-    return conference
-
-
 @bp.route("/export", methods=["GET", "POST"])
 @roles(*PERSONAL_DATA)
 def export():
     """Choose filters, columns and a format; download the matching attendees."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     tracks = db.session.scalars(
         sa.select(Track).where(Track.conference_id == conference.id).order_by(Track.position)
     ).all()
@@ -406,5 +397,4 @@ def _export(conference, form):
 @bp.app_template_global()
 def can_export():
     """Whether the signed-in user may export attendees (for the "Export this list" link)."""
-    allowed = access_of(current_app.view_functions.get("manage.export"))
-    return bool(allowed) and current_user.is_authenticated and current_user.role in allowed
+    return may_open("manage.export")

@@ -19,7 +19,6 @@ from flask import (
     abort,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -32,11 +31,14 @@ from flask_babel import ngettext
 from conference import database
 from conference.access import PERSONAL_DATA, roles
 from conference.accounts.forms import ConfirmForm
+from conference.clock import utcnow
 from conference.extensions import cache, db
 from conference.mailer import outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.manage import bp, display  # noqa: F401 - display registers filters
+from conference.pager import keyset_page
 from conference.urls import database_id
+from conference.web import private
 
 log = logging.getLogger("conference.manage")
 
@@ -73,32 +75,22 @@ def list_page(*, status=None, before_id=None, size=PAGE_SIZE):
 
     Keyset pagination on the primary key; the bodies are not loaded.
     """
-    query = (
-        sa.select(OutboxMessage)
-        .options(
-            so.load_only(
-                OutboxMessage.recipient,
-                OutboxMessage.subject,
-                OutboxMessage.kind,
-                OutboxMessage.status,
-                OutboxMessage.attempts,
-                OutboxMessage.last_error,
-                OutboxMessage.created_at,
-                OutboxMessage.sent_at,
-                OutboxMessage.next_attempt_at,
-            )
+    query = sa.select(OutboxMessage).options(
+        so.load_only(
+            OutboxMessage.recipient,
+            OutboxMessage.subject,
+            OutboxMessage.kind,
+            OutboxMessage.status,
+            OutboxMessage.attempts,
+            OutboxMessage.last_error,
+            OutboxMessage.created_at,
+            OutboxMessage.sent_at,
+            OutboxMessage.next_attempt_at,
         )
-        .order_by(OutboxMessage.id.desc())
-        .limit(size + 1)
     )
     if status is not None:
         query = query.where(OutboxMessage.status == status)
-    if before_id is not None:
-        query = query.where(OutboxMessage.id < before_id)
-    rows = list(db.session.scalars(query))
-    more = len(rows) > size
-    rows = rows[:size]
-    return rows, (rows[-1].id if more and rows else None)
+    return keyset_page(query, OutboxMessage.id, before=before_id, size=size)
 
 
 def retry_failed_message(message_id):
@@ -127,7 +119,7 @@ def retry_all_failed():
         .values(
             status=MessageStatus.pending,
             attempts=0,
-            next_attempt_at=outbox.utcnow(),
+            next_attempt_at=utcnow(),
             locked_until=None,
         )
         .execution_options(synchronize_session=False)
@@ -143,12 +135,6 @@ def _deliver_after_response():
 
 
 # --- Pages -------------------------------------------------------------------------------
-
-
-def _private(body):
-    response = make_response(body)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _status_arg():
@@ -182,7 +168,7 @@ def outbox_page():
     rows, next_before = list_page(status=status, before_id=before)
     args = {"status": status.value} if status else {}
     counts = status_counts()
-    return _private(
+    return private(
         render_template(
             "manage/outbox.html",
             rows=rows,
@@ -209,7 +195,7 @@ def outbox_message(message_id):
             email = outbox.render_for_display(row)
         except Exception as exc:  # the page still shows the row, and says why
             render_error = _render_error(exc)
-    return _private(
+    return private(
         render_template(
             "manage/outbox_message.html",
             row=row,

@@ -11,8 +11,8 @@ from wtforms import SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Length
 
+from conference.fields import single_line
 from conference.i18n import LANGUAGE_NAMES, translate
-from conference.registration import forms as registration_forms
 from conference.registration.queries import Filters
 
 SEARCH_MAX = 100
@@ -35,7 +35,7 @@ class SegmentForm(FlaskForm):
     q = SearchField(
         _l("Name or email address"),
         description=_l("Part of a name, in Arabic or English letters, or of an address"),
-        filters=[registration_forms.single_line],
+        filters=[single_line],
         validators=[Length(max=SEARCH_MAX, message=_l("Search for 100 characters or fewer"))],
         render_kw={"dir": "auto", "spellcheck": "false", "autocomplete": "off"},
     )
@@ -81,7 +81,7 @@ class SegmentForm(FlaskForm):
             field = getattr(self, name)
             value = str(values.get(name) or "").strip()
             if name == "q":
-                field.data = registration_forms.single_line(value)[:SEARCH_MAX]
+                field.data = single_line(value)[:SEARCH_MAX]
             elif value in {choice.value for choice in field.choices}:
                 field.data = value
         return self

@@ -18,12 +18,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from conference.clock import utcnow
 from conference.config import is_production
 from conference.extensions import cache, db
 from conference.i18n import current_language, format_date_range
 from conference.mailer import outbox
 from conference.mailer.models import MessageStatus
-from conference.mailer.outbox import utcnow
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
 
 DEFAULT_CACHE_SECONDS = 30

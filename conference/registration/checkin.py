@@ -24,9 +24,9 @@ from babel import dates
 from flask_babel import lazy_gettext as _l
 
 from conference import audit, database
+from conference.clock import utcnow
 from conference.extensions import cache, db
 from conference.i18n import current_language, format_clock
-from conference.mailer.outbox import utcnow
 from conference.mailer.rendering import Attachment
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
 from conference.urls import external_url

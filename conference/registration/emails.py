@@ -11,7 +11,6 @@ registration's UID, the SEQUENCE of the snapshot); those that take the last seat
 carry its cancellation (METHOD:CANCEL).
 """
 
-import secrets
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -19,12 +18,14 @@ from flask_babel import force_locale
 
 from conference.calendar import ics
 from conference.calendar import services as calendar
+from conference.clock import utcnow
 from conference.content.models import Track
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.rendering import PRIVATE_LINK_REMOVED, Attachment, render_email
 from conference.registration import checkin
 from conference.registration.models import ManageToken, Registration, RegistrationStatus
+from conference.tokens import new_token, token_hash
 from conference.urls import external_url
 
 # ---------------------------------------------------------------------------------------
@@ -243,15 +244,13 @@ class _View:
             return PRIVATE_LINK_REMOVED
         if not self.registration.is_active:
             return None
-        from conference.registration.services import TOKEN_BYTES, _hash
-
-        token = secrets.token_urlsafe(TOKEN_BYTES)
+        token = new_token()
         self.rendering.stage(
             _MINT,
             registration_id=self.registration.id,
             address=self.row.recipient,
-            token_hash=_hash(token),
-            created_at=outbox.utcnow(),
+            token_hash=token_hash(token),
+            created_at=utcnow(),
         )
         return external_url("registration.manage", token=token)
 

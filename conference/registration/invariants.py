@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from conference.accounts.models import AuditEvent
+from conference.audit import AuditEvent
 from conference.content.models import Track
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from conference.content.models import Track
-from conference.extensions import db
+from conference.pager import keyset_page
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
-from conference.registration.services import clean_text
+from conference.text import clean_text
 
 STATUSES = ("confirmed", "waitlisted", "cancelled")
 
@@ -78,13 +78,7 @@ def filtered(conference, filters):
 
 def page(conference, filters, *, after_id=None, size=50):
     """Return one page of matching registrations, newest first, and the id to continue after."""
-    query = filtered(conference, filters).order_by(Registration.id.desc()).limit(size + 1)
-    if after_id is not None:
-        query = query.where(Registration.id < after_id)
-    rows = list(db.session.scalars(query))
-    more = len(rows) > size
-    rows = rows[:size]
-    return rows, (rows[-1].id if more and rows else None)
+    return keyset_page(filtered(conference, filters), Registration.id, before=after_id, size=size)
 
 
 def _escape_like(text):

@@ -21,26 +21,22 @@ again once the holder is done.
 """
 
 import functools
-import hashlib
 import random
-import secrets
 import time
-import unicodedata
 import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from conference import audit, database
+from conference import audit, database, text
+from conference.clock import utcnow
 from conference.content.models import Track
 from conference.extensions import db
 from conference.i18n import translate
 from conference.mailer import outbox
-from conference.mailer.outbox import utcnow
 from conference.registration import emails
 from conference.registration.models import (
     ManageToken,
@@ -49,10 +45,7 @@ from conference.registration.models import (
     Registration,
     RegistrationStatus,
 )
-
-TOKEN_BYTES = 32
-# Characters that could reorder or hide text in lists and exports: stripped from names.
-BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+from conference.tokens import new_token, token_hash
 
 
 class RegistrationError(Exception):
@@ -88,49 +81,16 @@ class Outcome:
 
 
 def normalise_email(address):
-    """Return ``address`` trimmed, in NFKC form and lower-cased, if it is a valid address.
-
-    NFKC folds compatibility forms (full-width ``ａlice＠example.org``, ligatures) into
-    the characters they stand for, so one person cannot register twice by typing them.
+    """``text.normalise_email``, refusing what is not an address in the user's words.
 
     :raises RegistrationError: not an address.
     """
-    address = unicodedata.normalize("NFKC", address or "").strip()
     try:
-        address = validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError:
+        return text.normalise_email(address)
+    except text.InvalidEmailAddress:
         raise RegistrationError(
             _l("Enter an email address in the correct format, like name@example.com")
         ) from None
-    return address.lower()
-
-
-def clean_text(value, *, multiline=False):
-    """Return ``value`` without control characters or bidi overrides, trimmed; ``None`` if empty.
-
-    Line breaks survive where ``multiline`` (CRLF and CR become LF); elsewhere they, like
-    tabs and other whitespace controls, become spaces (``Bob\\nSmith`` is "Bob Smith",
-    not "BobSmith"). Everything else that is not printable goes.
-    """
-    if value is None:
-        return None
-    text = unicodedata.normalize("NFC", str(value))
-    if multiline:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    kept = []
-    for char in text:
-        if char in BIDI_CONTROLS:
-            continue
-        if multiline and char in "\n\t":
-            kept.append(char)
-        elif unicodedata.category(char) in {"Cc", "Cs", "Co", "Cn"}:
-            if char.isspace():  # a line break, tab or other separator: still a gap
-                kept.append(" ")
-        else:
-            kept.append(char)
-    text = "".join(kept)
-    text = text.strip() if multiline else " ".join(text.split())
-    return text or None
 
 
 # ---------------------------------------------------------------------------------------
@@ -141,7 +101,7 @@ def find_by_token(token):
     """Return the registration a manage-link token opens, or ``None`` (wrong, old, erased)."""
     if not token or len(token) > 100:
         return None
-    digest = _hash(token)
+    digest = token_hash(token)
     return db.session.scalar(
         sa.select(Registration)
         .join(ManageToken)
@@ -161,7 +121,8 @@ def find_ended_by_token(token):
         sa.select(Registration)
         .join(ManageToken)
         .where(
-            ManageToken.token_hash == _hash(token), Registration.status != RegistrationStatus.active
+            ManageToken.token_hash == token_hash(token),
+            Registration.status != RegistrationStatus.active,
         )
     )
 
@@ -209,13 +170,9 @@ def mint_token(registration):
     it and nowhere else. The emails mint theirs when the deliverer renders them
     (``emails._View.manage_url``), never in the transaction that queues them.
     """
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    registration.tokens.append(ManageToken(token_hash=_hash(token), created_at=utcnow()))
+    token = new_token()
+    registration.tokens.append(ManageToken(token_hash=token_hash(token), created_at=utcnow()))
     return token
-
-
-def _hash(token):
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------
@@ -304,7 +261,7 @@ def _registration_values(
 
 def _checked_name(full_name):
     """:raises RegistrationError: the name is missing or too long, once cleaned."""
-    full_name = clean_text(full_name)
+    full_name = text.clean_text(full_name)
     if not full_name:
         raise RegistrationError(_l("Enter your full name"))
     if len(full_name) > 200:
@@ -315,10 +272,10 @@ def _checked_name(full_name):
 def _optional_details(*, phone, city, region, needs):
     """The optional details, cleaned and cut to their columns' sizes."""
     return {
-        "phone": _limited(clean_text(phone), 40),
-        "city": _limited(clean_text(city), 100),
-        "region": _limited(clean_text(region), 100),
-        "needs": _limited(clean_text(needs, multiline=True), 2000),
+        "phone": _limited(text.clean_text(phone), 40),
+        "city": _limited(text.clean_text(city), 100),
+        "region": _limited(text.clean_text(region), 100),
+        "needs": _limited(text.clean_text(needs, multiline=True), 2000),
     }
 
 

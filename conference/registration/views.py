@@ -20,13 +20,14 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from conference import text
 from conference.access import public
 from conference.calendar import ics
 from conference.calendar import services as calendar
+from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import csrf, limiter
 from conference.i18n import current_language
-from conference.mailer.outbox import utcnow
 from conference.registration import forms, services
 from conference.urls import external_url
 
@@ -63,13 +64,6 @@ def keep_private_pages_private(response):
     elif request.endpoint in NO_STORE:
         response.cache_control.no_store = True
     return response
-
-
-def _conference_or_404():
-    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
-    if conference is None:
-        abort(404)
-    return conference
 
 
 def _registration_or_404(token):
@@ -110,7 +104,7 @@ def _ended(status):
 @limiter.limit(_registration_limit, methods=["POST"])
 def register():
     """The registration form; a valid answer registers the visitor (or, if repeated, not)."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     if not conference.is_registration_open(utcnow()):
         return _closed(conference, 403 if request.method == "POST" else 200)
     form = forms.RegisterForm.for_conference(conference, language=current_language())
@@ -129,7 +123,7 @@ def register():
 
 
 def _show_registered(email):
-    session[REGISTERED_EMAIL] = (services.clean_text(email) or "")[: forms.EMAIL_MAX]
+    session[REGISTERED_EMAIL] = (text.clean_text(email) or "")[: forms.EMAIL_MAX]
     return redirect(url_for(".registered"), code=303)
 
 
@@ -171,7 +165,7 @@ def registered():
 @public
 def privacy():
     """What we keep about attendees, why, for how long and who sees it."""
-    return render_template("registration/privacy.html", conference=_conference_or_404())
+    return render_template("registration/privacy.html", conference=content.conference_or_404())
 
 
 # ---------------------------------------------------------------------------------------
@@ -184,7 +178,7 @@ def privacy():
 @limiter.limit(_resend_limit, methods=["POST"])
 def resend_link():
     """Ask for the private link again; the answer never says whether the address is known."""
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     form = forms.ResendLinkForm()
     if form.validate_on_submit():
         services.send_manage_link(conference, form.email.data)

@@ -29,13 +29,6 @@ from conference.urls import safe_next
 bp = Blueprint("site", __name__)
 
 
-def _conference_or_404():
-    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
-    if conference is None:
-        abort(404)
-    return conference
-
-
 def _cached_page(name, render):
     """Return the page ``name`` rendered by ``render()``, cached per language and content.
 
@@ -73,7 +66,7 @@ def home():
     """The conference page: what, when, where, the tracks, the programme, sponsors."""
 
     def render():
-        conference = _conference_or_404()
+        conference = content.conference_or_404()
         return render_template(
             "site/home.html",
             conference=conference,
@@ -92,7 +85,7 @@ def volunteer():
 
 
 def _coming_soon(feature):
-    conference = _conference_or_404()
+    conference = content.conference_or_404()
     get_flashed_messages()  # nothing to show here; keep the session clean
     return render_template("site/coming_soon.html", conference=conference, feature=feature)
 

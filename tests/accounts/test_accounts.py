@@ -8,11 +8,12 @@ import sqlalchemy as sa
 
 from conference.access import Role
 from conference.accounts import services, sessions, throttle
-from conference.accounts.models import AuditEvent, StaffSession, User
+from conference.accounts.models import StaffSession, User
+from conference.audit import AuditEvent
+from conference.clock import utcnow
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
-from conference.mailer.outbox import utcnow
 
 from ..conftest import STAFF_PASSWORD
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from conference import create_app
-from conference.accounts.models import AuditEvent
+from conference.audit import AuditEvent
 from conference.content import services as content
 from conference.content.models import Track
 from conference.extensions import db

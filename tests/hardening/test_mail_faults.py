@@ -32,6 +32,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
@@ -119,7 +120,7 @@ def stalling_server():
 
 
 def later(hours):
-    return outbox.utcnow() + timedelta(hours=hours)
+    return utcnow() + timedelta(hours=hours)
 
 
 def form(n):

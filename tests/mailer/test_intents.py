@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from conference import database
 from conference.accounts import services as accounts
+from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
@@ -30,7 +31,7 @@ LINK = re.compile(r"http://conference\.test/registration/([A-Za-z0-9_-]+)")
 
 
 def later(**delta):
-    return outbox.utcnow() + timedelta(**delta)
+    return utcnow() + timedelta(**delta)
 
 
 def answers(**changes):

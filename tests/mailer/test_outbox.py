@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from conference.clock import utcnow
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
@@ -18,7 +19,7 @@ INVITE = (
 
 
 def later(hours=3):
-    return outbox.utcnow() + timedelta(hours=hours)
+    return utcnow() + timedelta(hours=hours)
 
 
 def test_enqueue_writes_nothing_until_the_transaction_commits(app, make_email):
@@ -141,7 +142,7 @@ def test_retries_back_off_exponentially_with_jitter(mail_app, smtp_server, make_
     db.session.commit()
     delays = []
 
-    now = outbox.utcnow()
+    now = utcnow()
     for _attempt in range(4):
         outbox.deliver_pending(now=now)
         delays.append((row.next_attempt_at - now).total_seconds())

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from conference.access import PERSONAL_DATA, access_of
-from conference.accounts.models import AuditEvent
+from conference.audit import AuditEvent
 from conference.content.models import Track
 from conference.content.services import get_conference, load_content
 from conference.extensions import cache, db

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from conference import access, audit
-from conference.accounts.models import AuditEvent
+from conference.audit import AuditEvent
 from conference.extensions import db
 from conference.manage import auditlog
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conference import access, create_app
-from conference.accounts.models import AuditEvent
+from conference.audit import AuditEvent
 from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from conference.accounts.models import AuditEvent
+from conference.audit import AuditEvent
 from conference.content.models import Track
 from conference.content.services import load_content
 from conference.extensions import db

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from conference.accounts.models import AuditEvent
+from conference.audit import AuditEvent
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage

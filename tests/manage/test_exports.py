@@ -14,7 +14,7 @@ from flask import render_template_string
 from flask_login import login_user
 
 from conference import access
-from conference.accounts.models import AuditEvent
+from conference.audit import AuditEvent
 from conference.extensions import db
 from conference.manage import export_formats, exports
 from conference.manage.export_formats import neutralise

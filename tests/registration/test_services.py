@@ -4,7 +4,8 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
-from conference.accounts.models import AuditEvent
+from conference import text
+from conference.audit import AuditEvent
 from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
@@ -234,13 +235,11 @@ def test_text_is_cleaned_of_control_and_bidi_override_characters(conference, reg
     ],
 )
 def test_line_breaks_inside_a_one_line_field_become_spaces(typed, kept):
-    assert services.clean_text(typed) == kept
+    assert text.clean_text(typed) == kept
 
 
 def test_line_breaks_in_a_multiline_field_stay_line_breaks():
-    assert services.clean_text("one\r\ntwo\rthree\x0bfour", multiline=True) == (
-        "one\ntwo\nthree four"
-    )
+    assert text.clean_text("one\r\ntwo\rthree\x0bfour", multiline=True) == ("one\ntwo\nthree four")
 
 
 @pytest.mark.parametrize(
