@@ -34,6 +34,7 @@ def create_app(test_config=None):
         content,
         database,
         demo,
+        development,
         errors,
         i18n,
         mailer,
@@ -62,7 +63,18 @@ def create_app(test_config=None):
     access.init_app(app)
     static.init_app(app)
     errors.init_app(app)
-    for feature in (content, mailer, site, calendar, registration, accounts, manage, backup, demo):
+    for feature in (
+        content,
+        mailer,
+        site,
+        calendar,
+        registration,
+        accounts,
+        manage,
+        backup,
+        demo,
+        development,
+    ):
         feature.init_app(app)
     applog.redact_secret_paths(app)  # once every route is known
 

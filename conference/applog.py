@@ -1,7 +1,8 @@
 """Structured logging: one JSON object a line, and one line for each request.
 
 Each request gets an id (taken from ``X-Request-ID`` when the proxy sets a sane one),
-returned in the response and attached to every log line written while it runs. No
+returned in the response and attached to every log line written while it runs; the
+development server's own line for each request is dropped (``ServerRequestLines``). No
 personal data is logged: paths and status codes only, never form fields or addresses,
 and no line of any logger holds a credential from a URL (``RedactingRecord``).
 """
@@ -146,7 +147,26 @@ def _loggable_path():
     return rule.rule.replace("<secret:", "<")
 
 
+class ServerRequestLines(logging.Filter):
+    """Drop the development server's line for each request: ours (below) says it already.
+
+    Werkzeug's ``127.0.0.1 - - [date] "GET / HTTP/1.1" 200 -`` comes from
+    ``WSGIRequestHandler.log_request``; its other lines (the address it serves, errors)
+    pass.
+    """
+
+    def filter(self, record):
+        return not (
+            record.levelno == logging.INFO
+            and isinstance(record.msg, str)
+            and record.msg.endswith('"%s" %s %s')
+        )
+
+
 def init_app(app):
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, ServerRequestLines) for f in werkzeug.filters):
+        werkzeug.addFilter(ServerRequestLines())
     handler = logging.StreamHandler(sys.stderr)
     if app.config["LOG_FORMAT"] == "json":
         handler.setFormatter(JSONFormatter())
