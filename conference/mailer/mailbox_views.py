@@ -17,6 +17,7 @@ import re
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from conference import ROOT
 from conference.access import public
 from conference.mailer import mailbox
 
@@ -52,9 +53,10 @@ def _stored_or_404(name):
 @public
 def index():
     """Every message delivered to the mailbox, newest first."""
-    return render_template(
-        "mailer/mailbox.html", messages=mailbox.messages(), folder=mailbox.directory()
-    )
+    folder = mailbox.directory()
+    if folder.is_relative_to(ROOT):
+        folder = folder.relative_to(ROOT)
+    return render_template("mailer/mailbox.html", messages=mailbox.messages(), folder=folder)
 
 
 @bp.route("/<name>")
