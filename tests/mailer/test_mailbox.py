@@ -86,6 +86,24 @@ def test_make_run_serves_the_port_it_is_given_and_delivers_to_the_mailbox():
     assert settings["DEV_MAILBOX"] is True
 
 
+def test_the_site_s_links_follow_the_port_make_run_serves(dev_app):
+    client = dev_app.test_client()
+
+    home = page(client.get("/", headers=EN))
+    client.post("/register", data=answers(), headers=EN)
+    outbox.deliver_pending()
+    [stored] = mailbox.messages()
+    invite = next(data for name, _, data in stored.attachments() if name == "invite.ics")
+    feed = client.get("/calendar.ics?lang=en").get_data(as_text=True)
+
+    assert '<link rel="canonical" href="http://127.0.0.1:8000/">' in home
+    assert '<meta property="og:url" content="http://127.0.0.1:8000/">' in home
+    assert "http://127.0.0.1:8000/registration/" in stored.body("plain")
+    assert b"http://127.0.0.1:8000/" in invite.replace(b"\r\n ", b"")
+    assert "http://127.0.0.1:8000/" in feed.replace("\r\n ", "")
+    assert ":5000" not in home + stored.body("plain") + feed
+
+
 def test_a_registration_s_confirmation_arrives_in_the_mailbox_with_a_working_private_link(
     dev_app,
 ):
