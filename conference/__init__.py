@@ -63,19 +63,9 @@ def create_app(test_config=None):
     access.init_app(app)
     static.init_app(app)
     errors.init_app(app)
-    for feature in (
-        content,
-        mailer,
-        site,
-        calendar,
-        registration,
-        accounts,
-        manage,
-        backup,
-        demo,
-        development,
-    ):
+    for feature in (content, mailer, site, calendar, registration, accounts, manage, backup, demo):
         feature.init_app(app)
+    development.init_app(app)  # flask dev prepare / run (make run)
     applog.redact_secret_paths(app)  # once every route is known
 
     return app
