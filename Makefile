@@ -15,7 +15,9 @@ COMPILED := $(CATALOGS:.po=.mo)
 # `make run PORT=8000` serves elsewhere; links in pages and emails follow the address
 # served (BASE_URL, unless given). Mail goes to the development mailbox at /dev/mailbox
 # (`make run DEV_MAILBOX=0` to use the MAIL_SERVER of your .env instead).
-HOST ?= 127.0.0.1
+# HOST only from the command line (`make run HOST=0.0.0.0`): shells set HOST to the
+# machine's name. PORT also from the environment.
+HOST := 127.0.0.1
 PORT ?= 5000
 BASE_URL ?= http://$(HOST):$(PORT)
 DEV_MAILBOX ?= 1
