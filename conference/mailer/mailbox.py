@@ -131,13 +131,20 @@ def count():
     return len(_names(directory()))
 
 
-def read(name):
-    """The stored message called ``name``, or ``None``."""
-    if not NAME.match(name or ""):
+def raw(name):
+    """The stored bytes of the message called ``name`` (an ``.eml`` file), or ``None``."""
+    if not NAME.match(name or ""):  # a name of ours, never a path
         return None
     try:
-        data = (directory() / f"{name}.eml").read_bytes()
+        return (directory() / f"{name}.eml").read_bytes()
     except FileNotFoundError:
+        return None
+
+
+def read(name):
+    """The stored message called ``name``, or ``None``."""
+    data = raw(name)
+    if data is None:
         return None
     return Stored(name, email.message_from_bytes(data, policy=email.policy.default))
 
@@ -146,13 +153,3 @@ def messages():
     """Every stored message, newest first."""
     found = (read(name) for name in sorted(_names(directory()), reverse=True))
     return [stored for stored in found if stored is not None]
-
-
-def raw(name):
-    """The stored bytes of ``name`` (an ``.eml`` file), or ``None``."""
-    if not NAME.match(name or ""):
-        return None
-    try:
-        return (directory() / f"{name}.eml").read_bytes()
-    except FileNotFoundError:
-        return None
