@@ -129,3 +129,23 @@ def test_the_development_server_s_request_line_is_dropped_and_its_other_lines_ke
     assert werkzeug.filter(request_line) is False
     assert werkzeug.filter(running) is True
     assert werkzeug.filter(error) is True
+
+
+def test_dev_run_prepares_then_serves_the_same_app_with_flask_run_s_options(file_app, monkeypatch):
+    import flask.cli
+
+    served = {}
+
+    def run_simple(host, port, app, **options):
+        served.update(host=host, port=port, app=app, **options)
+
+    monkeypatch.setattr(flask.cli, "run_simple", run_simple)
+    runner = file_app.test_cli_runner()
+
+    result = runner.invoke(args=["dev", "run", "--host", "127.0.0.1", "--port", "8000"])
+
+    assert result.exit_code == 0, result.output
+    assert "Database: upgraded." in result.output
+    assert served["port"] == 8000
+    assert served["host"] == "127.0.0.1"
+    assert served["app"] is file_app
