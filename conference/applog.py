@@ -1,8 +1,9 @@
 """Structured logging: one JSON object a line, and one line for each request.
 
 Each request gets an id (taken from ``X-Request-ID`` when the proxy sets a sane one),
-returned in the response and attached to every log line written while it runs; the
-development server's own line for each request is dropped (``ServerRequestLines``). No
+returned in the response and attached to every log line written while it runs (under
+``make run``, the development server's own line for each request is dropped:
+``ServerRequestLines``). No
 personal data is logged: paths and status codes only, never form fields or addresses,
 and no line of any logger holds a credential from a URL (``RedactingRecord``).
 """
@@ -152,7 +153,8 @@ class ServerRequestLines(logging.Filter):
 
     Werkzeug's ``127.0.0.1 - - [date] "GET / HTTP/1.1" 200 -`` comes from
     ``WSGIRequestHandler.log_request``; its other lines (the address it serves, errors)
-    pass.
+    pass. ``flask dev run`` (``make run``) puts it on the ``werkzeug`` logger while it
+    serves; served any other way, Werkzeug's lines stay (and are redacted).
     """
 
     def filter(self, record):
@@ -164,9 +166,6 @@ class ServerRequestLines(logging.Filter):
 
 
 def init_app(app):
-    werkzeug = logging.getLogger("werkzeug")
-    if not any(isinstance(f, ServerRequestLines) for f in werkzeug.filters):
-        werkzeug.addFilter(ServerRequestLines())
     handler = logging.StreamHandler(sys.stderr)
     if app.config["LOG_FORMAT"] == "json":
         handler.setFormatter(JSONFormatter())

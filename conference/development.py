@@ -6,10 +6,12 @@
 nothing when there is nothing to do: the database's revision is compared with the head
 of ``migrations/versions/`` by reading both, and Alembic only starts when they differ.
 ``flask dev run`` (what ``make run`` calls) prepares, then serves as ``flask run`` does,
-in the same process. Production keeps using the four commands (``docs/deployment.md``).
+in the same process, logging one line per request (ours, not also Werkzeug's).
+Production keeps using the four commands (``docs/deployment.md``).
 """
 
 import ast
+import logging
 import re
 
 import click
@@ -17,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from conference import ROOT
+from conference import ROOT, applog
 
 MIGRATIONS = ROOT / "migrations" / "versions"
 # ``revision = "0008_outbox_intent"``, ``down_revision = None`` or a tuple (a merge).
@@ -93,8 +95,14 @@ def run_command(ctx):
     from flask.cli import run_command as flask_run
 
     ctx.invoke(prepare_command)
-    with flask_run.make_context("run", list(ctx.args), parent=ctx) as run_context:
-        flask_run.invoke(run_context)
+    werkzeug = logging.getLogger("werkzeug")
+    one_line_per_request = applog.ServerRequestLines()  # ours, not the server's too
+    werkzeug.addFilter(one_line_per_request)
+    try:
+        with flask_run.make_context("run", list(ctx.args), parent=ctx) as run_context:
+            flask_run.invoke(run_context)
+    finally:
+        werkzeug.removeFilter(one_line_per_request)
 
 
 def _mailbox_url():
