@@ -22,6 +22,8 @@ from conference.access import public
 from conference.mailer import mailbox
 
 bp = Blueprint("mailbox", __name__, url_prefix="/dev/mailbox")
+# A message's name is ``<secret:...>``: whoever has it reads the private links inside, so
+# the logs show ``/dev/mailbox/<name>`` (``applog``).
 
 # The HTML body's own page: no script, no request to anywhere, styles and images inline;
 # framed by the mailbox's page only; links leave the frame for the whole window.
@@ -59,7 +61,7 @@ def index():
     return render_template("mailer/mailbox.html", messages=mailbox.messages(), folder=folder)
 
 
-@bp.route("/<name>")
+@bp.route("/<secret:name>")
 @public
 def message(name):
     """One message as its recipient sees it."""
@@ -73,7 +75,7 @@ def message(name):
     )
 
 
-@bp.route("/<name>/html")
+@bp.route("/<secret:name>/html")
 @public
 def html_body(name):
     """The message's HTML body, alone, under a policy that lets it do nothing but show."""
@@ -92,7 +94,7 @@ def html_body(name):
     return response
 
 
-@bp.route("/<name>/attachments/<int:number>")
+@bp.route("/<secret:name>/attachments/<int:number>")
 @public
 def attachment(name, number):
     """The message's ``number``-th attachment (from 1), as a download."""
@@ -105,7 +107,7 @@ def attachment(name, number):
     return response
 
 
-@bp.route("/<name>.eml")
+@bp.route("/<secret:name>.eml")
 @public
 def raw(name):
     """The message exactly as it was delivered, for a mail client to open."""
@@ -141,7 +143,8 @@ def add_banner(response):
 
 def forget_validators():
     """Ignore ``If-None-Match`` (``before_request``): a page's ETag does not cover the banner."""
-    request.environ.pop("HTTP_IF_NONE_MATCH", None)
+    if request.endpoint != "static":
+        request.environ.pop("HTTP_IF_NONE_MATCH", None)
 
 
 def init_app(app):

@@ -265,3 +265,13 @@ def test_in_production_there_is_no_mailbox_and_no_banner(make_app):
     assert client.get("/dev/mailbox").status_code == 404
     assert "dev-banner" not in page(client.get("/register", headers=EN))
     assert "dev-banner" not in page(client.get("/dev/mailbox", headers=EN))
+
+
+def test_message_names_are_redacted_from_the_logs(dev_app):
+    from conference import applog
+
+    [rule] = [r for r in dev_app.url_map.iter_rules() if r.endpoint == "mailbox.message"]
+    name = "1796212273615073545-" + "a" * 32
+
+    assert applog.redact(f"GET /dev/mailbox/{name}/html") == "GET /dev/mailbox/<name>/html"
+    assert rule.rule == "/dev/mailbox/<secret:name>"
