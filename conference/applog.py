@@ -3,9 +3,9 @@
 Each request gets an id (taken from ``X-Request-ID`` when the proxy sets a sane one),
 returned in the response and attached to every log line written while it runs (under
 ``make run``, the development server's own line for each request is dropped:
-``ServerRequestLines``). No
-personal data is logged: paths and status codes only, never form fields or addresses,
-and no line of any logger holds a credential from a URL (``RedactingRecord``).
+``ServerRequestLines``). No personal data is logged: paths and status codes only, never
+form fields or addresses, and no line of any logger holds a credential from a URL
+(``RedactingRecord``).
 """
 
 import json
