@@ -12,9 +12,20 @@ COMPILED := $(CATALOGS:.po=.mo)
 
 .PHONY: run test bench lint format setup db content translations extract-messages clean
 
-run: setup db content ## Serve the site at http://127.0.0.1:5000 (SQLite, mail kept in the outbox)
-	@echo "Serving For Syria at http://127.0.0.1:5000  (Ctrl+C to stop)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+# `make run PORT=8000` serves elsewhere; links in pages and emails follow the address
+# served (BASE_URL, unless given). Mail goes to the development mailbox at /dev/mailbox
+# (`make run DEV_MAILBOX=0` to use the MAIL_SERVER of your .env instead).
+# HOST only from the command line (`make run HOST=0.0.0.0`): shells set HOST to the
+# machine's name. PORT also from the environment.
+HOST := 127.0.0.1
+PORT ?= 5000
+BASE_URL ?= http://$(HOST):$(PORT)
+DEV_MAILBOX ?= 1
+DEV := BASE_URL=$(BASE_URL) DEV_MAILBOX=$(DEV_MAILBOX)
+
+run: setup ## Serve the site at http://127.0.0.1:$(PORT) (SQLite, mail in the development mailbox)
+	@echo "Serving For Syria at $(BASE_URL) once ready  (Ctrl+C to stop)"
+	@$(DEV) $(BIN)/flask dev run --host $(HOST) --port $(PORT)
 
 test: setup lint ## Run the linter and the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -56,6 +67,7 @@ extract-messages: setup
 		-o $(TRANSLATIONS)/messages.pot conference templates
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width 88 --ignore-obsolete --no-fuzzy-matching
 
+# What `flask dev prepare` (in `make run`) does, as the separate commands production runs.
 db: setup
 	$(BIN)/flask db upgrade
 

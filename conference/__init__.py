@@ -34,6 +34,7 @@ def create_app(test_config=None):
         content,
         database,
         demo,
+        development,
         errors,
         i18n,
         mailer,
@@ -63,6 +64,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     for feature in (content, mailer, site, calendar, registration, accounts, manage, backup, demo):
         feature.init_app(app)
+    development.init_app(app)  # flask dev prepare / run (make run)
     applog.redact_secret_paths(app)  # once every route is known
 
     return app

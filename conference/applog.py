@@ -1,9 +1,11 @@
 """Structured logging: one JSON object a line, and one line for each request.
 
 Each request gets an id (taken from ``X-Request-ID`` when the proxy sets a sane one),
-returned in the response and attached to every log line written while it runs. No
-personal data is logged: paths and status codes only, never form fields or addresses,
-and no line of any logger holds a credential from a URL (``RedactingRecord``).
+returned in the response and attached to every log line written while it runs (under
+``make run``, the development server's own line for each request is dropped:
+``ServerRequestLines``). No personal data is logged: paths and status codes only, never
+form fields or addresses, and no line of any logger holds a credential from a URL
+(``RedactingRecord``).
 """
 
 import json
@@ -144,6 +146,23 @@ def _loggable_path():
     if rule is None:
         return redact(request.path)
     return rule.rule.replace("<secret:", "<")
+
+
+class ServerRequestLines(logging.Filter):
+    """Drop the development server's line for each request: ours (below) says it already.
+
+    Werkzeug's ``127.0.0.1 - - [date] "GET / HTTP/1.1" 200 -`` comes from
+    ``WSGIRequestHandler.log_request``; its other lines (the address it serves, errors)
+    pass. ``flask dev run`` (``make run``) puts it on the ``werkzeug`` logger while it
+    serves; served any other way, Werkzeug's lines stay (and are redacted).
+    """
+
+    def filter(self, record):
+        return not (
+            record.levelno == logging.INFO
+            and isinstance(record.msg, str)
+            and record.msg.endswith('"%s" %s %s')
+        )
 
 
 def init_app(app):

@@ -44,6 +44,11 @@ class Defaults:
     LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
     # Mail: with no MAIL_SERVER, messages wait in the outbox.
+    # Development only (``make run`` turns it on; production refuses it): deliver every
+    # message to .eml files under DEV_MAILBOX_DIR (default instance/mailbox/), read at
+    # /dev/mailbox, instead of over SMTP. See ``mailer.mailbox``.
+    DEV_MAILBOX = False
+    DEV_MAILBOX_DIR = None
     MAIL_SERVER = None
     MAIL_PORT = 587
     MAIL_USE_TLS = True
@@ -137,6 +142,7 @@ ENVIRONMENT = {
     "MAIL_DEFAULT_SENDER": str,
     "MAIL_TIMEOUT": float,
     "MAIL_REPLY_TO": str,
+    "DEV_MAILBOX": _bool,
     "RATELIMIT_STORAGE_URI": str,
     "TWO_FACTOR_REQUIRED": _bool,
     "PROXY_COUNT": int,
@@ -217,6 +223,11 @@ def check_production(config):
             "APP_ENV=production needs SECRET_KEY set to a random value of at least "
             f"{MIN_SECRET_LENGTH} characters (it signs sessions and links). Generate one with: "
             "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if config.get("DEV_MAILBOX"):
+        raise ConfigError(
+            "DEV_MAILBOX is for development only: in production mail goes to MAIL_SERVER. "
+            "Unset DEV_MAILBOX (make run sets it; production never runs make run)."
         )
 
 

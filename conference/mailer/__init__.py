@@ -26,6 +26,10 @@ def init_app(app):
     mail.init_app(app)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(mail_cli)
+    if app.config.get("DEV_MAILBOX"):  # development only: config refuses it in production
+        from conference.mailer import mailbox_views
+
+        mailbox_views.init_app(app)
 
     if app.config["OUTBOX_DELIVER_AFTER_REQUEST"]:
         deliverer = BackgroundDeliverer(app)

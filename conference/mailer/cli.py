@@ -38,7 +38,10 @@ def work_command(interval):
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    click.echo(f"Delivering through {current_app.config['MAIL_SERVER']}; Ctrl+C to stop.")
+    through = current_app.config["MAIL_SERVER"]
+    if current_app.config.get("DEV_MAILBOX"):
+        through = "the development mailbox"
+    click.echo(f"Delivering through {through}; Ctrl+C to stop.")
     while not stop.is_set():
         try:
             report = outbox.deliver_pending()

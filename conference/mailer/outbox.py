@@ -79,8 +79,12 @@ class DeliveryReport:
 
 
 def is_configured(app=None):
-    """Return whether a mail server is configured (without one, messages wait)."""
-    return bool((app or current_app).config.get("MAIL_SERVER"))
+    """Return whether mail goes anywhere: a mail server, or the development mailbox.
+
+    Without either, messages wait.
+    """
+    config = (app or current_app).config
+    return bool(config.get("MAIL_SERVER") or config.get("DEV_MAILBOX"))
 
 
 @dataclass

@@ -64,6 +64,10 @@ class SafeConnection(Connection):
 class SafeMail(Mail):
     def connect(self):
         app = getattr(self, "app", None) or current_app
+        if app.config.get("DEV_MAILBOX"):  # development: .eml files instead of SMTP
+            from conference.mailer.mailbox import MailboxConnection
+
+            return MailboxConnection(app.extensions["mail"])
         return SafeConnection(app.extensions["mail"])
 
 
