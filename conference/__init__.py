@@ -31,9 +31,9 @@ def create_app(test_config=None):
         applog,
         backup,
         calendar,
+        checkin,
         content,
         database,
-        demo,
         errors,
         i18n,
         mailer,
@@ -61,7 +61,17 @@ def create_app(test_config=None):
     access.init_app(app)
     static.init_app(app)
     errors.init_app(app)
-    for feature in (content, mailer, site, calendar, registration, accounts, manage, backup, demo):
+    for feature in (
+        content,
+        mailer,
+        site,
+        calendar,
+        registration,
+        checkin,
+        accounts,
+        manage,
+        backup,
+    ):
         feature.init_app(app)
     applog.redact_secret_paths(app)  # once every route is known
 

@@ -1,25 +1,44 @@
-import itertools
+"""Helpers shared by the registration tests (the fixtures are in tests/conftest.py)."""
 
-import pytest
+import re
 
-from conference.registration import services
+import sqlalchemy as sa
 
-_numbers = itertools.count(1)
+from conference.audit import AuditEvent
+from conference.extensions import db
+from conference.mailer import outbox
+from conference.mailer.models import OutboxMessage
 
 
-@pytest.fixture
-def register(conference):
-    """Return a function that registers someone through the service, with defaults."""
+def text(response):
+    return response.get_data(as_text=True)
 
-    def _register(email=None, tracks=("arts",), *, to=None, **overrides):
-        values = {
-            "email": email or f"person{next(_numbers)}@example.org",
-            "full_name": "Ada Lovelace",
-            "track_keys": list(tracks),
-            "language": "en",
-            "privacy_accepted": True,
-            **overrides,
-        }
-        return services.register_attendee(to or conference, **values)
 
-    return _register
+def listed_names(response):
+    """The names in the list, in order."""
+    return re.findall(r'<th scope="row"><a href="[^"]+"><bdi>([^<]+)</bdi>', text(response))
+
+
+def audit_events(action):
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(AuditEvent).filter_by(action=action)))
+
+
+def queued(kind):
+    return list(
+        db.session.scalars(sa.select(OutboxMessage).filter_by(kind=kind).order_by(OutboxMessage.id))
+    )
+
+
+def delivered(row):
+    """Render ``row`` as the deliverer does: its private link is minted (hash committed)."""
+    rendering = outbox.Rendering()
+    email = outbox.render(row, rendering)
+    rendering.write()
+    db.session.commit()
+    return email
+
+
+def fresh(row):
+    db.session.expire_all()
+    return db.session.get(type(row), row.id)

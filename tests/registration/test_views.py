@@ -11,7 +11,7 @@ from conference.content import services as content
 from conference.extensions import db, limiter
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
-from conference.registration import services
+from conference.registration import queries, services
 from conference.registration.models import PlaceStatus, Registration, RegistrationStatus
 
 AR = {"Accept-Language": "ar"}
@@ -794,14 +794,14 @@ def test_a_change_that_finds_the_registration_cancelled_answers_as_the_cancel_di
     client, conference, registered, monkeypatch, path, form
 ):
     _, token = registered()
-    find = services.find_by_token
+    find = queries.find_by_token
 
     def found_before_a_twin_cancelled_it(value):
         found = find(value)
         services.cancel_registration(found)  # the twin request, committed meanwhile
         return found
 
-    monkeypatch.setattr(services, "find_by_token", found_before_a_twin_cancelled_it)
+    monkeypatch.setattr(queries, "find_by_token", found_before_a_twin_cancelled_it)
 
     response = client.post(f"/registration/{token}/{path}", data=form)
 
