@@ -30,7 +30,7 @@ from conference.i18n import LANGUAGE_NAMES, translate
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
 from conference.registration.queries import filtered
 
-log = logging.getLogger("conference.manage")
+log = logging.getLogger("conference.registration")
 
 BATCH_SIZE = 1000
 # A batch's places are read by id range when its ids span less than this many times its size.
