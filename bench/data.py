@@ -97,7 +97,7 @@ DEFAULT_COLUMNS = [
     "registered_at",
 ]
 ALL_COLUMNS = list(DUMP_COLUMNS)
-# Same as conference.manage.export_formats.FORMULA_PREFIXES (checked by the export worker).
+# Same as conference.spreadsheets.FORMULA_PREFIXES (checked by the export worker).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
@@ -613,15 +613,16 @@ def worker_export(file_format, out, columns, profile=None):
 
     app = _app()
     with app.app_context():
+        from conference import spreadsheets
         from conference.audit import AuditEvent
         from conference.content import services as content
         from conference.extensions import db
         from conference.i18n import current_language, direction
-        from conference.manage import export_formats, exports
+        from conference.registration import exports
         from conference.registration.models import Registration
         from conference.registration.queries import Filters
 
-        assert export_formats.FORMULA_PREFIXES == FORMULA_PREFIXES, "update FORMULA_PREFIXES"
+        assert spreadsheets.FORMULA_PREFIXES == FORMULA_PREFIXES, "update FORMULA_PREFIXES"
         assert exports.DEFAULT_COLUMNS == DEFAULT_COLUMNS, "update DEFAULT_COLUMNS"
         assert set(exports.COLUMNS) == set(DUMP_COLUMNS), "update DUMP_COLUMNS"
         conference = content.get_conference(app.config["CONFERENCE_SLUG"])

@@ -31,9 +31,9 @@ def create_app(test_config=None):
         applog,
         backup,
         calendar,
+        checkin,
         content,
         database,
-        demo,
         development,
         errors,
         i18n,
@@ -62,7 +62,17 @@ def create_app(test_config=None):
     access.init_app(app)
     static.init_app(app)
     errors.init_app(app)
-    for feature in (content, mailer, site, calendar, registration, accounts, manage, backup, demo):
+    for feature in (
+        content,
+        mailer,
+        site,
+        calendar,
+        registration,
+        checkin,
+        accounts,
+        manage,
+        backup,
+    ):
         feature.init_app(app)
     development.init_app(app)  # flask dev prepare / run (make run)
     applog.redact_secret_paths(app)  # once every route is known

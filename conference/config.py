@@ -90,7 +90,7 @@ class Defaults:
         "admin": ("manage.dashboard",),
         "organizer": ("manage.dashboard",),
         "coordinator": ("manage.dashboard",),
-        "checkin": ("manage.checkin",),
+        "checkin": ("checkin.desk",),
         "sponsor": ("showcase.sponsor_home",),
     }
 

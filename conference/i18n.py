@@ -7,8 +7,8 @@ current language. Emails and CLI output use ``force_locale`` with a stored langu
 """
 
 import functools
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
 from flask import current_app, g, has_request_context, request
@@ -16,6 +16,7 @@ from flask_babel import Babel, get_locale, refresh, to_user_timezone
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_number as babel_format_number
 
+from conference.clock import utcnow
 from conference.config import LANGUAGES
 
 babel = Babel()
@@ -88,6 +89,24 @@ def _date_range(start, end, language):
 def format_clock(value, language=None):
     """Return a time of day in the language's short style: "10:30 AM" / "10:30 ص"."""
     return dates.format_time(value, format="short", locale=language or current_language())
+
+
+def format_local_time(moment, timezone, *, now=None, language=None):
+    """Return ``moment`` (naive UTC) as a clock time in ``timezone`` (a zone's name).
+
+    Only the time on the same local day as ``now``, else with the date: "10:42 AM".
+    An unknown zone reads as UTC.
+    """
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    local = moment.replace(tzinfo=UTC).astimezone(zone)
+    today = (now or utcnow()).replace(tzinfo=UTC).astimezone(zone).date()
+    language = language or current_language()
+    if local.date() == today:
+        return format_clock(local.time(), language)
+    return dates.format_datetime(local, format="short", tzinfo=zone, locale=language)
 
 
 def format_timezone(name, language=None):

@@ -17,6 +17,7 @@ import asyncio
 import copy
 import email
 import email.policy
+import itertools
 import os
 import secrets
 import socket
@@ -30,7 +31,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from conference import create_app
+from conference import access, create_app
 from conference.config import database_uri
 from conference.content import services as content
 from conference.extensions import db
@@ -317,6 +318,58 @@ def login_as(client, make_user):
         return user
 
     return _login_as
+
+
+@pytest.fixture
+def enforced_access(app):
+    """Access enforcement on for ``app`` (``create_app`` turns it on; this makes sure)."""
+    if not any(f.__name__ == "enforce_access" for f in app.before_request_funcs[None]):
+        access.init_app(app)
+
+
+@pytest.fixture
+def organizer(client, login_as, enforced_access):
+    """``client`` signed in as an organizer (with access enforced); the user."""
+    return login_as("organizer")
+
+
+# --- Registering someone through the service ---------------------------------------------
+
+_registration_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def register(conference):
+    """Return a function that registers someone through the service; it returns the
+    ``Outcome``: ``register("ada@example.org", tracks=["arts"], to=other, full_name=...)``.
+
+    Defaults: a new address each time, "Ada Lovelace", the arts track, English, privacy
+    accepted, the ``conference`` fixture's conference.
+    """
+    from conference.registration import services
+
+    def _register(email=None, tracks=("arts",), *, to=None, **overrides):
+        values = {
+            "email": email or f"person{next(_registration_numbers)}@example.org",
+            "full_name": "Ada Lovelace",
+            "track_keys": list(tracks),
+            "language": "en",
+            "privacy_accepted": True,
+            **overrides,
+        }
+        return services.register_attendee(to or conference, **values)
+
+    return _register
+
+
+@pytest.fixture
+def make_registration(register):
+    """Like ``register``, returning the registration itself."""
+
+    def _make_registration(email=None, tracks=("arts",), **overrides):
+        return register(email, tracks, **overrides).registration
+
+    return _make_registration
 
 
 # --- A real SMTP server on loopback (aiosmtpd), which can be told to misbehave ----------

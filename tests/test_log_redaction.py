@@ -266,7 +266,7 @@ def test_no_page_at_a_secret_path_puts_its_secret_in_a_query_string(conference, 
     (``/language/ar?next=/registration/<token>``) a proxy's log would keep it whole."""
     from conference.extensions import db
     from conference.manage import bulk_services
-    from conference.registration import checkin
+    from conference.registration import checkin_code
     from conference.registration import services as registrations
 
     registration = registrations.register_attendee(
@@ -278,7 +278,7 @@ def test_no_page_at_a_secret_path_puts_its_secret_in_a_query_string(conference, 
         privacy_accepted=True,
     ).registration
     token = registrations.mint_token(registration)
-    code = checkin.ensure_checkin_code(registration)
+    code = checkin_code.ensure_checkin_code(registration)
     unsubscribe = bulk_services.unsubscribe_token(registration.id)
     db.session.commit()
     login_as("checkin")

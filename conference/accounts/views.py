@@ -50,8 +50,8 @@ def _no_store(body):
 # page exists.
 STAFF_PAGES = [
     ("manage.dashboard", _l("Dashboard")),
-    ("manage.attendees", _l("Attendees")),
-    ("manage.checkin", _l("Check-in")),
+    ("registration_staff.attendees", _l("Attendees")),
+    ("checkin.desk", _l("Check-in")),
     ("manage.bulk_email", _l("Email attendees")),
     ("manage.outbox", _l("Outbox")),
     ("manage.audit", _l("Audit log")),

@@ -1,4 +1,5 @@
-"""Loading the conference content file, and looking the conference up.
+"""Loading the conference content file (its tables are read and checked in ``parsing``),
+and looking the conference up.
 
 ``load_content`` and ``load_sample_programme`` are idempotent: they match rows on their
 ``key``, change only what differs, and give the conference a new ``content_version``
@@ -9,14 +10,22 @@ A track's capacity is the file's only until organizers change it in the back off
 (``capacity_set_by_organizers``): from then on a load keeps their number and says so in
 its report, unless it is asked to reset capacities. Every capacity change, from the file
 or from organizers, is an audit event.
+
+Capacities and seats: a capacity the file changes must follow the seat rules (the
+tracks locked, never below the seats already confirmed, a raise seating those waiting),
+which belong to registration. Content sits below registration and never imports it:
+registration installs its rules here, in its ``init_app``, through the one hook
+``install_capacity_rules`` (a ``CapacityRules``), and a load calls them. Organizers'
+changes go the other way: registration calls ``capacity_set_by_organizers`` and
+``bump_content_version`` here.
 """
 
 import functools
 import hashlib
 import json
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,8 +34,10 @@ from flask import abort, current_app, has_request_context
 from flask_login import current_user
 
 from conference import audit
-from conference.config import LANGUAGES
-from conference.content.models import Conference, ProgrammeSession, SessionKind, Sponsor, Track
+from conference.clock import utcnow
+from conference.content import parsing
+from conference.content.models import Conference, ProgrammeSession, Sponsor, Track
+from conference.content.parsing import ContentError, read_toml
 from conference.extensions import db
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -35,10 +46,6 @@ SAMPLE_FILE = CONTENT_DIR / "sample_programme.toml"
 
 CONFERENCE_TEXTS = ("name", "tagline", "purpose", "organizer", "venue_name", "venue_address")
 KNOWN_FACTS = {"venue", "timezone", "contact_email", "capacities", "session_times", "dates"}
-
-
-class ContentError(Exception):
-    """The content file is not usable. The message names the place and the problem."""
 
 
 @dataclass
@@ -67,18 +74,31 @@ class LoadReport:
         return bool(self.created or self.updated or self.removed)
 
 
-def read_toml(path):
-    """Return the parsed TOML file at ``path``.
+@dataclass(frozen=True)
+class CapacityRules:
+    """The seat rules a load applies to capacities (registration's; see the module's notes).
 
-    :raises ContentError: the file is missing or is not valid TOML.
+    ``lock_tracks(conference, keys)`` returns those tracks locked, in id order;
+    ``apply_capacity(track, capacity)`` sets a locked track's capacity inside the caller's
+    transaction and returns the places it promoted, or raises ``refused`` when the
+    capacity is below the seats already confirmed.
     """
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ContentError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ContentError(f"{path}: {exc}") from None
+
+    lock_tracks: Callable
+    apply_capacity: Callable
+    refused: type[Exception]
+
+
+def install_capacity_rules(app, rules):
+    """Make ``rules`` (a ``CapacityRules``) the seat rules of ``app``'s content loads."""
+    app.extensions["content.capacity_rules"] = rules
+
+
+def _capacity_rules():
+    rules = current_app.extensions.get("content.capacity_rules")
+    if rules is None:
+        raise RuntimeError("no capacity rules installed: registration's init_app installs them")
+    return rules
 
 
 def _atomic(function):
@@ -128,20 +148,20 @@ def load_content(data, *, reset_capacities=False):
 
     :raises ContentError: a required value is missing or malformed (nothing is changed).
     """
-    facts = _table(data, "conference")
+    facts = parsing.table_of(data, "conference")
     report = LoadReport()
-    slug = _text(facts, "slug", "conference")
+    slug = parsing.text_field(facts, "slug", "conference")
     conference = get_conference(slug)
     if conference is None:
         conference = Conference(slug=slug, content_version="", unconfirmed=[])
         db.session.add(conference)
         report.created.append(f"conference {slug}")
 
-    starts_on = _date(facts, "starts_on", "conference")
-    ends_on = _date(facts, "ends_on", "conference")
+    starts_on = parsing.date_field(facts, "starts_on", "conference")
+    ends_on = parsing.date_field(facts, "ends_on", "conference")
     if ends_on < starts_on:
         raise ContentError("conference: ends_on is before starts_on")
-    timezone = _text(facts, "timezone", "conference")
+    timezone = parsing.text_field(facts, "timezone", "conference")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -150,30 +170,34 @@ def load_content(data, *, reset_capacities=False):
     unknown = set(unconfirmed) - KNOWN_FACTS
     if unknown:
         raise ContentError(f"conference.unconfirmed: unknown facts {sorted(unknown)}")
-    window = _registration_window(facts.get("registration", {}), timezone)
+    window = parsing.registration_window(facts.get("registration", {}), timezone)
     values = {
         **window,
         "starts_on": starts_on,
         "ends_on": ends_on,
         "timezone": timezone,
-        "contact_email": _text(facts, "contact_email", "conference"),
+        "contact_email": parsing.text_field(facts, "contact_email", "conference"),
         "unconfirmed": list(unconfirmed),
-        **{name: _bilingual(facts, name, "conference") for name in CONFERENCE_TEXTS},
+        **{name: parsing.bilingual(facts, name, "conference") for name in CONFERENCE_TEXTS},
     }
     if _assign(conference, values) and conference.id is not None:
         report.updated.append(f"conference {slug}")
 
-    tracks = [_track_values(item, n) for n, item in enumerate(_list(data, "tracks"), 1)]
+    items = parsing.tables_of(data, "tracks")
+    tracks = [parsing.track_values(item, n) for n, item in enumerate(items, 1)]
     if not tracks:
         raise ContentError("tracks: at least one track is required")
     capacities = {t["key"]: t.pop("capacity") for t in tracks}
     _sync(conference.tracks, Track, tracks, report, "track", defaults={"capacity": 0})
     _apply_capacities(conference, capacities, report, reset=reset_capacities)
 
-    sponsors = [_sponsor_values(item, n) for n, item in enumerate(_list(data, "sponsors"), 1)]
+    items = parsing.tables_of(data, "sponsors")
+    sponsors = [parsing.sponsor_values(item, n) for n, item in enumerate(items, 1)]
     _sync(conference.sponsors, Sponsor, sponsors, report, "sponsor")
 
-    sessions = _session_values(conference, _list(data, "sessions"), is_sample=False)
+    sessions = parsing.session_values(
+        conference, parsing.tables_of(data, "sessions"), is_sample=False
+    )
     _sync_sessions(conference, sessions, report, is_sample=False)
     return _finish(conference, report)
 
@@ -182,7 +206,9 @@ def load_content(data, *, reset_capacities=False):
 def load_sample_programme(conference, data):
     """Replace the sample sessions of ``conference`` with those in ``data``. Commits."""
     report = LoadReport()
-    sessions = _session_values(conference, _list(data, "sessions"), is_sample=True)
+    sessions = parsing.session_values(
+        conference, parsing.tables_of(data, "sessions"), is_sample=True
+    )
     _sync_sessions(conference, sessions, report, is_sample=True)
     return _finish(conference, report)
 
@@ -207,8 +233,6 @@ def capacity_set_by_organizers(track, *, previous, promoted, actor=None, now=Non
     event (``promoted``: how many waiting people got a seat). Inside the caller's
     transaction; call it from every back-office path that changes a capacity.
     """
-    from conference.clock import utcnow
-
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     track.capacity_set_at = now or utcnow()
@@ -284,8 +308,6 @@ def _apply_capacities(conference, capacities, report, *, reset):
     decided on the values read under the tracks' locks, so an organizer's change made
     while the file loads is kept too.
     """
-    from conference.registration import services as registration
-
     candidates = [
         t.key
         for t in conference.tracks
@@ -294,7 +316,8 @@ def _apply_capacities(conference, capacities, report, *, reset):
     if not candidates:
         return
     db.session.flush()
-    for track in registration.lock_tracks(conference, candidates):
+    rules = _capacity_rules()
+    for track in rules.lock_tracks(conference, candidates):
         key, wanted, previous = track.key, capacities[track.key], track.capacity
         if track.capacity_set_at is not None and not reset:
             if wanted != previous:
@@ -308,8 +331,8 @@ def _apply_capacities(conference, capacities, report, *, reset):
         track.capacity_set_at = track.capacity_set_by = None
         if wanted != previous:
             try:
-                promoted = registration.apply_capacity(track, wanted)
-            except registration.RegistrationError:
+                promoted = rules.apply_capacity(track, wanted)
+            except rules.refused:
                 raise ContentError(
                     f"tracks.{key}.capacity: {wanted} is below the {track.seats_taken} "
                     "seats already confirmed"
@@ -320,27 +343,6 @@ def _apply_capacities(conference, capacities, report, *, reset):
                 )
         if changed and f"track {key}" not in report.created + report.updated:
             report.updated.append(f"track {key}")
-
-
-def _registration_window(table, timezone):
-    if not isinstance(table, dict):
-        raise ContentError("conference.registration: expected a table")
-    status = table.get("status", "closed")
-    if status not in ("open", "closed"):
-        raise ContentError('conference.registration.status: "open" or "closed"')
-    window = {"registration_open": status == "open"}
-    for name in ("opens_at", "closes_at"):
-        value = table.get(name)
-        if value is not None and (not isinstance(value, datetime) or value.tzinfo is not None):
-            raise ContentError(
-                f"conference.registration.{name}: a local date and time such as 2022-03-01T09:00:00"
-            )
-        window[f"registration_{name}"] = (
-            value.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC).replace(tzinfo=None)
-            if value
-            else None
-        )
-    return window
 
 
 def _sync(existing_rows, model, items, report, label, defaults=None):
@@ -383,113 +385,3 @@ def _sync_sessions(conference, items, report, *, is_sample):
     for key, row in by_key.items():
         conference.sessions.remove(row)
         report.removed.append(f"session {key}")
-
-
-def _track_values(item, n):
-    where = f"tracks[{n}]"
-    capacity = item.get("capacity")
-    if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0:
-        raise ContentError(f"{where}.capacity: a whole number of seats, 0 or more, is required")
-    return {
-        "key": _key(item, where),
-        "capacity": capacity,
-        "name": _bilingual(item, "name", where),
-        "description": _bilingual(item, "description", where),
-    }
-
-
-def _sponsor_values(item, n):
-    where = f"sponsors[{n}]"
-    website = item.get("website")
-    if website is not None and not str(website).startswith(("https://", "http://")):
-        raise ContentError(f"{where}.website: must start with https://")
-    return {
-        "key": _key(item, where),
-        "name": _bilingual(item, "name", where),
-        "tier": str(item.get("tier", "supporter")),
-        "website": website,
-    }
-
-
-def _session_values(conference, items, *, is_sample):
-    tracks = {t.key: t for t in conference.tracks}
-    result = []
-    for n, item in enumerate(items, 1):
-        where = f"sessions[{n}]"
-        day = item.get("day")
-        if not isinstance(day, int) or not 1 <= day <= len(conference.days):
-            raise ContentError(f"{where}.day: a day number from 1 to {len(conference.days)}")
-        track_key = item.get("track")
-        if track_key is not None and track_key not in tracks:
-            raise ContentError(f"{where}.track: no track {track_key!r}")
-        starts_at, ends_at = item.get("starts_at"), item.get("ends_at")
-        for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
-            if value is not None and not isinstance(value, time):
-                raise ContentError(f"{where}.{name}: a local time such as 10:30:00")
-        if starts_at and ends_at and ends_at <= starts_at:
-            raise ContentError(f"{where}: ends_at must be after starts_at")
-        try:
-            kind = SessionKind(item.get("kind", "talk"))
-        except ValueError:
-            kinds = ", ".join(k.value for k in SessionKind)
-            raise ContentError(f"{where}.kind: one of {kinds}") from None
-        result.append(
-            {
-                "key": _key(item, where),
-                "kind": kind,
-                "track": tracks.get(track_key),
-                "day": conference.starts_on + timedelta(days=day - 1),
-                "starts_at": starts_at,
-                "ends_at": ends_at,
-                "title": _bilingual(item, "title", where),
-                "description": _bilingual(item, "description", where, required=False),
-            }
-        )
-    return result
-
-
-def _table(data, name):
-    value = data.get(name)
-    if not isinstance(value, dict):
-        raise ContentError(f"[{name}] is missing")
-    return value
-
-
-def _list(data, name):
-    value = data.get(name, [])
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ContentError(f"{name}: expected a list of [[{name}]] tables")
-    return value
-
-
-def _text(table, name, where):
-    value = table.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ContentError(f"{where}.{name}: text is required")
-    return value.strip()
-
-
-def _key(table, where):
-    key = _text(table, "key", where)
-    if not key.replace("-", "").replace("_", "").isalnum() or not key.isascii() or len(key) > 32:
-        raise ContentError(f"{where}.key: letters, digits, - and _ only, up to 32")
-    return key
-
-
-def _date(table, name, where):
-    value = table.get(name)
-    if not isinstance(value, date):
-        raise ContentError(f"{where}.{name}: a date such as 2022-03-18 is required")
-    return value
-
-
-def _bilingual(table, name, where, *, required=True):
-    value = table.get(name)
-    if value is None and not required:
-        return {language: "" for language in LANGUAGES}
-    if not isinstance(value, dict):
-        raise ContentError(f"{where}.{name}: needs an 'en' and an 'ar' text")
-    missing = [lang for lang in LANGUAGES if not str(value.get(lang, "")).strip()]
-    if missing:
-        raise ContentError(f"{where}.{name}: missing the {', '.join(missing)} text")
-    return {language: str(value[language]).strip() for language in LANGUAGES}

@@ -5,7 +5,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from conference.manage.bulk_services import BODY_MAX, SUBJECT_MAX
-from conference.manage.segment import STATUS_CHOICES, SegmentForm
+from conference.registration.staff_forms import STATUS_CHOICES, SegmentForm
 
 SUBJECT_TOO_LONG = _l("The subject must be %(max)s characters or fewer", max=SUBJECT_MAX)
 BODY_TOO_LONG = _l("The message must be %(max)s characters or fewer", max=f"{BODY_MAX:,}")

@@ -2,7 +2,7 @@
 
 from markupsafe import Markup
 
-from conference.manage import bp
+from conference.manage.staff_views import bp
 
 
 @bp.app_template_filter("utc_time")

@@ -24,7 +24,8 @@ from conference.extensions import cache, db
 from conference.i18n import current_language, format_date_range
 from conference.mailer import outbox
 from conference.mailer.models import MessageStatus
-from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
+from conference.registration import queries
+from conference.registration.models import Registration, RegistrationStatus
 
 DEFAULT_CACHE_SECONDS = 30
 # The chart shows this many days at most, the latest.
@@ -94,7 +95,7 @@ def compute_numbers(conference, *, now=None):
     return {
         "registrations": {status.value: by_status.get(status, 0) for status in RegistrationStatus},
         "checked_in": checked_in or 0,
-        "waitlisted": waiting_counts(conference),
+        "waitlisted": queries.waiting_counts(conference),
         "days": registrations_per_day(conference, now=now),
         "outbox": {status.value: count for status, count in outbox.counts().items()},
     }
@@ -168,19 +169,6 @@ def track_seats(conference, numbers):
         )
         for track in conference.tracks
     ]
-
-
-def waiting_counts(conference):
-    """Return ``{track id: people waiting}``, counted now (an index range per track)."""
-    track_ids = [track.id for track in conference.tracks]
-    found = dict(
-        db.session.execute(
-            sa.select(Place.track_id, sa.func.count())
-            .where(Place.track_id.in_(track_ids), Place.status == PlaceStatus.waitlisted)
-            .group_by(Place.track_id)
-        ).all()
-    )
-    return {track_id: found.get(track_id, 0) for track_id in track_ids}
 
 
 # ---------------------------------------------------------------------------------------

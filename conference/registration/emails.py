@@ -23,8 +23,9 @@ from conference.content.models import Track
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.rendering import PRIVATE_LINK_REMOVED, Attachment, render_email
-from conference.registration import checkin
+from conference.registration import checkin_code
 from conference.registration.models import ManageToken, Registration, RegistrationStatus
+from conference.registration.queries import places_in_line
 from conference.tokens import new_token, token_hash
 from conference.urls import external_url
 
@@ -83,8 +84,6 @@ def erased(registration, *, had_seat):
 
 
 def _intent(kind, registration, *, places=True, **snapshot):
-    from conference.registration.services import places_in_line
-
     snapshot["sequence"] = registration.ics_sequence
     if places:
         confirmed = registration.confirmed_places
@@ -93,7 +92,7 @@ def _intent(kind, registration, *, places=True, **snapshot):
         snapshot["confirmed"] = [place.track_id for place in confirmed]
         snapshot["waiting"] = [[place.track_id, positions[place.id]] for place in waitlisted]
         if confirmed:  # the QR code of the confirmation needs it; made now, in the change
-            checkin.ensure_checkin_code(registration)
+            checkin_code.ensure_checkin_code(registration)
     return outbox.Intent(
         kind=kind,
         recipient=registration.email,
@@ -259,7 +258,8 @@ class _View:
         code = self.registration.checkin_code
         if not code:
             return []
-        return [Attachment("checkin.png", "image/png", checkin.qr_png(checkin.checkin_url(code)))]
+        png = checkin_code.qr_png(checkin_code.checkin_url(code))
+        return [Attachment("checkin.png", "image/png", png)]
 
     def _event(self):
         """The conference as this registrant's calendar shows it, in their language."""

@@ -1,19 +1,116 @@
-"""Finding registrations for organizers: one filter, used by the list, exports and bulk email.
+"""Read-side lookups: a registration by its private link or address, places in line, and
+the organizers' filter (one filter, used by the list, exports and bulk email).
 
 Every filter has an index behind it, and lists page by id (keyset), so pages stay fast
-at 100,000 registrations.
+at 100,000 registrations. Nothing here writes.
 """
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from conference.content.models import Track
+from conference.extensions import db
 from conference.pager import keyset_page
-from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
+from conference.registration.models import (
+    ManageToken,
+    Place,
+    PlaceStatus,
+    Registration,
+    RegistrationStatus,
+)
 from conference.text import clean_text
+from conference.tokens import token_hash
 
 STATUSES = ("confirmed", "waitlisted", "cancelled")
+
+
+# ---------------------------------------------------------------------------------------
+# One registration, and its places in line
+
+
+def find_by_token(token):
+    """Return the registration a manage-link token opens, or ``None`` (wrong, old, erased)."""
+    if not token or len(token) > 100:
+        return None
+    digest = token_hash(token)
+    return db.session.scalar(
+        sa.select(Registration)
+        .join(ManageToken)
+        .where(ManageToken.token_hash == digest, Registration.status == RegistrationStatus.active)
+    )
+
+
+def find_ended_by_token(token):
+    """Return the cancelled or erased registration a manage-link token belonged to, or ``None``.
+
+    Such a link opens nothing: its pages only say that the registration has ended, as the
+    cancellation itself did (the second of two cancel clicks, say).
+    """
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        sa.select(Registration)
+        .join(ManageToken)
+        .where(
+            ManageToken.token_hash == token_hash(token),
+            Registration.status != RegistrationStatus.active,
+        )
+    )
+
+
+def find_active_registration(conference, email):
+    """Return the active registration of ``email`` for ``conference``, or ``None``."""
+    return db.session.scalar(
+        sa.select(Registration).filter_by(
+            conference_id=conference.id, email=email, status=RegistrationStatus.active
+        )
+    )
+
+
+def places_in_line(places):
+    """Return ``{place id: 1-based position on its track's waiting list}`` in one query.
+
+    ``places`` are waitlisted places (a registration's, say); each is counted among the
+    waiting places of its track up to and including itself.
+    """
+    ids = [place.id for place in places]
+    if not ids:
+        return {}
+    ahead = so.aliased(Place)
+    return dict(
+        db.session.execute(
+            sa.select(Place.id, sa.func.count(ahead.id))
+            .join(
+                ahead,
+                sa.and_(
+                    ahead.track_id == Place.track_id,
+                    ahead.status == PlaceStatus.waitlisted,
+                    ahead.id <= Place.id,
+                ),
+            )
+            .where(Place.id.in_(ids))
+            .group_by(Place.id)
+        ).all()
+    )
+
+
+def waiting_counts(conference):
+    """Return ``{track id: people waiting}``, counted now (an index range per track)."""
+    track_ids = [track.id for track in conference.tracks]
+    found = dict(
+        db.session.execute(
+            sa.select(Place.track_id, sa.func.count())
+            .where(Place.track_id.in_(track_ids), Place.status == PlaceStatus.waitlisted)
+            .group_by(Place.track_id)
+        ).all()
+    )
+    return {track_id: found.get(track_id, 0) for track_id in track_ids}
+
+
+# ---------------------------------------------------------------------------------------
+# The organizers' filter
 
 
 @dataclass(frozen=True)
@@ -62,7 +159,7 @@ def filtered(conference, filters):
         query = query.where(Registration.checked_in_at.is_(None))
     text = (clean_text(filters.q) or "")[:100]  # no NUL or control characters reach SQL
     if text:
-        pattern = f"%{_escape_like(text.casefold())}%"
+        pattern = f"%{escape_like(text.casefold())}%"
         # ILIKE on PostgreSQL, ``lower() LIKE`` on SQLite. Not ``lower(full_name) LIKE``
         # on PostgreSQL: it has no statistics for that expression, guesses that hardly
         # any row matches, and sorts every match instead of walking the newest first
@@ -81,5 +178,6 @@ def page(conference, filters, *, after_id=None, size=50):
     return keyset_page(filtered(conference, filters), Registration.id, before=after_id, size=size)
 
 
-def _escape_like(text):
+def escape_like(text):
+    """``text`` with the wildcards of LIKE (and its escape character) escaped by ``\\``."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -28,7 +28,7 @@ from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import csrf, limiter
 from conference.i18n import current_language
-from conference.registration import forms, services
+from conference.registration import forms, queries, services
 from conference.urls import external_url
 
 bp = Blueprint("registration", __name__)
@@ -72,9 +72,9 @@ def _registration_or_404(token):
     The link of a registration that has ended (cancelled a moment ago by a twin request,
     say) answers as the cancellation or erasure did.
     """
-    registration = services.find_by_token(token)
+    registration = queries.find_by_token(token)
     if registration is None:
-        ended = services.find_ended_by_token(token)
+        ended = queries.find_ended_by_token(token)
         if ended is not None and _on_this_site(ended):
             abort(_ended(ended.status))
     if registration is None or not _on_this_site(registration):
@@ -205,7 +205,7 @@ def link_sent():
 def manage(token):
     """The registration behind a private link: places, details, and what can be done."""
     registration = _registration_or_404(token)
-    waiting = services.places_in_line(registration.waitlisted_places)
+    waiting = queries.places_in_line(registration.waitlisted_places)
     return render_template(
         "registration/manage.html", registration=registration, token=token, waiting=waiting
     )
@@ -230,7 +230,7 @@ def change_tracks(token):
             else:
                 flash(_("Your tracks are unchanged."), "success")
             return redirect(url_for(".manage", token=token), code=303)
-    waiting = services.places_in_line(registration.waitlisted_places)
+    waiting = queries.places_in_line(registration.waitlisted_places)
     return render_template(
         "registration/change_tracks.html",
         registration=registration,
@@ -265,7 +265,7 @@ def change_details(token):
 @public
 def calendar_file(token):
     """The conference as a calendar file, with the same UID as the emailed invitation."""
-    registration = services.find_by_token(token)
+    registration = queries.find_by_token(token)
     if registration is None or not _on_this_site(registration):
         abort(404)
     if not registration.confirmed_places:

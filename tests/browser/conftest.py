@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from conference import create_app
 from conference.content import services as content
 from conference.extensions import db
+from conference.registration import services as registrations
 
 from ..conftest import TEST_CONFIG, SMTPServer, skip_or_fail
 
@@ -58,6 +59,40 @@ def serving(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def live_app_with(directory, people=(), *, source="web", **config):
+    """An app on a database file in ``directory``, with the shipped content loaded and
+    ``people`` registered through the service: (email, full name, language, tracks) each.
+
+    For a module's own live server; ``app.people`` maps each address to its registration
+    id. Staff accounts are the module's to add (inside ``app.app_context()``).
+    """
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'live.db'}",
+            "BASE_URL": "http://127.0.0.1",
+            "WTF_CSRF_ENABLED": True,
+            **config,
+        }
+    )
+    app.people = {}
+    with app.app_context():
+        db.create_all()
+        content.load_content_file()
+        conference = content.get_conference(app.config["CONFERENCE_SLUG"])
+        for email, name, language, tracks in people:
+            app.people[email] = registrations.register_attendee(
+                conference,
+                email=email,
+                full_name=name,
+                track_keys=list(tracks),
+                language=language,
+                privacy_accepted=True,
+                source=source,
+            ).registration.id
+    return app
 
 
 @pytest.fixture(scope="module")

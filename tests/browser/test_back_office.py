@@ -8,15 +8,11 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from conference import create_app
 from conference.accounts import services as accounts
-from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
-from conference.registration import services as registrations
 
-from ..conftest import TEST_CONFIG
-from .conftest import serving
+from .conftest import live_app_with, serving
 
 pytestmark = pytest.mark.browser
 
@@ -32,30 +28,13 @@ PEOPLE = [
 @pytest.fixture(scope="module")
 def office(tmp_path_factory, live_smtp):
     """A live server with three registrations and an organizer who uses two factors."""
-    database = tmp_path_factory.mktemp("office") / "office.db"
-    app = create_app(
-        {
-            **TEST_CONFIG,
-            **live_smtp.app_config,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "BASE_URL": "http://127.0.0.1",
-            "WTF_CSRF_ENABLED": True,
-            "TWO_FACTOR_REQUIRED": True,
-        }
+    app = live_app_with(
+        tmp_path_factory.mktemp("office"),
+        PEOPLE,
+        **live_smtp.app_config,
+        TWO_FACTOR_REQUIRED=True,
     )
     with app.app_context():
-        db.create_all()
-        content.load_content_file()
-        conference = content.get_conference(app.config["CONFERENCE_SLUG"])
-        for email, name, language, tracks in PEOPLE:
-            registrations.register_attendee(
-                conference,
-                email=email,
-                full_name=name,
-                track_keys=tracks,
-                language=language,
-                privacy_accepted=True,
-            )
         user = accounts.create_user(EMAIL, role="organizer", password=PASSWORD)
         user.totp_secret = pyotp.random_base32()
         user.totp_enabled = True

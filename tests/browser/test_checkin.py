@@ -6,15 +6,12 @@ The module runs its own live server (``live_server`` is overridden here, so the 
 
 import pytest
 
-from conference import create_app
 from conference.accounts import services as accounts
-from conference.content import services as content
+from conference.checkin import services as checkin
 from conference.extensions import db
-from conference.registration import checkin
-from conference.registration import services as registrations
+from conference.registration.models import Registration
 
-from ..conftest import TEST_CONFIG
-from .conftest import serious_violations, serving
+from .conftest import live_app_with, serious_violations, serving
 
 pytestmark = pytest.mark.browser
 
@@ -26,36 +23,17 @@ STAFF_PASSWORD = "a long check-in password"
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """The app behind this module's server, with people registered and a check-in account."""
-    database = tmp_path_factory.mktemp("checkin") / "live.db"
-    app = create_app(
-        {
-            **TEST_CONFIG,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "BASE_URL": "http://127.0.0.1",
-            "WTF_CSRF_ENABLED": True,
-        }
+    app = live_app_with(
+        tmp_path_factory.mktemp("checkin"),
+        [
+            ("layla@example.org", "ليلى حداد", "ar", ["arts", "social"]),
+            ("omar@example.org", "عمر الشامي", "ar", ["cultural"]),
+            ("rami@example.org", "رامي يوسف", "ar", ["social"]),
+        ],
+        source="import",
     )
     with app.app_context():
-        db.create_all()
-        content.load_content_file()
-        conference = content.get_conference(app.config["CONFERENCE_SLUG"])
-        people = {}
-        for email, name, tracks in [
-            ("layla@example.org", "ليلى حداد", ["arts", "social"]),
-            ("omar@example.org", "عمر الشامي", ["cultural"]),
-            ("rami@example.org", "رامي يوسف", ["social"]),
-        ]:
-            people[email] = registrations.register_attendee(
-                conference,
-                email=email,
-                full_name=name,
-                track_keys=tracks,
-                language="ar",
-                privacy_accepted=True,
-                source="import",
-            ).registration.id
         accounts.create_user(STAFF_EMAIL, role="checkin", name="سامر", password=STAFF_PASSWORD)
-    app.people = people
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -69,7 +47,7 @@ def live_server(live_app):
 
 def code_of(app, email):
     with app.app_context():
-        return db.session.get(checkin.Registration, app.people[email]).checkin_code
+        return db.session.get(Registration, app.people[email]).checkin_code
 
 
 def sign_in(open_page):
@@ -162,7 +140,7 @@ def test_counts_refresh_by_themselves(open_page, live_server, live_app):
     before = page.inner_text('[data-count="checked_in"]')
 
     with live_app.app_context():
-        registration = db.session.get(checkin.Registration, live_app.people["rami@example.org"])
+        registration = db.session.get(Registration, live_app.people["rami@example.org"])
         staff = accounts.find_user(STAFF_EMAIL)
         checkin.check_in(registration, by=staff)
     # The refresher runs every 15 seconds and whenever the page becomes visible again.

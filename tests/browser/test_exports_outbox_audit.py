@@ -7,15 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conference import access, create_app
 from conference.accounts import services as accounts
-from conference.content import services as content
 from conference.extensions import db
 from conference.mailer.models import MessageStatus, OutboxMessage
-from conference.registration import services as registrations
 
-from ..conftest import TEST_CONFIG
-from .conftest import serious_violations, serving
+from .conftest import live_app_with, serious_violations, serving
 
 pytestmark = pytest.mark.browser
 
@@ -27,34 +23,15 @@ ADMIN_PASSWORD = "a long administrator password"
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory):
     """The app behind this module's server: registrations, a failed message, an admin."""
-    database = tmp_path_factory.mktemp("exports") / "live.db"
-    app = create_app(
-        {
-            **TEST_CONFIG,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "BASE_URL": "http://127.0.0.1",
-            "WTF_CSRF_ENABLED": True,
-        }
+    app = live_app_with(
+        tmp_path_factory.mktemp("exports"),
+        [
+            ("layla@example.org", "ليلى حداد", "ar", ["arts", "social"]),
+            ("omar@example.org", '=HYPERLINK("http://evil.example")', "ar", ["cultural"]),
+        ],
+        source="import",
     )
-    if not any(f.__name__ == "enforce_access" for f in app.before_request_funcs[None]):
-        access.init_app(app)  # until create_app turns enforcement on
     with app.app_context():
-        db.create_all()
-        content.load_content_file()
-        conference = content.get_conference(app.config["CONFERENCE_SLUG"])
-        for email, name, tracks in [
-            ("layla@example.org", "ليلى حداد", ["arts", "social"]),
-            ("omar@example.org", '=HYPERLINK("http://evil.example")', ["cultural"]),
-        ]:
-            registrations.register_attendee(
-                conference,
-                email=email,
-                full_name=name,
-                track_keys=tracks,
-                language="ar",
-                privacy_accepted=True,
-                source="import",
-            )
         message = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).first()
         message.status = MessageStatus.failed
         message.last_error = "550 5.1.1 <layla@example.org>: Recipient address rejected"

@@ -12,8 +12,8 @@ from conference.content import services as content
 from conference.content.models import Track
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage
-from conference.manage import attendee_services
 from conference.registration import services as registrations
+from conference.registration import staff_services
 from conference.registration.models import Place, PlaceStatus
 
 from ..conftest import TEST_CONFIG, reset_postgres
@@ -68,7 +68,7 @@ def test_a_load_keeps_the_organizers_capacity_until_asked_to_reset_it(
     conference = make_conference(arts_capacity=1)
     register_many(conference, 42)
     organizer = make_user("organizer")
-    attendee_services.change_capacity(arts(), 5, actor=organizer)  # 4 promoted
+    staff_services.change_capacity(arts(), 5, actor=organizer)  # 4 promoted
     emails_before = promoted_emails()
     assert (arts().capacity, waiting_on_arts()) == (5, 37)
 
@@ -124,8 +124,8 @@ def test_the_file_gives_the_first_capacity_and_changes_it_while_organizers_have_
 
 def test_a_capacity_equal_to_the_file_is_kept_without_a_notice(app, content_data, make_user):
     content.load_content(content_data)
-    attendee_services.change_capacity(arts(), 60, actor=make_user("organizer"))
-    attendee_services.change_capacity(arts(), 150, actor=make_user("admin"))
+    staff_services.change_capacity(arts(), 60, actor=make_user("organizer"))
+    staff_services.change_capacity(arts(), 150, actor=make_user("admin"))
 
     report = content.load_content(content_data)
 
@@ -144,7 +144,7 @@ def test_a_reset_below_the_confirmed_seats_is_refused_and_keeps_the_mark(
 ):
     conference = make_conference(arts_capacity=1)
     register_many(conference, 3)
-    attendee_services.change_capacity(arts(), 3, actor=make_user("organizer"))
+    staff_services.change_capacity(arts(), 3, actor=make_user("organizer"))
     data = copy.deepcopy(content_data)
     data["tracks"][2]["capacity"] = 2
 

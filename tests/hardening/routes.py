@@ -22,7 +22,7 @@ from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
 from conference.manage import bulk_services
-from conference.registration import checkin
+from conference.registration import checkin_code
 from conference.registration import services as registrations
 from conference.registration.models import Registration
 from conference.registration.queries import Filters
@@ -126,7 +126,7 @@ def walk(site):
         by_endpoint = {
             "accounts.accept_invitation": {"token": invitation},
             "announcements.unsubscribe": {"token": bulk_services.unsubscribe_token(seated.id)},
-            "manage.checkin_code": {"code": checkin.ensure_checkin_code(seated)},
+            "checkin.code": {"code": checkin_code.ensure_checkin_code(seated)},
             "site.set_language": {"code": "ar"},
         }
         anonymous_session = {

@@ -20,8 +20,7 @@ from conference import create_app
 from conference.content import services as content
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage
-from conference.manage import attendee_services
-from conference.registration import invariants, services
+from conference.registration import invariants, services, staff_services
 from conference.registration.models import Place, Registration
 
 from ..conftest import TEST_CONFIG
@@ -60,7 +59,7 @@ def _confirm(place):
     if place is None:  # gone already: the cancellation came first
         return "refused"
     try:
-        attendee_services.confirm_place(place.registration, place.id)
+        staff_services.confirm_place(place.registration, place.id)
     except services.RegistrationError:
         return "refused"
     return "confirmed"
@@ -69,7 +68,7 @@ def _confirm(place):
 def _capacity(argument):
     track_key, capacity = argument
     track = next(t for t in content.get_conference("for-syria").tracks if t.key == track_key)
-    return f"promoted {len(attendee_services.change_capacity(track, capacity))}"
+    return f"promoted {len(staff_services.change_capacity(track, capacity))}"
 
 
 OPERATIONS = {

@@ -21,7 +21,7 @@ from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.manage import bulk_services
-from conference.registration import services
+from conference.registration import queries, services, staff_services
 from conference.registration.models import ManageToken, Registration
 from conference.registration.queries import Filters
 
@@ -210,7 +210,7 @@ def test_a_crash_between_commit_and_rendering_loses_nothing(
 
     assert len(report.sent) == 1
     [token] = tokens_in(smtp_server.mailbox)
-    assert services.find_by_token(token) is not None
+    assert queries.find_by_token(token) is not None
 
 
 def test_a_message_that_cannot_be_rendered_fails_with_the_reason_and_can_be_retried(
@@ -246,7 +246,7 @@ def test_a_message_that_cannot_be_rendered_fails_with_the_reason_and_can_be_retr
     assert retried.status_code == 303
     assert report.sent == [row.id]
     [token] = tokens_in(smtp_server.mailbox)
-    assert services.find_by_token(token) is not None
+    assert queries.find_by_token(token) is not None
 
 
 def test_erasing_drops_the_registrations_pending_messages_but_sends_the_goodbye(
@@ -254,7 +254,7 @@ def test_erasing_drops_the_registrations_pending_messages_but_sends_the_goodbye(
 ):
     registration = register_one()
     services.change_tracks(registration, ["social"])
-    services.correct_email(registration, "layla.new@example.org")  # a new address, a new mail
+    staff_services.correct_email(registration, "layla.new@example.org")  # a new address, a new mail
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 3
 
     services.erase_registration(registration)
@@ -384,10 +384,10 @@ def test_a_link_rendered_before_an_address_correction_does_not_work_after_it(
     [token] = LINK.findall(outbox.render(row, rendering).text)  # rendered for the old address
     db.session.rollback()
 
-    services.correct_email(registration, "layla.new@example.org")  # commits meanwhile
+    staff_services.correct_email(registration, "layla.new@example.org")  # commits meanwhile
     database.begin_write()
     rendering.write()
     db.session.commit()
 
-    assert services.find_by_token(token) is None
+    assert queries.find_by_token(token) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ManageToken)) == 0

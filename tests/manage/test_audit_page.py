@@ -4,19 +4,12 @@ import re
 
 import pytest
 
-from conference import access, audit
+from conference import audit
 from conference.audit import AuditEvent
 from conference.extensions import db
-from conference.manage import auditlog
+from conference.manage import audit_views
 
-
-@pytest.fixture(autouse=True)
-def enforced_access(request):
-    """Run with access enforcement on, whether or not ``create_app`` turns it on yet."""
-    if "app" in request.fixturenames:
-        app = request.getfixturevalue("app")
-        if not any(f.__name__ == "enforce_access" for f in app.before_request_funcs[None]):
-            access.init_app(app)
+pytestmark = pytest.mark.usefixtures("enforced_access")
 
 
 def record(action, **details):
@@ -130,7 +123,7 @@ def test_only_admins_see_the_audit_log(client, login_as, role):
 def test_describe_shows_unknown_details_as_stored(app):
     event = AuditEvent(details={"role": "wizard", "fields": ["phone", "city"], "x": {"a": None}})
 
-    assert auditlog.describe(event) == [
+    assert audit_views.describe(event) == [
         ("Role", "wizard"),
         ("Fields", "phone, city"),
         ("x", "a: —"),

@@ -20,6 +20,7 @@ from conference.mailer import outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.manage import bulk_services
 from conference.manage.bulk_models import Broadcast
+from conference.registration import seats
 from conference.registration import services as registrations
 from conference.registration.models import Registration
 from conference.registration.queries import Filters
@@ -312,7 +313,7 @@ def test_each_recipient_gets_their_own_language(attendee, draft):
 
 
 def test_segment_filters_choose_the_recipients(attendee, draft, conference):
-    registrations.set_capacity(next(t for t in conference.tracks if t.key == "arts"), 1)
+    seats.set_capacity(next(t for t in conference.tracks if t.key == "arts"), 1)
     seated = attendee(tracks=["arts"])
     waiting = attendee(tracks=["arts"])
     attendee(tracks=["social"])

@@ -1,6 +1,5 @@
 """The organizers' dashboard: seats, registrations per day, email and the setup checklist."""
 
-import itertools
 import re
 from datetime import date, datetime
 
@@ -10,28 +9,7 @@ import sqlalchemy as sa
 from conference.access import Role, access_of
 from conference.extensions import cache, db
 from conference.manage import stats
-from conference.registration import services
 from conference.registration.models import Registration
-
-_numbers = itertools.count(1)
-
-
-@pytest.fixture
-def register(conference):
-    """Register someone through the service: ``register(tracks=[...], now=...)``."""
-
-    def _register(email=None, tracks=("arts",), *, to=None, **overrides):
-        values = {
-            "email": email or f"dash{next(_numbers)}@example.org",
-            "full_name": "Ada Lovelace",
-            "track_keys": list(tracks),
-            "language": "en",
-            "privacy_accepted": True,
-            **overrides,
-        }
-        return services.register_attendee(to or conference, **values).registration
-
-    return _register
 
 
 def text(response):
@@ -51,11 +29,11 @@ def test_the_dashboard_is_for_admins_organizers_and_coordinators(app):
 
 
 def test_dashboard_shows_seats_waiting_lists_and_totals(
-    make_conference, client, login_as, register
+    make_conference, client, login_as, make_registration
 ):
     conference = make_conference(arts_capacity=1)
-    register(tracks=["arts"], to=conference)
-    register(tracks=["arts", "social"], to=conference)
+    make_registration(tracks=["arts"], to=conference)
+    make_registration(tracks=["arts", "social"], to=conference)
     login_as("organizer")
 
     response = client.get("/manage/dashboard")
@@ -70,8 +48,10 @@ def test_dashboard_shows_seats_waiting_lists_and_totals(
     assert 'href="/manage/attendees"' in html
 
 
-def test_coordinators_see_no_links_to_personal_data(conference, client, login_as, register):
-    register()
+def test_coordinators_see_no_links_to_personal_data(
+    conference, client, login_as, make_registration
+):
+    make_registration()
     login_as("coordinator")
 
     html = text(client.get("/manage/dashboard"))
@@ -84,13 +64,13 @@ def test_coordinators_see_no_links_to_personal_data(conference, client, login_as
 
 
 def test_aggregates_are_cached_briefly_and_seats_stay_current(
-    make_conference, client, login_as, register
+    make_conference, client, login_as, make_registration
 ):
     conference = make_conference(arts_capacity=1)
-    register(tracks=["arts"], to=conference)
+    make_registration(tracks=["arts"], to=conference)
     login_as("organizer")
     client.get("/manage/dashboard")
-    register(tracks=["arts"], to=conference)  # goes on the waiting list
+    make_registration(tracks=["arts"], to=conference)  # goes on the waiting list
     statements = []
 
     def remember(conn, cursor, statement, *args):
@@ -108,29 +88,29 @@ def test_aggregates_are_cached_briefly_and_seats_stay_current(
     assert seat_row(text(client.get("/manage/dashboard")), "Arts") == [1, 1, 0, 1]
 
 
-def test_registrations_per_day_are_counted_on_the_conference_s_days(conference, register):
+def test_registrations_per_day_are_counted_on_the_conference_s_days(conference, make_registration):
     # Los Angeles is UTC-8 in February: 03:00 UTC on March 1 is still February 28 there.
-    register(now=datetime(2022, 2, 27, 18, 0))
-    register(now=datetime(2022, 3, 1, 3, 0))
-    register(now=datetime(2022, 3, 1, 9, 0))
-    register(now=datetime(2022, 3, 1, 10, 0))
+    make_registration(now=datetime(2022, 2, 27, 18, 0))
+    make_registration(now=datetime(2022, 3, 1, 3, 0))
+    make_registration(now=datetime(2022, 3, 1, 9, 0))
+    make_registration(now=datetime(2022, 3, 1, 10, 0))
 
     days = stats.registrations_per_day(conference, now=datetime(2022, 3, 1, 12, 0))
 
     assert days == [("2022-02-27", 1), ("2022-02-28", 1), ("2022-03-01", 2)]
 
 
-def test_the_chart_runs_to_today_while_registration_is_open(conference, register):
-    register(now=datetime(2022, 3, 1, 20, 0))
+def test_the_chart_runs_to_today_while_registration_is_open(conference, make_registration):
+    make_registration(now=datetime(2022, 3, 1, 20, 0))
 
     days = stats.registrations_per_day(conference, now=datetime(2022, 3, 4, 20, 0))
 
     assert days == [("2022-03-01", 1), ("2022-03-02", 0), ("2022-03-03", 0), ("2022-03-04", 0)]
 
 
-def test_the_chart_shows_the_latest_days_only(conference, register):
-    register(now=datetime(2022, 1, 1, 20, 0))
-    register(now=datetime(2022, 3, 1, 20, 0))
+def test_the_chart_shows_the_latest_days_only(conference, make_registration):
+    make_registration(now=datetime(2022, 1, 1, 20, 0))
+    make_registration(now=datetime(2022, 3, 1, 20, 0))
 
     days = stats.registrations_per_day(conference, now=datetime(2026, 1, 1))
 
@@ -140,15 +120,15 @@ def test_the_chart_shows_the_latest_days_only(conference, register):
 
 
 def test_the_chart_is_inline_svg_with_its_numbers_in_a_table(
-    make_conference, client, login_as, register
+    make_conference, client, login_as, make_registration
 ):
     # Registration has closed since: the chart ends on the last registration's day.
     conference = make_conference(
         registration={"status": "open", "closes_at": datetime(2022, 3, 10, 12, 0)}
     )
-    register(now=datetime(2022, 3, 1, 20, 0), to=conference)
-    register(now=datetime(2022, 3, 1, 21, 0), to=conference)
-    register(now=datetime(2022, 3, 3, 20, 0), to=conference)
+    make_registration(now=datetime(2022, 3, 1, 20, 0), to=conference)
+    make_registration(now=datetime(2022, 3, 1, 21, 0), to=conference)
+    make_registration(now=datetime(2022, 3, 3, 20, 0), to=conference)
     login_as("organizer")
 
     html = text(client.get("/manage/dashboard"))
@@ -183,8 +163,8 @@ def test_the_scale_ends_on_a_round_number(value, top):
     assert stats.nice_ceiling(value) == top
 
 
-def test_arabic_dashboard(client, login_as, register):
-    register()
+def test_arabic_dashboard(client, login_as, make_registration):
+    make_registration()
     login_as("organizer")
 
     response = client.get("/manage/dashboard", headers={"Accept-Language": "ar"})
@@ -253,9 +233,9 @@ def test_a_closing_time_that_passed_is_named(make_conference, app):
     assert closed == "Registration has closed: it closed on March 10, 2022, 5:00\u202fPM."
 
 
-def test_waiting_emails_are_counted_when_no_mail_server_is_set(conference, register, app):
-    register()
-    register()
+def test_waiting_emails_are_counted_when_no_mail_server_is_set(conference, make_registration, app):
+    make_registration()
+    make_registration()
 
     with app.test_request_context():
         numbers = stats.compute_numbers(conference)
@@ -297,8 +277,8 @@ def test_the_dashboard_works_before_content_is_loaded(client, login_as):
     assert "flask content load" in text(response)
 
 
-def test_registrations_are_counted_by_status(conference, register):
-    register()
+def test_registrations_are_counted_by_status(conference, make_registration):
+    make_registration()
 
     numbers = stats.compute_numbers(conference)
 

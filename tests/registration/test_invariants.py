@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from conference.content.models import Track
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage
-from conference.registration import invariants, services
+from conference.registration import invariants, seats
 from conference.registration.models import Place, PlaceStatus, Registration
 
 
@@ -18,7 +18,7 @@ def state(make_conference, register):
     """Arts (2 seats): two seated, two waiting, one seated ahead of the line by an organizer."""
     conference = make_conference(arts_capacity=2)
     people = [register(f"p{n}@example.org", to=conference).registration for n in range(5)]
-    services.confirm_from_waitlist(people[3].places[0])  # ahead of people[2]
+    seats.confirm_from_waitlist(people[3].places[0])  # ahead of people[2]
     db.session.expire_all()
     return conference, people
 

@@ -10,7 +10,7 @@ from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
-from conference.registration import invariants, services
+from conference.registration import invariants, queries, seats, services
 from conference.registration.models import (
     ManageToken,
     Place,
@@ -111,7 +111,7 @@ def test_register_attendee_waitlists_when_full_and_tells_the_place(make_conferen
 
     assert [p.status for p in second.places] == [PlaceStatus.waitlisted]
     place = third.places[0]
-    assert services.places_in_line([place]) == {place.id: 2}
+    assert queries.places_in_line([place]) == {place.id: 2}
     message = queued()[-1]
     assert message.calendar is None
     assert "number 2 in line" in message.text_body
@@ -278,14 +278,14 @@ def test_places_in_line_counts_each_track_in_one_query(make_conference, register
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        positions = services.places_in_line(waitlisted)
+        positions = queries.places_in_line(waitlisted)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     by_track = {place.track.key: positions[place.id] for place in waitlisted}
 
     assert by_track == {"arts": 3, "social": 2}  # the seat in "cultural" has no place in line
     assert len(statements) == 1
-    assert services.places_in_line([]) == {}
+    assert queries.places_in_line([]) == {}
 
 
 def test_cancel_frees_the_seat_for_the_next_in_line(make_conference, register):
@@ -300,7 +300,7 @@ def test_cancel_frees_the_seat_for_the_next_in_line(make_conference, register):
     assert first.places == []
     assert second.places[0].status == PlaceStatus.confirmed
     place = third.places[0]
-    assert services.places_in_line([place]) == {place.id: 1}
+    assert queries.places_in_line([place]) == {place.id: 1}
     assert conference.tracks[2].seats_taken == 1
     cancelled = queued("registration.cancelled")[0]
     assert calendar_of(cancelled)["METHOD"] == "CANCEL"
@@ -320,9 +320,9 @@ def test_a_cancelled_registration_s_links_open_nothing_but_say_it_ended(conferen
 
     assert services.cancel_registration(registration) is True
 
-    assert services.find_by_token(token) is None
-    assert services.find_ended_by_token(token) == registration
-    assert services.find_ended_by_token("not-a-token") is None
+    assert queries.find_by_token(token) is None
+    assert queries.find_ended_by_token(token) == registration
+    assert queries.find_ended_by_token("not-a-token") is None
 
 
 def test_change_tracks_moves_seats_and_sends_the_updated_invitation(make_conference, register):
@@ -365,11 +365,11 @@ def test_raising_capacity_promotes_and_lowering_below_seats_is_refused(make_conf
     waiting = register("second@example.org", to=conference).registration
     arts = conference.tracks[2]
 
-    services.set_capacity(arts, 2)
+    seats.set_capacity(arts, 2)
 
     assert waiting.places[0].status == PlaceStatus.confirmed
     with pytest.raises(services.RegistrationError, match="cannot go below"):
-        services.set_capacity(arts, 1)
+        seats.set_capacity(arts, 1)
     assert arts.capacity == 2
 
 
@@ -401,8 +401,8 @@ def test_erase_forgets_the_person_after_a_last_email(make_conference, register):
 
     assert registration.status == RegistrationStatus.erased
     assert (registration.email, registration.full_name, registration.phone) == ("", "", None)
-    assert services.find_by_token(token) is None
-    assert services.find_ended_by_token(token) == registration  # "erased", and nothing else
+    assert queries.find_by_token(token) is None
+    assert queries.find_ended_by_token(token) == registration  # "erased", and nothing else
     assert waiting.places[0].status == PlaceStatus.confirmed
     to_ada = [m for m in queued() if m.recipient == "ada@example.org"]
     assert [m.kind for m in to_ada] == ["registration.erased"]  # the unsent confirmation went
@@ -435,15 +435,15 @@ def test_manage_tokens_are_stored_only_as_hashes(conference, register):
     message = queued()[0]
     token = message.text_body.split("/registration/")[1].split()[0]
 
-    found = services.find_by_token(token)
+    found = queries.find_by_token(token)
 
     assert found is not None
     stored = [t.token_hash for t in ManageToken.query.all()]
     assert token not in stored
     assert all(len(h) == 64 for h in stored)
-    assert services.find_by_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-    assert services.find_by_token("") is None
-    assert services.find_by_token("x" * 5000) is None
+    assert queries.find_by_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert queries.find_by_token("") is None
+    assert queries.find_by_token("x" * 5000) is None
 
 
 def test_each_email_with_a_link_gets_its_own_token(conference, register):
@@ -453,7 +453,7 @@ def test_each_email_with_a_link_gets_its_own_token(conference, register):
     links = [m.text_body.split("/registration/")[1].split()[0] for m in queued()]
 
     assert len(set(links)) == 2
-    assert all(services.find_by_token(link) for link in links)
+    assert all(queries.find_by_token(link) for link in links)
 
 
 def test_send_manage_link_is_silent_about_unknown_addresses(conference, register):

@@ -1,29 +1,48 @@
-"""The attendee list, one attendee's page and what organizers do there; track capacities.
+"""The organizers' attendee pages: the list, one attendee's page and what organizers do
+there, track capacities, and the export (columns and streaming: ``exports``).
 
 Personal data: admins and organizers only. Pages with people's details are never stored
 by browsers or proxies (``no-store``). Each action is a POST with a CSRF token and is
 recorded in the audit log by the service it calls.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from conference.access import PERSONAL_DATA, roles
+from conference.access import PERSONAL_DATA, may_open, roles
 from conference.content import services as content
-from conference.i18n import translate
-from conference.manage import attendee_services as services
-from conference.manage import bp, stats
-from conference.manage.attendee_forms import (
+from conference.content.models import Track
+from conference.extensions import db
+from conference.i18n import current_language, direction, translate
+from conference.registration import exports, queries
+from conference.registration import staff_services as services
+from conference.registration.errors import RegistrationError
+from conference.registration.forms import ConfirmForm
+from conference.registration.staff_forms import (
     AttendeeDetailsForm,
     AttendeeFilterForm,
     CapacityForm,
+    ExportForm,
 )
-from conference.registration.forms import ConfirmForm
-from conference.registration.services import RegistrationError
 from conference.urls import database_id
 from conference.web import private
+
+bp = Blueprint("registration_staff", __name__, url_prefix="/manage")
 
 PAGE_SIZE = 50
 
@@ -58,7 +77,7 @@ def attendees():
     args = form.filters().as_dict()
     return private(
         render_template(
-            "manage/attendees.html",
+            "registration/attendees.html",
             conference=conference,
             form=form,
             rows=rows,
@@ -78,7 +97,7 @@ def attendee(registration_id):
     positions = services.view_registration(registration, actor=current_user)
     return private(
         render_template(
-            "manage/attendee.html",
+            "registration/attendee.html",
             registration=registration,
             positions=positions,
             form=ConfirmForm(),
@@ -106,7 +125,7 @@ def attendee_edit(registration_id):
                 flash(_("The details are saved."), "success")
             return _back(registration)
     return private(
-        render_template("manage/attendee_edit.html", registration=registration, form=form)
+        render_template("registration/attendee_edit.html", registration=registration, form=form)
     )
 
 
@@ -126,7 +145,7 @@ def attendee_cancel(registration_id):
             flash(_("This registration is already cancelled."), "error")
         return _back(registration)
     return private(
-        render_template("manage/attendee_cancel.html", registration=registration, form=form)
+        render_template("registration/attendee_cancel.html", registration=registration, form=form)
     )
 
 
@@ -184,10 +203,10 @@ def tracks():
             flash(_capacity_message(track, promoted), "success")
             return redirect(url_for(".tracks"), code=303)
     return render_template(
-        "manage/tracks.html",
+        "registration/tracks.html",
         conference=conference,
         form=form,
-        waiting=stats.waiting_counts(conference),
+        waiting=queries.waiting_counts(conference),
     )
 
 
@@ -201,3 +220,73 @@ def _capacity_message(track, promoted):
         len(promoted),
     )
     return f"{saved} {moved}"
+
+
+# ---------------------------------------------------------------------------------------
+# The export
+
+
+@bp.route("/export", methods=["GET", "POST"])
+@roles(*PERSONAL_DATA)
+def export():
+    """Choose filters, columns and a format; download the matching attendees."""
+    conference = content.conference_or_404()
+    tracks = db.session.scalars(
+        sa.select(Track).where(Track.conference_id == conference.id).order_by(Track.position)
+    ).all()
+    form = ExportForm().set_tracks(tracks)
+    if request.method == "GET":  # a link from the attendee list carries its filters
+        form.preset(request.args)
+    if form.validate_on_submit():
+        return _export(conference, form)
+    back_url = None
+    if "registration_staff.attendees" in current_app.view_functions:
+        back_url = url_for("registration_staff.attendees", **form.filters().as_dict())
+    response = make_response(
+        render_template("registration/export.html", form=form, back_url=back_url)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _export(conference, form):
+    filters, columns, file_format = form.filters(), form.columns.data, form.file_format.data
+    header = [str(exports.COLUMNS[key][0]) for key in columns]
+    labels = exports.Labels.for_conference(conference)
+    statement = exports.export_statement(conference, filters, columns)
+    event_id = exports.record_export_started(
+        file_format=file_format, filters=filters, columns=columns
+    )
+    rows = exports.attendee_rows(statement, columns, labels)
+    if file_format == "xlsx":
+        spool, count = exports.build_xlsx(
+            header,
+            rows,
+            title=_("Attendees")[:31],
+            right_to_left=direction(current_language()) == "rtl",
+        )
+        db.session.rollback()  # the read is done: hold no transaction while sending
+        return _download(
+            exports.xlsx_body(event_id, spool, count),
+            mimetype=exports.XLSX_TYPE,
+            extension="xlsx",
+            length=spool.tell(),
+        )
+    return _download(exports.csv_body(event_id, header, rows), mimetype="text/csv", extension="csv")
+
+
+@bp.app_template_global()
+def can_export():
+    """Whether the signed-in user may export attendees (for the "Export this list" link)."""
+    return may_open("registration_staff.export")
+
+
+def _download(body, *, mimetype, extension, length=None):
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{exports.filename(extension)}"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if length is not None:
+        response.content_length = length
+    return response

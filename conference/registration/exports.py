@@ -18,35 +18,19 @@ import tempfile
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import (
-    Response,
-    current_app,
-    make_response,
-    render_template,
-    request,
-    stream_with_context,
-    url_for,
-)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectChoice
-from wtforms.validators import ValidationError
 
-from conference import audit, database
-from conference.access import PERSONAL_DATA, may_open, roles
+from conference import audit, database, spreadsheets
 from conference.audit import AuditEvent
 from conference.clock import utcnow
-from conference.content import services as content
 from conference.content.models import Track
 from conference.extensions import db
-from conference.fields import MultiCheckboxField
-from conference.i18n import LANGUAGE_NAMES, current_language, direction, translate
-from conference.manage import bp, export_formats
-from conference.manage.segment import SegmentForm
+from conference.i18n import LANGUAGE_NAMES, translate
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
 from conference.registration.queries import filtered
 
-log = logging.getLogger("conference.manage")
+log = logging.getLogger("conference.registration")
 
 BATCH_SIZE = 1000
 # A batch's places are read by id range when its ids span less than this many times its size.
@@ -88,34 +72,6 @@ TRACK_COLUMNS = {
     "tracks_confirmed": PlaceStatus.confirmed,
     "tracks_waitlisted": PlaceStatus.waitlisted,
 }
-
-
-# --- The form ----------------------------------------------------------------------------
-
-
-def _at_least_one(form, field):
-    if not field.data:
-        raise ValidationError(_l("Choose at least one column"))
-
-
-class ExportForm(SegmentForm):
-    """The same filters as the attendee list, the columns, and the file format."""
-
-    columns = MultiCheckboxField(
-        _l("Columns"),
-        description=_l("Choose only what you need."),
-        choices=[SelectChoice(key, label) for key, (label, _attrs) in COLUMNS.items()],
-        default=DEFAULT_COLUMNS,
-        validators=[_at_least_one],
-    )
-    file_format = RadioField(
-        _l("File format"),
-        choices=[
-            SelectChoice("csv", _l("CSV: opens in Excel, Numbers, LibreOffice and Google Sheets")),
-            SelectChoice("xlsx", _l("Excel workbook (.xlsx)")),
-        ],
-        default="csv",
-    )
 
 
 # --- Rows --------------------------------------------------------------------------------
@@ -250,7 +206,7 @@ def _tracks_of(registration_ids, labels):
 
 def record_export_started(*, file_format, filters, columns):
     """Write and commit the export's audit event before any row is read; return its id."""
-    database.begin_write()  # a writer from the start (see attendee_services.list_page)
+    database.begin_write()  # a writer from the start (see staff_services.list_page)
     event = audit.record(
         "attendees.exported",
         format=file_format,
@@ -287,22 +243,14 @@ def record_export_finished(event_id, *, rows, complete):
 # --- Files -------------------------------------------------------------------------------
 
 
-def _filename(extension):
+def filename(extension):
+    """The download's file name: the site, what it holds, and when (UTC)."""
     return f"for-syria-attendees-{utcnow():%Y%m%d-%H%M}.{extension}"
-
-
-def _download(body, *, mimetype, extension, length=None):
-    response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(extension)}"'
-    response.headers["Cache-Control"] = "no-store"
-    if length is not None:
-        response.content_length = length
-    return response
 
 
 def csv_body(event_id, header, rows):
     """The CSV download: chunks as rows arrive; the audit event gets the rows sent."""
-    chunks = export_formats.csv_chunks(header, rows)
+    chunks = spreadsheets.csv_chunks(header, rows)
     sent = 0
     complete = False
     try:
@@ -322,7 +270,7 @@ def build_xlsx(header, rows, *, title, right_to_left):
     """Write the workbook to a spooled temporary file; return the file and its row count."""
     spool = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_SIZE)
     try:
-        count = export_formats.write_xlsx(
+        count = spreadsheets.write_xlsx(
             spool, header, rows, title=title, right_to_left=right_to_left
         )
     except BaseException:
@@ -344,57 +292,3 @@ def xlsx_body(event_id, spool, count):
     finally:
         spool.close()
         record_export_finished(event_id, rows=count, complete=complete)
-
-
-# --- The page ----------------------------------------------------------------------------
-
-
-@bp.route("/export", methods=["GET", "POST"])
-@roles(*PERSONAL_DATA)
-def export():
-    """Choose filters, columns and a format; download the matching attendees."""
-    conference = content.conference_or_404()
-    tracks = db.session.scalars(
-        sa.select(Track).where(Track.conference_id == conference.id).order_by(Track.position)
-    ).all()
-    form = ExportForm().set_tracks(tracks)
-    if request.method == "GET":  # a link from the attendee list carries its filters
-        form.preset(request.args)
-    if form.validate_on_submit():
-        return _export(conference, form)
-    back_url = None
-    if "manage.attendees" in current_app.view_functions:
-        back_url = url_for("manage.attendees", **form.filters().as_dict())
-    response = make_response(render_template("manage/export.html", form=form, back_url=back_url))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _export(conference, form):
-    filters, columns, file_format = form.filters(), form.columns.data, form.file_format.data
-    header = [str(COLUMNS[key][0]) for key in columns]
-    labels = Labels.for_conference(conference)
-    statement = export_statement(conference, filters, columns)
-    event_id = record_export_started(file_format=file_format, filters=filters, columns=columns)
-    rows = attendee_rows(statement, columns, labels)
-    if file_format == "xlsx":
-        spool, count = build_xlsx(
-            header,
-            rows,
-            title=_("Attendees")[:31],
-            right_to_left=direction(current_language()) == "rtl",
-        )
-        db.session.rollback()  # the read is done: hold no transaction while sending
-        return _download(
-            xlsx_body(event_id, spool, count),
-            mimetype=XLSX_TYPE,
-            extension="xlsx",
-            length=spool.tell(),
-        )
-    return _download(csv_body(event_id, header, rows), mimetype="text/csv", extension="csv")
-
-
-@bp.app_template_global()
-def can_export():
-    """Whether the signed-in user may export attendees (for the "Export this list" link)."""
-    return may_open("manage.export")

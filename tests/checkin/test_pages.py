@@ -1,65 +1,19 @@
-"""Check-in: the QR code in confirmations, the staff pages, duplicates, refusals, counts."""
+"""Check-in: the desk's pages, who may use them, and what they cost."""
 
-import itertools
 import re
-from datetime import datetime
 
 import pytest
-import sqlalchemy as sa
 
 from conference.audit import AuditEvent
+from conference.checkin import queries
+from conference.checkin import services as checkin
 from conference.extensions import db
-from conference.mailer import outbox
-from conference.mailer.models import OutboxMessage
-from conference.registration import checkin, services
+from conference.registration import services
 from conference.registration.models import Registration
 
 from ..conftest import STAFF_PASSWORD
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_numbers = itertools.count(1)
-
-
-@pytest.fixture
-def register(conference):
-    """Register someone through the service; return the registration."""
-
-    def _register(name="Ada Lovelace", tracks=("arts",), *, email=None, to=None, **overrides):
-        values = {"language": "en", "privacy_accepted": True, **overrides}
-        return services.register_attendee(
-            to or conference,
-            email=email or f"person{next(_numbers)}@example.org",
-            full_name=name,
-            track_keys=list(tracks),
-            **values,
-        ).registration
-
-    return _register
-
-
-def messages(kind=None):
-    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
-    if kind:
-        query = query.filter_by(kind=kind)
-    return [Shown(row) for row in db.session.scalars(query)]
-
-
-class Shown:
-    """A queued row and its message, rendered as organizers see it (links removed)."""
-
-    def __init__(self, row):
-        self.row = row
-        self.email = outbox.render_for_display(row)
-        self.recipient = row.recipient
-        self.text_body = self.email.text
-        self.html_body = self.email.html
-        self.attachment_names = outbox.attachment_names(self.email)
-
-
-def qr_of(message):
-    [attachment] = [a for a in message.email.attachments if a.filename == "checkin.png"]
-    assert attachment.content_type == "image/png"
-    return attachment.data
 
 
 def text(response):
@@ -76,172 +30,13 @@ def mark(client, registration, back="/manage/checkin"):
 
 
 # ---------------------------------------------------------------------------------------
-# The code and the QR code in emails
-
-
-def test_confirmation_carries_a_qr_code_of_the_checkin_link(register):
-    registration = register(email="ada@example.org")
-
-    [message] = messages("registration.confirmation")
-    code = registration.checkin_code
-    link = f"http://conference.test/manage/checkin/c/{code}"
-    png = qr_of(message)
-
-    assert re.fullmatch(r"[A-Za-z0-9_-]{16}", code)
-    assert message.attachment_names == ["invite.ics", "checkin.png"]
-    assert png.startswith(PNG_SIGNATURE)
-    # Nothing here decodes QR codes; the same link encodes to the very same image.
-    assert png == checkin.qr_png(link)
-    assert "Show the attached QR code at the entrance to check in quickly." in message.text_body
-    assert "Show the attached QR code" in message.html_body
-    # The code is not the private manage link, and the email does not print it.
-    assert code not in message.text_body
-
-
-def test_the_code_is_created_once_and_reused(make_conference, register):
-    conference = make_conference(arts_capacity=1)
-    first = register("First", to=conference)
-    second = register("Second", to=conference)
-    [waitlisted_mail] = [m for m in messages() if m.recipient == second.email]
-
-    assert second.checkin_code is None  # only on the waiting list: no QR code yet
-    assert waitlisted_mail.attachment_names == []
-    assert "QR code" not in waitlisted_mail.text_body
-
-    code = first.checkin_code
-    services.cancel_registration(first)
-    [promoted] = messages("registration.promoted")
-
-    assert second.checkin_code
-    assert qr_of(promoted) == checkin.qr_png(checkin.checkin_url(second.checkin_code))
-    assert "Show the attached QR code" in promoted.text_body
-    assert checkin.ensure_checkin_code(second) == second.checkin_code
-    assert first.checkin_code == code
-
-
-def test_the_qr_code_comes_in_arabic_confirmations_too(register):
-    register("آدا", language="ar")
-
-    [message] = messages("registration.confirmation")
-
-    assert message.attachment_names == ["invite.ics", "checkin.png"]
-
-
-def test_find_by_checkin_code_rejects_odd_input(register):
-    registration = register()
-
-    assert checkin.find_by_checkin_code(registration.checkin_code) == registration
-    odd = ["", None, "x", "a" * 33, "abc%def_ghi", "../../etc", registration.checkin_code + "!"]
-    for code in odd:
-        assert checkin.find_by_checkin_code(code) is None
-
-
-def test_masked_email_keeps_the_first_letter_and_the_domain():
-    assert checkin.masked_email("ada@example.org") == "a•••@example.org"
-    assert checkin.masked_email("") == ""
-
-
-# ---------------------------------------------------------------------------------------
-# The service
-
-
-def test_check_in_once_then_duplicates_change_nothing(register, make_user):
-    registration = register()
-    staff = make_user("checkin", name="Sam")
-    other = make_user("checkin", email="other@forsyria.example")
-
-    first = checkin.check_in(registration, by=staff, now=datetime(2026, 5, 16, 17, 42))
-    again = checkin.check_in(registration, by=other, now=datetime(2026, 5, 16, 18, 0))
-
-    assert (first.first, again.first) == (True, False)
-    assert registration.checked_in_at == datetime(2026, 5, 16, 17, 42)
-    assert registration.checked_in_by_id == staff.id
-    assert checkin.checked_in_by(registration) == "Sam"
-    assert checkin.state_of(registration) == checkin.State.checked_in
-
-
-def test_waitlisted_and_cancelled_people_are_refused(make_conference, register, make_user):
-    conference = make_conference(arts_capacity=1)
-    register("Seated", to=conference)
-    waiting = register("Waiting", to=conference)
-    cancelled = register("Gone", tracks=["social"], to=conference)
-    services.cancel_registration(cancelled)
-    staff = make_user("checkin")
-
-    for registration, state in [
-        (waiting, checkin.State.waitlisted),
-        (cancelled, checkin.State.cancelled),
-    ]:
-        assert checkin.state_of(registration) == state
-        with pytest.raises(checkin.CheckInError):
-            checkin.check_in(registration, by=staff)
-        assert registration.checked_in_at is None
-
-
-def test_undo_takes_the_check_in_back_and_is_audited(register, make_user):
-    registration = register()
-    staff = make_user("checkin")
-    checkin.check_in(registration, by=staff)
-
-    assert checkin.undo_check_in(registration, by=staff) is True
-    assert checkin.undo_check_in(registration, by=staff) is False
-    assert registration.checked_in_at is None
-    assert registration.checked_in_by_id is None
-    [event] = db.session.scalars(sa.select(AuditEvent).filter_by(action="checkin.undo"))
-    assert event.actor_id == staff.id
-    assert event.details["registration_id"] == registration.id
-
-
-def test_local_time_is_the_conference_clock(register, conference):
-    # 17:42 UTC is 10:42 in Los Angeles in May; another day adds the date.
-    moment = datetime(2026, 5, 16, 17, 42)
-
-    assert checkin.local_time(conference, moment, now=moment, language="en") == "10:42\u202fAM"
-    assert "5/16/26" in checkin.local_time(
-        conference, moment, now=datetime(2026, 5, 18, 12), language="en"
-    )
-
-
-def test_counts_per_track(conference, register, make_user):
-    staff = make_user("checkin")
-    ada = register("Ada", tracks=["arts", "cultural"])
-    bob = register("Bob", tracks=["arts"])
-    register("Cy", tracks=["social"])
-
-    before = checkin.checkin_counts(conference)
-    checkin.check_in(ada, by=staff)
-    checkin.check_in(bob, by=staff)
-    checkin.check_in(bob, by=staff)  # a duplicate counts once
-    after = checkin.checkin_counts(conference)
-
-    by_key = {t.id: t.key for t in conference.tracks}
-    assert before.people_checked_in == 0
-    assert {by_key[t.track_id]: (t.checked_in, t.confirmed) for t in after.tracks} == {
-        "cultural": (1, 1),
-        "social": (0, 1),
-        "arts": (2, 2),
-    }
-    assert (after.people_checked_in, after.people_expected) == (2, 3)
-
-
-def test_counts_are_cached_briefly(app, conference, register):
-    register()
-    checkin.checkin_counts(conference)
-    # Someone else's process checks a person in: this one sees it when the cache expires.
-    db.session.execute(sa.update(Registration).values(checked_in_at=datetime(2026, 5, 16)))
-    db.session.commit()
-
-    assert checkin.checkin_counts(conference).people_checked_in == 0
-    checkin.forget_counts(conference.id)
-    assert checkin.checkin_counts(conference).people_checked_in == 1
-
-
-# ---------------------------------------------------------------------------------------
 # The pages
 
 
-def test_check_in_from_the_qr_code_page(client, login_as, register):
-    registration = register("Ada Lovelace", tracks=["arts", "social"], phone="+1 555 0100")
+def test_check_in_from_the_qr_code_page(client, login_as, make_registration):
+    registration = make_registration(
+        full_name="Ada Lovelace", tracks=["arts", "social"], phone="+1 555 0100"
+    )
     staff = login_as("checkin", name="Sam")
     path = f"/manage/checkin/c/{registration.checkin_code}"
 
@@ -275,8 +70,8 @@ def test_check_in_from_the_qr_code_page(client, login_as, register):
     assert "Check in<span" not in again
 
 
-def test_a_second_tap_is_a_duplicate_and_keeps_the_first_time(client, login_as, register):
-    registration = register()
+def test_a_second_tap_is_a_duplicate_and_keeps_the_first_time(client, login_as, make_registration):
+    registration = make_registration()
     login_as("checkin")
 
     mark(client, registration)
@@ -290,8 +85,8 @@ def test_a_second_tap_is_a_duplicate_and_keeps_the_first_time(client, login_as, 
     assert registration.checked_in_at == first_time
 
 
-def test_names_are_escaped(client, login_as, register):
-    registration = register("<b>Ada</b>")
+def test_names_are_escaped(client, login_as, make_registration):
+    registration = make_registration(full_name="<b>Ada</b>")
     login_as("checkin", name="<i>Sam</i>")
     mark(client, registration)
     path = f"/manage/checkin/c/{registration.checkin_code}"
@@ -304,9 +99,9 @@ def test_names_are_escaped(client, login_as, register):
     assert "<i>Sam" not in html
 
 
-def test_check_in_from_a_search(client, login_as, register):
-    ada = register("Ada Lovelace", email="ada@example.org")
-    register("Grace Hopper")
+def test_check_in_from_a_search(client, login_as, make_registration):
+    ada = make_registration(full_name="Ada Lovelace", email="ada@example.org")
+    make_registration(full_name="Grace Hopper")
     login_as("checkin")
 
     page = search(client, "LOVEL")
@@ -328,9 +123,9 @@ def test_check_in_from_a_search(client, login_as, register):
     assert "Checked in at" in listed
 
 
-def test_a_long_list_says_it_is_cut_short(client, login_as, register):
+def test_a_long_list_says_it_is_cut_short(client, login_as, make_registration):
     for n in range(checkin.SEARCH_LIMIT + 1):
-        register(f"Hana {n}")
+        make_registration(full_name=f"Hana {n}")
     login_as("checkin")
 
     html = text(search(client, "hana"))
@@ -340,9 +135,9 @@ def test_a_long_list_says_it_is_cut_short(client, login_as, register):
 
 
 @pytest.mark.parametrize("how", ["name", "code", "link"])
-def test_search_finds_people_by_name_or_code(client, login_as, register, how):
-    registration = register("محمد الحلبي", email="mo@example.org")
-    register("Someone Else")
+def test_search_finds_people_by_name_or_code(client, login_as, make_registration, how):
+    registration = make_registration(full_name="محمد الحلبي", email="mo@example.org")
+    make_registration(full_name="Someone Else")
     login_as("checkin")
     query = {
         "name": "الحلبي",
@@ -357,9 +152,9 @@ def test_search_finds_people_by_name_or_code(client, login_as, register, how):
 
 
 @pytest.mark.parametrize("query", ["lice@", "alice@example.org", "example", "a"])
-def test_search_never_matches_the_email_address(client, login_as, register, query):
+def test_search_never_matches_the_email_address(client, login_as, make_registration, query):
     # The address is shown masked; matching its parts would unmask it letter by letter.
-    register("Bob Stone", email="alice@example.org")
+    make_registration(full_name="Bob Stone", email="alice@example.org")
     login_as("checkin")
 
     html = text(search(client, query))
@@ -367,10 +162,10 @@ def test_search_never_matches_the_email_address(client, login_as, register, quer
     assert "Bob Stone" not in html
 
 
-def test_the_search_is_a_post_and_a_query_string_finds_no_one(client, login_as, register):
+def test_the_search_is_a_post_and_a_query_string_finds_no_one(client, login_as, make_registration):
     # What is typed at the desk (often a check-in code) must never enter a URL: servers
     # and proxies log the request line in full, the body never.
-    registration = register("Ada Lovelace")
+    registration = make_registration(full_name="Ada Lovelace")
     login_as("checkin")
 
     form = text(client.get("/manage/checkin"))
@@ -386,9 +181,9 @@ def test_the_search_is_a_post_and_a_query_string_finds_no_one(client, login_as, 
     assert AuditEvent.query.filter_by(action="checkin.searched").count() == 1
 
 
-def test_each_search_is_one_audit_event(client, login_as, register):
-    registration = register("Ada Lovelace")
-    register("Ada Byron")
+def test_each_search_is_one_audit_event(client, login_as, make_registration):
+    registration = make_registration(full_name="Ada Lovelace")
+    make_registration(full_name="Ada Byron")
     staff = login_as("checkin")
 
     client.get("/manage/checkin")  # the page alone
@@ -406,12 +201,12 @@ def test_each_search_is_one_audit_event(client, login_as, register):
 
 
 def test_search_shows_waitlisted_and_cancelled_people_as_such(
-    client, login_as, make_conference, register
+    client, login_as, make_conference, make_registration
 ):
     conference = make_conference(arts_capacity=1)
-    register("Pat Seated", to=conference)
-    waiting = register("Pat Waiting", to=conference)
-    gone = register("Pat Gone", tracks=["social"], to=conference)
+    make_registration(full_name="Pat Seated", to=conference)
+    waiting = make_registration(full_name="Pat Waiting", to=conference)
+    gone = make_registration(full_name="Pat Gone", tracks=["social"], to=conference)
     services.cancel_registration(gone)
     login_as("checkin")
 
@@ -427,8 +222,8 @@ def test_search_shows_waitlisted_and_cancelled_people_as_such(
         assert registration.checked_in_at is None
 
 
-def test_undo_from_the_success_state(client, login_as, register):
-    registration = register()
+def test_undo_from_the_success_state(client, login_as, make_registration):
+    registration = make_registration()
     login_as("checkin")
     mark(client, registration)
 
@@ -443,10 +238,10 @@ def test_undo_from_the_success_state(client, login_as, register):
     assert registration.checked_in_at is None
 
 
-def test_counts_on_the_page_and_as_json(client, login_as, register):
+def test_counts_on_the_page_and_as_json(client, login_as, make_registration):
     staff = login_as("checkin")
-    ada = register("Ada", tracks=["arts"])
-    register("Bob", tracks=["arts"])
+    ada = make_registration(full_name="Ada", tracks=["arts"])
+    make_registration(full_name="Bob", tracks=["arts"])
     checkin.check_in(ada, by=staff)
 
     html = text(client.get("/manage/checkin"))
@@ -470,8 +265,8 @@ def test_an_unknown_code_is_a_clear_404(client, login_as, conference):
     assert "No registration found" in text(client.get("/manage/checkin/c/nope-nope-nope"))
 
 
-def test_hostile_search_input_is_harmless(client, login_as, register):
-    register("Ada")
+def test_hostile_search_input_is_harmless(client, login_as, make_registration):
+    make_registration(full_name="Ada")
     login_as("checkin")
 
     for query in ["%", "_", "\\", "'; DROP TABLE registration; --", "x" * 5000, "\x00"]:
@@ -481,8 +276,8 @@ def test_hostile_search_input_is_harmless(client, login_as, register):
     assert client.post("/manage/checkin/999999/undo").status_code == 404
 
 
-def test_back_goes_only_to_this_site(client, login_as, register):
-    registration = register()
+def test_back_goes_only_to_this_site(client, login_as, make_registration):
+    registration = make_registration()
     login_as("checkin")
 
     response = mark(client, registration, back="https://evil.example/")
@@ -504,8 +299,8 @@ PAGES = ["/manage/checkin", "/manage/checkin/counts", "/manage/checkin/c/{code}"
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_anonymous_visitors_are_sent_to_sign_in(client, register, path):
-    registration = register()
+def test_anonymous_visitors_are_sent_to_sign_in(client, make_registration, path):
+    registration = make_registration()
 
     response = client.get(path.format(code=registration.checkin_code))
     post = mark(client, registration)
@@ -517,8 +312,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, register, path):
     assert registration.checked_in_at is None
 
 
-def test_a_qr_code_opened_before_signing_in_opens_once_signed_in(client, register, make_user):
-    registration = register("Ada Lovelace")
+def test_a_qr_code_opened_before_signing_in_opens_once_signed_in(
+    client, make_registration, make_user
+):
+    registration = make_registration(full_name="Ada Lovelace")
     staff = make_user("checkin")
     path = f"/manage/checkin/c/{registration.checkin_code}"
 
@@ -535,8 +332,8 @@ def test_a_qr_code_opened_before_signing_in_opens_once_signed_in(client, registe
 
 
 @pytest.mark.parametrize("role", ["sponsor", "coordinator"])
-def test_other_roles_are_refused(client, login_as, register, role):
-    registration = register()
+def test_other_roles_are_refused(client, login_as, make_registration, role):
+    registration = make_registration()
     login_as(role)
 
     for path in PAGES:
@@ -546,8 +343,10 @@ def test_other_roles_are_refused(client, login_as, register, role):
 
 
 @pytest.mark.parametrize("role", ["admin", "organizer", "checkin"])
-def test_admins_organizers_and_check_in_staff_may_check_in(client, login_as, register, role):
-    registration = register()
+def test_admins_organizers_and_check_in_staff_may_check_in(
+    client, login_as, make_registration, role
+):
+    registration = make_registration()
     login_as(role)
 
     assert client.get("/manage/checkin").status_code == 200
@@ -619,9 +418,11 @@ def count_queries(call):
     return len(statements)
 
 
-def test_the_search_page_costs_the_same_for_11_or_20_people(client, login_as, register):
+def test_the_search_page_costs_the_same_for_11_or_20_people(client, login_as, make_registration):
     staff = login_as("checkin")
-    people = [register(f"Nour {n}", tracks=["arts", "social"]) for n in range(20)]
+    people = [
+        make_registration(full_name=f"Nour {n}", tracks=["arts", "social"]) for n in range(20)
+    ]
     for registration in people[::2]:
         checkin.check_in(registration, by=staff)
 
@@ -629,7 +430,7 @@ def test_the_search_page_costs_the_same_for_11_or_20_people(client, login_as, re
 
     def page(query):
         def request():
-            checkin.forget_counts(conference_id)
+            queries.forget_counts(conference_id)
             search(client, query)
 
         return request

@@ -1,14 +1,17 @@
-"""The dashboard: seats per track, registrations per day, email, and the setup checklist.
+"""The back office's own blueprint (``manage``, under ``/manage``) and its home page, the
+dashboard: seats per track, registrations per day, email, and the setup checklist.
 
 Aggregates only, no personal data: volunteer coordinators see it too.
 """
 
-from flask import render_template
+from flask import Blueprint, render_template
 
 from conference.access import Role, may_open, roles
 from conference.content import services as content
 from conference.i18n import current_language, direction
-from conference.manage import bp, stats
+from conference.manage import stats
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 
 @bp.route("/dashboard")

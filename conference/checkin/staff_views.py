@@ -5,33 +5,27 @@ confirmed tracks and the check-in state. The outcome of a tap (first, duplicate,
 undone) is kept in the session for the page the POST redirects to (POST, redirect, GET).
 """
 
-from flask import (
-    abort,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-)
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, session
 from flask_babel import format_number
 from flask_login import current_user
 from markupsafe import Markup
 
 from conference.access import Role, roles
+from conference.checkin import queries, services
 from conference.content import services as content
-from conference.i18n import translate
-from conference.manage import bp
-from conference.registration import checkin
+from conference.i18n import format_local_time, translate
 from conference.urls import safe_next
 from conference.web import private
+
+bp = Blueprint("checkin", __name__, url_prefix="/manage")
 
 CHECKIN_ROLES = (Role.admin, Role.organizer, Role.checkin)
 RESULT = "checkin.result"
 
 
-@bp.route("/checkin", methods=["GET", "POST"], endpoint="checkin")
+@bp.route("/checkin", methods=["GET", "POST"])
 @roles(*CHECKIN_ROLES)
-def checkin_search():
+def desk():
     """Search by name or code; one button per person; arrivals per track.
 
     The search is a POST (CSRF-protected) answered with the results: what staff type,
@@ -44,10 +38,10 @@ def checkin_search():
     if request.method == "POST":
         query = " ".join(request.form.get("q", "").split())[:100]
     counts = _counts_context(conference)  # loads the tracks the people below refer to
-    found, more = checkin.search(conference, query, actor=current_user)
+    found, more = services.search(conference, query, actor=current_user)
     return private(
         render_template(
-            "manage/checkin.html",
+            "checkin/desk.html",
             conference=conference,
             query=query,
             people=[_person(conference, registration) for registration in found],
@@ -60,19 +54,19 @@ def checkin_search():
 
 @bp.route("/checkin/c/<secret:code>")
 @roles(*CHECKIN_ROLES)
-def checkin_code(code):
+def code(code):
     """The page a confirmation's QR code opens: one person, one button."""
     conference = content.conference_or_404()
-    registration = checkin.find_by_checkin_code(code)
+    registration = queries.find_by_checkin_code(code)
     if registration is None or registration.conference_id != conference.id:
         return private(
-            render_template("manage/checkin_code.html", conference=conference, person=None),
+            render_template("checkin/code.html", conference=conference, person=None),
             404,
         )
     result = _pop_result(conference, only=registration.id)
     return private(
         render_template(
-            "manage/checkin_code.html",
+            "checkin/code.html",
             conference=conference,
             person=_person(conference, registration),
             result=result,
@@ -82,37 +76,37 @@ def checkin_code(code):
 
 @bp.post("/checkin/<int:registration_id>")
 @roles(*CHECKIN_ROLES)
-def checkin_mark(registration_id):
+def mark(registration_id):
     """Check someone in; a second tap is reported as a duplicate."""
     conference = content.conference_or_404()
-    registration = checkin.find_registration(conference, registration_id) or abort(404)
+    registration = queries.find_registration(conference, registration_id) or abort(404)
     try:
-        outcome = checkin.check_in(registration, by=current_user)
-    except checkin.CheckInError:
+        outcome = services.check_in(registration, by=current_user)
+    except services.CheckInError:
         kind = "refused"
     else:
         kind = "first" if outcome.first else "duplicate"
     session[RESULT] = {"id": registration.id, "kind": kind}
-    return redirect(safe_next(request.form.get("back"), default="manage.checkin"))
+    return redirect(safe_next(request.form.get("back"), default="checkin.desk"))
 
 
 @bp.post("/checkin/<int:registration_id>/undo")
 @roles(*CHECKIN_ROLES)
-def checkin_undo(registration_id):
+def undo(registration_id):
     """Take back a mistaken check-in."""
     conference = content.conference_or_404()
-    registration = checkin.find_registration(conference, registration_id) or abort(404)
-    undone = checkin.undo_check_in(registration, by=current_user)
+    registration = queries.find_registration(conference, registration_id) or abort(404)
+    undone = services.undo_check_in(registration, by=current_user)
     session[RESULT] = {"id": registration.id, "kind": "undone" if undone else "not_checked_in"}
-    return redirect(safe_next(request.form.get("back"), default="manage.checkin"))
+    return redirect(safe_next(request.form.get("back"), default="checkin.desk"))
 
 
 @bp.route("/checkin/counts")
 @roles(*CHECKIN_ROLES)
-def checkin_counts():
+def counts():
     """Arrivals per track as JSON, for the page's optional refresher (static/js/checkin.js)."""
     conference = content.conference_or_404()
-    counts = checkin.checkin_counts(conference)
+    counts = queries.checkin_counts(conference)
     response = jsonify(
         tracks=[
             {
@@ -133,7 +127,7 @@ def checkin_counts():
 
 
 def _counts_context(conference):
-    counts = checkin.checkin_counts(conference)
+    counts = queries.checkin_counts(conference)
     names = {track.id: translate(track.name) for track in conference.tracks}
     return {
         "counts": counts,
@@ -143,22 +137,22 @@ def _counts_context(conference):
 
 def _person(conference, registration):
     """What check-in staff see of one registration, and nothing more."""
-    state = checkin.state_of(registration)
+    state = services.state_of(registration)
     person = {
         "id": registration.id,
         "name": registration.full_name,
-        "email": checkin.masked_email(registration.email),
+        "email": queries.masked_email(registration.email),
         "tracks": [translate(place.track.name) for place in registration.confirmed_places],
         "waiting": [translate(place.track.name) for place in registration.waitlisted_places],
         "state": state.value,
-        "refusal": checkin.refusal(state),
+        "refusal": services.refusal(state),
         "at": None,
         "by": None,
     }
     if registration.checked_in_at is not None:
         # Isolated (<bdi>), as they go into sentences in either direction.
-        person["at"] = _isolated(checkin.local_time(conference, registration.checked_in_at))
-        by = checkin.checked_in_by(registration)
+        person["at"] = _isolated(format_local_time(registration.checked_in_at, conference.timezone))
+        by = queries.checked_in_by(registration)
         person["by"] = _isolated(by) if by else None
     return person
 
@@ -173,7 +167,7 @@ def _pop_result(conference, only=None):
     if not isinstance(result, dict) or (only is not None and result.get("id") != only):
         return None
     session.pop(RESULT)
-    registration = checkin.find_registration(conference, result.get("id"))
+    registration = queries.find_registration(conference, result.get("id"))
     if registration is None:
         return None
     return {"kind": result.get("kind"), "person": _person(conference, registration)}

@@ -1,26 +1,37 @@
 """What organizers do with registrations from the back office, and what the list shows.
 
-The seat and email rules stay in ``registration.services``; these functions add the
+The seat and email rules stay in ``services`` and ``seats``; these functions add the
 audit trail and what the pages need. Each one commits.
+
+A change that moves the figures organizers watch (seats, waiting lists) is announced on
+``attendees_changed`` (sender: the conference), after it commits: the back office's
+dashboard drops its cached figures then (``manage`` connects to it; registration never
+imports the back office).
 """
 
 from collections import defaultdict
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from conference import audit, database
+from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import db
 from conference.i18n import translate
-from conference.manage import stats
-from conference.registration import queries
+from conference.mailer import outbox
+from conference.registration import emails, queries, seats
 from conference.registration import services as registrations
+from conference.registration.errors import RegistrationError
 from conference.registration.models import Place, PlaceStatus, Registration
 from conference.text import clean_text
 
+attendees_changed = Namespace().signal("attendees-changed")
 
-class FieldError(registrations.RegistrationError):
+
+class FieldError(RegistrationError):
     """A rule broken by one answer of a form; ``field`` names it."""
 
     def __init__(self, field, message):
@@ -87,7 +98,7 @@ def view_registration(registration, *, actor=None):
     database.begin_write()  # see list_page
     audit.record("attendee.viewed", actor=actor, registration_id=registration.id)
     db.session.commit()
-    return registrations.places_in_line(registration.waitlisted_places)
+    return queries.places_in_line(registration.waitlisted_places)
 
 
 def cancel_attendee(registration, *, actor=None):
@@ -103,7 +114,7 @@ def cancel_attendee(registration, *, actor=None):
     database.begin_write()  # see list_page
     audit.record("attendee.cancelled", actor=actor, registration_id=registration.id)
     db.session.commit()
-    stats.forget_numbers(conference)
+    attendees_changed.send(conference)
     return True
 
 
@@ -116,11 +127,11 @@ def change_details(registration, *, email, actor=None, **details):
     :raises RegistrationError: a rule was broken (the address is taken, say); nothing is saved.
     """
     if not registration.is_active:
-        raise registrations.RegistrationError(_l("Only an active registration can be changed."))
+        raise RegistrationError(_l("Only an active registration can be changed."))
     before = {name: getattr(registration, name) for name in details}
     try:
-        email_changed = registrations.correct_email(registration, email, actor=actor)
-    except registrations.RegistrationError as exc:
+        email_changed = correct_email(registration, email, actor=actor)
+    except RegistrationError as exc:
         raise FieldError("email", str(exc)) from None
     changed = [name for name, value in details.items() if before[name] != _stored(name, value)]
     if changed:
@@ -150,25 +161,70 @@ def _stored(name, value):
 
 def confirm_place(registration, place_id, *, actor=None):
     """Give ``registration``'s waitlisted place ``place_id`` a seat now; see
-    ``registration.services.confirm_from_waitlist``. Returns whether the capacity rose.
+    ``seats.confirm_from_waitlist``. Returns whether the capacity rose.
 
     :raises RegistrationError: no such place on a waiting list.
     """
     place = next((p for p in registration.places if p.id == place_id), None)
     if place is None or place.status != PlaceStatus.waitlisted or not registration.is_active:
-        raise registrations.RegistrationError(_l("This person is no longer on the waiting list."))
+        raise RegistrationError(_l("This person is no longer on the waiting list."))
     conference = registration.conference
-    raised = registrations.confirm_from_waitlist(place, actor=actor)
-    stats.forget_numbers(conference)
+    raised = seats.confirm_from_waitlist(place, actor=actor)
+    attendees_changed.send(conference)
     return raised
 
 
 def resend_confirmation(registration, *, actor=None):
-    """Email the confirmation again; see ``registration.services.resend_confirmation``."""
-    registrations.resend_confirmation(registration, actor=actor)
+    """Email ``registration`` its confirmation again, with a new private link. Commits.
+
+    :raises RegistrationError: the registration is not active.
+    """
+    registration = seats.lock_registration(registration)
+    if not registration.is_active:
+        db.session.rollback()
+        raise RegistrationError(_l("This registration is cancelled: there is nothing to send."))
+    outbox.enqueue(emails.confirmation(registration))
+    audit.record("attendee.confirmation_resent", actor=actor, registration_id=registration.id)
+    db.session.commit()
 
 
-@registrations.retrying
+def correct_email(registration, address, *, actor=None, now=None):
+    """Change the email address of an active ``registration`` (an organizer fixing a typo).
+
+    Links sent to the old address stop working; the confirmation goes to the new one.
+    Commits. Returns whether the address changed.
+
+    :raises RegistrationError: not an address, the registration is not active, or another
+        active registration already uses it.
+    """
+    address = registrations.normalise_email(address)
+    now = now or utcnow()
+    registration = seats.lock_registration(registration)
+    if not registration.is_active:
+        db.session.rollback()
+        raise RegistrationError(_l("Only an active registration can be changed."))
+    if address == registration.email:
+        db.session.commit()
+        return False
+    taken = _l("Another registration already uses this email address.")
+    if queries.find_active_registration(registration.conference, address) is not None:
+        db.session.rollback()
+        raise RegistrationError(taken)
+    registration.email = address
+    registration.updated_at = now
+    registration.tokens.clear()  # the old address may belong to someone else
+    audit.record("attendee.email_changed", actor=actor, registration_id=registration.id)
+    try:
+        db.session.flush()
+    except IntegrityError:  # registered with this address a moment ago
+        db.session.rollback()
+        raise RegistrationError(taken) from None
+    outbox.enqueue(emails.confirmation(registration))
+    db.session.commit()
+    return True
+
+
+@seats.retrying
 def change_capacity(track, capacity, *, actor=None):
     """Set ``track``'s capacity; a raise gives the new seats to those waiting (emailed).
 
@@ -180,11 +236,11 @@ def change_capacity(track, capacity, *, actor=None):
     """
     conference = track.conference
     database.begin_write()
-    [track] = registrations.lock_tracks(conference, [track.key])
+    [track] = seats.lock_tracks(conference, [track.key])
     before = track.capacity
     try:
-        promoted = registrations.apply_capacity(track, capacity)
-    except registrations.RegistrationError:
+        promoted = seats.apply_capacity(track, capacity)
+    except RegistrationError:
         db.session.rollback()  # release the track's lock
         raise
     if capacity != before:
@@ -193,5 +249,5 @@ def change_capacity(track, capacity, *, actor=None):
         )
         content.bump_content_version(conference)  # the public page shows capacities
     db.session.commit()
-    stats.forget_numbers(conference)
+    attendees_changed.send(conference)
     return promoted

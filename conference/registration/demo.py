@@ -226,7 +226,3 @@ def generate_command(count, seed):
     with click.progressbar(length=count, label="Generating registrations") as bar:
         written = generate_registrations(conference, count, seed=seed, progress=bar.update)
     click.echo(f"Added {written} registrations to {conference.slug}.")
-
-
-def init_app(app):
-    app.cli.add_command(demo_cli)
