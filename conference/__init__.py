@@ -28,6 +28,7 @@ def create_app(test_config=None):
     from conference import (
         access,
         accounts,
+        announcements,
         applog,
         backup,
         calendar,
@@ -61,7 +62,18 @@ def create_app(test_config=None):
     access.init_app(app)
     static.init_app(app)
     errors.init_app(app)
-    for feature in (content, mailer, site, calendar, registration, accounts, manage, backup, demo):
+    for feature in (
+        content,
+        mailer,
+        site,
+        calendar,
+        registration,
+        accounts,
+        announcements,
+        manage,
+        backup,
+        demo,
+    ):
         feature.init_app(app)
     applog.redact_secret_paths(app)  # once every route is known
 

@@ -1,5 +1,6 @@
 """The organizers' back office: pages that span features (dashboard, attendees, exports,
-bulk email, check-in, outbox, audit log). Every page declares its roles (``access``)."""
+check-in, audit log). Every page declares its roles (``access``). Features with pages of
+their own here (announcements, the mailer's outbox) register their own blueprints."""
 
 from flask import Blueprint
 
@@ -11,12 +12,9 @@ def init_app(app):
     from conference.manage import (  # noqa: F401
         attendees,
         auditlog,
-        bulk,
         checkin,
         dashboard,
         exports,
-        mailqueue,
     )
 
     app.register_blueprint(bp)
-    app.register_blueprint(bulk.public_bp)  # /unsubscribe/<token>, outside /manage
