@@ -28,6 +28,7 @@ def create_app(test_config=None):
     from conference import (
         access,
         accounts,
+        announcements,
         applog,
         backup,
         calendar,
@@ -70,6 +71,7 @@ def create_app(test_config=None):
         registration,
         checkin,
         accounts,
+        announcements,
         manage,
         backup,
     ):

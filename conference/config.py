@@ -29,6 +29,9 @@ class ConfigError(RuntimeError):
 class Defaults:
     APP_ENV = "development"
     SECRET_KEY = None
+    # Earlier keys, still accepted for what they signed (sessions, unsubscribe links),
+    # after SECRET_KEY is rotated.
+    SECRET_KEY_FALLBACKS = ()
     # Relative SQLite paths are resolved against instance/ by Flask-SQLAlchemy.
     SQLALCHEMY_DATABASE_URI = "sqlite:///conference.db"
     # A pooled connection may have died while idle (the database restarted, the network
@@ -85,14 +88,20 @@ class Defaults:
     TWO_FACTOR_REQUIRED = None
     TOTP_ISSUER = "For Syria"
     LOGIN_RATE_LIMIT = "10 per minute; 100 per hour"
-    # Where each role lands after signing in: the first of these pages that exists.
+    # Where each role lands after signing in: the first of these pages that exists, else
+    # their account page (sponsors have no page of their own).
     STAFF_HOME = {
         "admin": ("manage.dashboard",),
         "organizer": ("manage.dashboard",),
         "coordinator": ("manage.dashboard",),
         "checkin": ("checkin.desk",),
-        "sponsor": ("showcase.sponsor_home",),
+        "sponsor": (),
     }
+    # Seconds the dashboard's figures are kept before they are counted again.
+    DASHBOARD_CACHE_SECONDS = 30
+    # Seconds a web request spends queueing a bulk email's messages before it hands back
+    # the page; the rest is queued by pressing the button again or `flask broadcast queue`.
+    BULK_EMAIL_REQUEST_SECONDS = 20
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -217,8 +226,8 @@ def check_production(config):
 
     :raises ConfigError: with the reason and the fix.
     """
-    key = config.get("SECRET_KEY") or ""
-    if key.strip().lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH:
+    key = config.get("SECRET_KEY")
+    if key is None or key.strip().lower() in WEAK_SECRETS or len(key) < MIN_SECRET_LENGTH:
         raise ConfigError(
             "APP_ENV=production needs SECRET_KEY set to a random value of at least "
             f"{MIN_SECRET_LENGTH} characters (it signs sessions and links). Generate one with: "

@@ -1,5 +1,5 @@
 """Form building blocks that every feature's forms share: filters that clean text as it
-arrives, validators with the user's message, and a group of checkboxes.
+arrives, validators with the user's message, a group of checkboxes, a confirm button.
 
 Text answers are cleaned as they arrive (``text.clean_text``: no control characters, no
 bidi overrides, spaces trimmed), so lengths are checked on what would be stored, and
@@ -8,6 +8,7 @@ nothing a database cannot hold (such as NUL) gets past a form.
 
 import re
 
+from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -83,3 +84,7 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs its CSRF token (confirming an action that changes things)."""

@@ -15,6 +15,7 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, get_locale, refresh, to_user_timezone
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_number as babel_format_number
+from markupsafe import Markup
 
 from conference.clock import utcnow
 from conference.config import LANGUAGES
@@ -145,6 +146,16 @@ def format_date(value=None, format=None):
     return _formatted_day(value, format or "medium", current_language())
 
 
+def utc_time(value):
+    """A stored UTC time as ``<time>``: "2025-03-01 14:05 UTC", the same in both languages."""
+    if value is None:
+        return ""
+    # Markup.format escapes its arguments.
+    return Markup('<time datetime="{}Z" dir="ltr">{} UTC</time>').format(
+        value.isoformat(timespec="seconds"), value.strftime("%Y-%m-%d %H:%M")
+    )
+
+
 def init_app(app):
     babel.init_app(
         app,
@@ -156,6 +167,7 @@ def init_app(app):
     app.before_request(refresh)
     app.after_request(vary_on_language)
     app.jinja_env.filters["tr"] = translate
+    app.jinja_env.filters["utc_time"] = utc_time
     app.jinja_env.filters["numberformat"] = format_number
     app.jinja_env.filters["dateformat"] = format_date
     app.jinja_env.filters["day"] = format_day

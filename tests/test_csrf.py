@@ -18,7 +18,7 @@ from conference.registration.models import Registration
 from .manage.test_authorization import rules_of, site, url_values  # noqa: F401 - fixture
 
 # Mail clients send this POST with no page and so no token (List-Unsubscribe-Post).
-EXEMPT = {"announcements.unsubscribe"}
+EXEMPT = {"subscription.unsubscribe"}
 TABLES = (Registration, OutboxMessage, User)
 
 

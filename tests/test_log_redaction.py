@@ -264,8 +264,8 @@ URL_ATTRIBUTE = re.compile(r'(?:href|action|src|formaction)="([^"]*)"')
 def test_no_page_at_a_secret_path_puts_its_secret_in_a_query_string(conference, client, login_as):
     """A secret is redacted where it is expected, in its path segment; in a query string
     (``/language/ar?next=/registration/<token>``) a proxy's log would keep it whole."""
+    from conference.announcements.unsubscribe import unsubscribe_token
     from conference.extensions import db
-    from conference.manage import bulk_services
     from conference.registration import checkin_code
     from conference.registration import services as registrations
 
@@ -279,7 +279,7 @@ def test_no_page_at_a_secret_path_puts_its_secret_in_a_query_string(conference, 
     ).registration
     token = registrations.mint_token(registration)
     code = checkin_code.ensure_checkin_code(registration)
-    unsubscribe = bulk_services.unsubscribe_token(registration.id)
+    unsubscribe = unsubscribe_token(registration.id)
     db.session.commit()
     login_as("checkin")
     pages = {

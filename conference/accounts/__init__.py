@@ -3,6 +3,7 @@
 
 def init_app(app):
     from conference.accounts import (
+        emails,  # noqa: F401 - registers the invitation's renderer
         models,  # noqa: F401 - registers the tables
         sessions,
     )

@@ -80,7 +80,3 @@ class RoleForm(FlaskForm):
 
 def role_choices():
     return [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only needs its CSRF token."""

@@ -24,7 +24,7 @@ class User(db.Model):
     # The last time step a code was accepted for: a code works once.
     totp_last_step: so.Mapped[int | None]
     # Wrong codes at the sign-in's second step since the last right one, and until when
-    # that step is closed after too many (see services.sign_in_code).
+    # that step is closed after too many (see two_factor.sign_in_code).
     failed_codes: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     codes_blocked_until: so.Mapped[datetime | None]
     # SHA-256 hashes of unused recovery codes.

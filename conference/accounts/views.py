@@ -18,10 +18,10 @@ from flask_login import current_user, login_user, logout_user
 
 from conference.access import AFTER_SIGN_IN, PUBLIC, STAFF, Role, access_of, may_open, public, roles
 from conference.accounts import services
+from conference.accounts import two_factor as factors
 from conference.accounts.forms import (
     ROLE_LABELS,
     CodeForm,
-    ConfirmForm,
     InviteForm,
     LoginForm,
     PasswordForm,
@@ -29,6 +29,7 @@ from conference.accounts.forms import (
 )
 from conference.accounts.models import User
 from conference.extensions import db, limiter
+from conference.fields import ConfirmForm
 from conference.urls import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/manage")
@@ -52,8 +53,8 @@ STAFF_PAGES = [
     ("manage.dashboard", _l("Dashboard")),
     ("registration_staff.attendees", _l("Attendees")),
     ("checkin.desk", _l("Check-in")),
-    ("manage.bulk_email", _l("Email attendees")),
-    ("manage.outbox", _l("Outbox")),
+    ("announcements.compose", _l("Email attendees")),
+    ("outbox.index", _l("Outbox")),
     ("manage.audit", _l("Audit log")),
     ("accounts.users", _l("People with access")),
     ("accounts.account", _l("Your account")),
@@ -94,7 +95,7 @@ def login():
         else:
             session.pop(PENDING, None)
             if user.totp_enabled:
-                session[PENDING] = services.pending_sign_in(user)
+                session[PENDING] = factors.pending_sign_in(user)
                 return redirect(url_for(".code"))
             return _signed_in(user)
     form.password.data = ""
@@ -106,7 +107,7 @@ def login():
 @limiter.limit(_login_limit, methods=["POST"])
 def code():
     """The second step: a code from the authenticator app, or a recovery code."""
-    user = services.load_pending(session.get(PENDING))
+    user = factors.load_pending(session.get(PENDING))
     if user is None:
         session.pop(PENDING, None)
         return redirect(url_for(".login"))
@@ -114,7 +115,7 @@ def code():
     error = None
     if form.validate_on_submit():
         try:
-            right = services.sign_in_code(user, form.code.data)
+            right = factors.sign_in_code(user, form.code.data)
         except services.SignInOver as exc:
             session.pop(PENDING, None)
             flash(str(exc), "error")
@@ -206,12 +207,12 @@ def two_factor():
     if current_user.totp_enabled:
         return redirect(url_for(".account"))
     if not current_user.totp_secret or request.args.get("restart"):
-        services.start_totp(current_user)
+        factors.start_totp(current_user)
     form = CodeForm()
     error = None
     if form.validate_on_submit():
         try:
-            codes = services.confirm_totp(current_user, form.code.data)
+            codes = factors.confirm_totp(current_user, form.code.data)
         except services.AccountError as exc:
             error = str(exc)
         else:
@@ -222,7 +223,7 @@ def two_factor():
             "accounts/two_factor.html",
             form=form,
             error=error,
-            qr=services.totp_qr_svg(current_user),
+            qr=factors.totp_qr_svg(current_user),
             secret=current_user.totp_secret,
         )
     )

@@ -3,14 +3,14 @@
 Features queue what to send (``outbox.Intent``) with ``outbox.enqueue`` in the
 transaction of the change it reports, and register a renderer for each kind of message
 (``@outbox.renderer``) that turns it into an email with ``rendering.render_email`` when
-the deliverer sends it. See ``outbox`` for delivery and ``smtp`` for the hardened SMTP
-connection.
+the deliverer sends it. ``outbox`` gathers those names; the parts are ``intents``
+(queueing), ``renderers``, ``delivery``, ``mime`` (the message on the wire), ``admin``
+(counts and retries, for ``staff_views``, the outbox page, and ``cli``) and ``smtp`` (the
+hardened SMTP connection).
 """
 
 import logging
 import threading
-
-from flask import g
 
 log = logging.getLogger("conference.mailer")
 
@@ -19,11 +19,14 @@ def init_app(app):
     from conference.mailer import (
         models,  # noqa: F401 - registers the table
         samples,  # noqa: F401 - registers its renderer
+        staff_views,
     )
     from conference.mailer.cli import mail_cli, outbox_cli
+    from conference.mailer.intents import delivery_requested
     from conference.mailer.smtp import mail
 
     mail.init_app(app)
+    app.register_blueprint(staff_views.bp)  # the outbox page, under /manage
     app.cli.add_command(outbox_cli)
     app.cli.add_command(mail_cli)
     if app.config.get("DEV_MAILBOX"):  # development only: config refuses it in production
@@ -40,7 +43,7 @@ def init_app(app):
             # The embedded default has no deliverer process: a thread of this process
             # sends what the request queued, after the commit and without making the
             # visitor wait for SMTP; it also retries what failed earlier.
-            if g.get("outbox_enqueued"):
+            if delivery_requested():
                 deliverer.wake()
             return response
 
@@ -69,7 +72,7 @@ class BackgroundDeliverer:
         self._wake.set()
 
     def _run(self):
-        from conference.mailer import outbox
+        from conference.mailer.delivery import deliver_pending
 
         while True:
             self._wake.wait(self.interval)
@@ -78,7 +81,7 @@ class BackgroundDeliverer:
                 return
             with self.app.app_context():
                 try:
-                    outbox.deliver_pending()
+                    deliver_pending()
                 except Exception:  # never let mail trouble end the thread
                     log.exception("background delivery failed")
 

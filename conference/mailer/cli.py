@@ -7,8 +7,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from conference.mailer import outbox
+from conference.extensions import db
+from conference.mailer import admin
+from conference.mailer.delivery import deliver_pending, is_configured
+from conference.mailer.mime import attachment_names
 from conference.mailer.models import MessageStatus
+from conference.mailer.renderers import RenderError, render_for_display
 
 outbox_cli = AppGroup("outbox", help="Deliver, inspect and retry queued email.")
 mail_cli = AppGroup("mail", help="Check the mail settings.")
@@ -26,14 +30,14 @@ def _print_report(report):
 @outbox_cli.command("deliver")
 def deliver_command():
     """Send every message that is due, once, then exit."""
-    _print_report(outbox.deliver_pending())
+    _print_report(deliver_pending())
 
 
 @outbox_cli.command("work")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def work_command(interval):
     """Deliver continuously until stopped (SIGTERM or Ctrl+C). Several may run at once."""
-    if not outbox.is_configured():
+    if not is_configured():
         raise click.ClickException("No mail server configured (MAIL_SERVER): nothing to do.")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -44,7 +48,7 @@ def work_command(interval):
     click.echo(f"Delivering through {through}; Ctrl+C to stop.")
     while not stop.is_set():
         try:
-            report = outbox.deliver_pending()
+            report = deliver_pending()
         except Exception:  # a database hiccup must not end the worker; log and go on
             current_app.logger.exception("delivery pass failed")
             report = None
@@ -57,9 +61,9 @@ def work_command(interval):
 @outbox_cli.command("status")
 def status_command():
     """Print how many messages are in each state."""
-    for status, count in outbox.counts().items():
+    for status, count in admin.counts().items():
         click.echo(f"{status.value:>8}: {count}")
-    if not outbox.is_configured():
+    if not is_configured():
         click.echo("No mail server configured (MAIL_SERVER): pending messages wait here.")
 
 
@@ -68,7 +72,7 @@ def status_command():
 @click.option("--limit", default=20, show_default=True)
 def list_command(status, limit):
     """List the most recent messages, newest first."""
-    rows = outbox.list_messages(status=MessageStatus(status) if status else None, limit=limit)
+    rows = admin.list_messages(status=MessageStatus(status) if status else None, limit=limit)
     if not rows:
         click.echo("The outbox is empty.")
     for row in rows:
@@ -85,20 +89,20 @@ def list_command(status, limit):
 @click.argument("message_id", type=int)
 def show_command(message_id):
     """Print one message as the recipient would read it (plain-text part), private links removed."""
-    row = outbox.db.session.get(outbox.OutboxMessage, message_id)
+    row = admin.get_message(message_id)
     if row is None:
         raise click.ClickException(f"There is no message {message_id}.")
     try:
-        email = outbox.render_for_display(row)
-    except outbox.RenderError as exc:
+        email = render_for_display(row)
+    except RenderError as exc:
         email, reason = None, str(exc)
     subject = email.subject if email else row.subject or ""
     click.echo(f"To: {row.recipient}\nSubject: {subject}\nStatus: {row.status.value}")
     if email is None:
         click.echo(f"\nThis message cannot be shown: {reason}.")
         return
-    if outbox.attachment_names(email):
-        click.echo(f"Attachments: {', '.join(outbox.attachment_names(email))}")
+    if attachment_names(email):
+        click.echo(f"Attachments: {', '.join(attachment_names(email))}")
     click.echo("")
     click.echo(email.text)
 
@@ -109,8 +113,8 @@ def show_command(message_id):
 def retry_command(message_id, failed):
     """Queue MESSAGE_ID (or, with --failed, every failed message) for delivery again."""
     try:
-        count = outbox.retry(message_id, failed=failed)
-    except outbox.OutboxError as exc:
+        count = admin.retry(message_id, failed=failed)
+    except admin.OutboxError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{count} message(s) queued again.")
 
@@ -121,7 +125,7 @@ def test_command(address):
     """Send a sample bilingual message with a calendar invitation to ADDRESS, now."""
     from conference.mailer import samples
 
-    if not outbox.is_configured():
+    if not is_configured():
         raise click.ClickException(
             "No mail server configured: set MAIL_SERVER (and MAIL_PORT, MAIL_USERNAME, "
             "MAIL_PASSWORD, MAIL_USE_TLS) first."
@@ -130,8 +134,8 @@ def test_command(address):
         row = samples.queue_test_message(address)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    report = outbox.deliver_pending()
-    outbox.db.session.refresh(row)
+    report = deliver_pending()
+    db.session.refresh(row)
     if row.status == MessageStatus.sent:
         click.echo(f"Sent to {row.recipient} through {current_app.config['MAIL_SERVER']}.")
     else:

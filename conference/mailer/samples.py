@@ -13,7 +13,8 @@ from conference.config import LANGUAGES
 from conference.content import services as content
 from conference.extensions import db
 from conference.i18n import direction, translate
-from conference.mailer import outbox
+from conference.mailer.intents import Intent, enqueue
+from conference.mailer.renderers import RenderError, renderer
 from conference.mailer.rendering import Email, render_email
 
 KIND = "mailer.test"
@@ -30,20 +31,20 @@ def queue_test_message(address):
         raise ValueError(f"{address!r} is not a valid email address: {exc}") from None
     if content.get_conference(current_app.config["CONFERENCE_SLUG"]) is None:
         raise ValueError("Load the conference first: flask content load")
-    intent = outbox.Intent(
+    intent = Intent(
         kind=KIND, recipient=address, language=LANGUAGES[0], snapshot={"uid": str(uuid.uuid4())}
     )
-    row = outbox.enqueue(intent)
+    row = enqueue(intent)
     db.session.commit()
     return row
 
 
-@outbox.renderer(KIND)
+@renderer(KIND)
 def render_test_message(row, rendering):
     """The sample: both languages one after the other, and an invitation to the conference."""
     conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
     if conference is None:
-        raise outbox.RenderError("no conference is loaded")
+        raise RenderError("no conference is loaded")
     address = row.recipient
     parts = [render_email("mailer/test", to=address, language=lang) for lang in LANGUAGES]
     subject = " / ".join(part.subject for part in parts)

@@ -25,7 +25,7 @@ class SafeConnection(Connection):
 
     def configure_host(self):
         config = current_app.config
-        timeout = float(config.get("MAIL_TIMEOUT") or 30)
+        timeout = float(config["MAIL_TIMEOUT"])
         if self.mail.use_ssl:
             host = smtplib.SMTP_SSL(
                 self.mail.server,

@@ -19,7 +19,6 @@ from conference.audit import AuditEvent
 from conference.content.models import Conference, Track
 from conference.extensions import db
 from conference.i18n import translate
-from conference.manage import display  # noqa: F401 - display registers filters
 from conference.manage.staff_views import bp
 from conference.pager import keyset_page
 from conference.registration.exports import COLUMNS

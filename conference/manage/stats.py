@@ -27,7 +27,6 @@ from conference.mailer.models import MessageStatus
 from conference.registration import queries
 from conference.registration.models import Registration, RegistrationStatus
 
-DEFAULT_CACHE_SECONDS = 30
 # The chart shows this many days at most, the latest.
 CHART_DAYS = 120
 
@@ -66,8 +65,8 @@ def dashboard_numbers(conference, *, now=None):
 
 
 def cache_seconds():
-    """How long the figures are kept: ``DASHBOARD_CACHE_SECONDS``, 30 by default."""
-    return current_app.config.get("DASHBOARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
+    """How long the figures are kept: ``DASHBOARD_CACHE_SECONDS`` (see config.Defaults)."""
+    return current_app.config["DASHBOARD_CACHE_SECONDS"]
 
 
 def forget_numbers(conference):

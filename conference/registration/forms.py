@@ -299,7 +299,3 @@ class ResendLinkForm(FlaskForm):
     """Ask for the private link again."""
 
     email = email_field(_l("The address you registered with"))
-
-
-class ConfirmForm(FlaskForm):
-    """A button that confirms cancelling or erasing (and carries the CSRF token)."""

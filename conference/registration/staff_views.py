@@ -28,11 +28,11 @@ from conference.access import PERSONAL_DATA, may_open, roles
 from conference.content import services as content
 from conference.content.models import Track
 from conference.extensions import db
+from conference.fields import ConfirmForm
 from conference.i18n import current_language, direction, translate
 from conference.registration import exports, queries
 from conference.registration import staff_services as services
 from conference.registration.errors import RegistrationError
-from conference.registration.forms import ConfirmForm
 from conference.registration.staff_forms import (
     AttendeeDetailsForm,
     AttendeeFilterForm,

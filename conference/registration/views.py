@@ -27,6 +27,7 @@ from conference.calendar import services as calendar
 from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import csrf, limiter
+from conference.fields import ConfirmForm
 from conference.i18n import current_language
 from conference.registration import forms, queries, services
 from conference.urls import external_url
@@ -289,7 +290,7 @@ def calendar_file(token):
 def cancel(token):
     """Cancel, after a confirmation: the seats go to the people waiting."""
     registration = _registration_or_404(token)
-    form = forms.ConfirmForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         services.cancel_registration(registration)  # nothing more, if a twin request did it
         return _ended(registration.status)
@@ -303,7 +304,7 @@ def cancel(token):
 def erase(token):
     """Cancel and erase the personal data, after a confirmation."""
     registration = _registration_or_404(token)
-    form = forms.ConfirmForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         services.erase_registration(registration)  # nothing more, if a twin request did it
         return _ended(registration.status)

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from conference.access import Role
-from conference.accounts import services, sessions, throttle
+from conference.accounts import services, sessions, throttle, two_factor
 from conference.accounts.models import StaffSession, User
 from conference.audit import AuditEvent
 from conference.clock import utcnow
@@ -209,12 +209,12 @@ def test_two_factor_enrolment_and_sign_in(client, login_as):
     assert "The code is incorrect" in reused.get_data(as_text=True)
     assert by_recovery.status_code == 302
     assert client.get("/manage/account").status_code == 200
-    assert len(db.session.get(User, user.id).recovery_codes) == services.RECOVERY_CODES - 1
+    assert len(db.session.get(User, user.id).recovery_codes) == two_factor.RECOVERY_CODES - 1
 
 
 def enrolled(user):
-    services.start_totp(user)
-    services.confirm_totp(user, pyotp.TOTP(user.totp_secret).now())
+    two_factor.start_totp(user)
+    two_factor.confirm_totp(user, pyotp.TOTP(user.totp_secret).now())
     return pyotp.TOTP(user.totp_secret)
 
 
@@ -229,7 +229,7 @@ def test_wrong_codes_are_limited_per_account_and_audited(app, make_user):
     for browser in browsers:
         assert sign_in(browser, user.email).headers["Location"].startswith("/manage/login/code")
     codes = iter(browsers * 2)
-    for _ in range(services.MAX_WRONG_CODES - 1):
+    for _ in range(two_factor.MAX_WRONG_CODES - 1):
         wrong = next(codes).post("/manage/login/code", data={"code": "000000"})
         assert "The code is incorrect" in wrong.get_data(as_text=True)
 
@@ -241,7 +241,7 @@ def test_wrong_codes_are_limited_per_account_and_audited(app, make_user):
     assert right_but_closed.headers["Location"] == "/manage/login"
     assert browsers[0].get("/manage/account").status_code == 302  # not signed in
     actions = [e.action for e in AuditEvent.query.order_by(AuditEvent.id)]
-    assert actions.count("user.code_failed") == services.MAX_WRONG_CODES
+    assert actions.count("user.code_failed") == two_factor.MAX_WRONG_CODES
     assert actions.count("user.code_step_closed") == 1
 
 
@@ -251,42 +251,42 @@ def test_the_code_step_waits_longer_each_round_and_a_right_code_resets_it(app, m
     now = utcnow()
     waits = []
     for _ in range(3):
-        for _ in range(services.MAX_WRONG_CODES - 1):
-            assert not services.sign_in_code(user, "000000", now=now)
+        for _ in range(two_factor.MAX_WRONG_CODES - 1):
+            assert not two_factor.sign_in_code(user, "000000", now=now)
         with pytest.raises(services.SignInOver):
-            services.sign_in_code(user, "000000", now=now)
+            two_factor.sign_in_code(user, "000000", now=now)
         waits.append(db.session.get(User, user.id).codes_blocked_until - now)
         with pytest.raises(services.SignInOver):  # closed: even a right code
-            services.sign_in_code(user, code_at(totp, now), now=now)
+            two_factor.sign_in_code(user, code_at(totp, now), now=now)
         now = db.session.get(User, user.id).codes_blocked_until
 
     assert waits == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
-    assert services.sign_in_code(user, code_at(totp, now), now=now)
+    assert two_factor.sign_in_code(user, code_at(totp, now), now=now)
     assert db.session.get(User, user.id).failed_codes == 0
 
 
 def test_a_pending_sign_in_lapses_and_ends_with_its_round(app, make_user):
     user = make_user("organizer")
     enrolled(user)
-    pending = services.pending_sign_in(user)
+    pending = two_factor.pending_sign_in(user)
 
-    assert services.load_pending(pending) == user
-    assert services.load_pending(pending, now=utcnow() + timedelta(minutes=11)) is None
-    assert services.load_pending("1:0") is None
-    for _ in range(services.MAX_WRONG_CODES - 1):
-        services.sign_in_code(user, "000000")
+    assert two_factor.load_pending(pending) == user
+    assert two_factor.load_pending(pending, now=utcnow() + timedelta(minutes=11)) is None
+    assert two_factor.load_pending("1:0") is None
+    for _ in range(two_factor.MAX_WRONG_CODES - 1):
+        two_factor.sign_in_code(user, "000000")
     with pytest.raises(services.SignInOver):
-        services.sign_in_code(user, "000000")
-    assert services.load_pending(pending) is None  # a copy of the old cookie cannot go on
+        two_factor.sign_in_code(user, "000000")
+    assert two_factor.load_pending(pending) is None  # a copy of the old cookie cannot go on
 
 
 def test_codes_in_arabic_indic_digits_are_accepted(app, make_user):
     user = make_user("organizer")
-    services.start_totp(user)
+    two_factor.start_totp(user)
     code = pyotp.TOTP(user.totp_secret).now()
     arabic = "".join("٠١٢٣٤٥٦٧٨٩"[int(d)] for d in code)
 
-    assert services.verify_code(user, f"{arabic[:3]} {arabic[3:]}")
+    assert two_factor.verify_code(user, f"{arabic[:3]} {arabic[3:]}")
 
 
 @pytest.mark.parametrize(

@@ -15,13 +15,15 @@ from werkzeug.routing import Rule
 
 from conference.access import PUBLIC, Role, access_of
 from conference.accounts import services as accounts
+from conference.accounts import two_factor
 from conference.accounts.models import User
 from conference.accounts.views import PENDING
+from conference.announcements import services as announcements
+from conference.announcements.unsubscribe import unsubscribe_token
 from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
-from conference.manage import bulk_services
 from conference.registration import checkin_code
 from conference.registration import services as registrations
 from conference.registration.models import Registration
@@ -112,7 +114,7 @@ def walk(site):
         invited = accounts.create_user("invited@walk.example", role=Role.organizer)
         accounts.send_invitation(invited, actor=admin)
         invitation = _minted_invitation(invited)
-        draft = bulk_services.save_draft(
+        draft = announcements.save_draft(
             conference,
             subject={"ar": "تجربة", "en": "A test"},
             body={"ar": "مرحباً.", "en": "Hello."},
@@ -125,14 +127,14 @@ def walk(site):
         }
         by_endpoint = {
             "accounts.accept_invitation": {"token": invitation},
-            "announcements.unsubscribe": {"token": bulk_services.unsubscribe_token(seated.id)},
+            "subscription.unsubscribe": {"token": unsubscribe_token(seated.id)},
             "checkin.code": {"code": checkin_code.ensure_checkin_code(seated)},
             "site.set_language": {"code": "ar"},
         }
         anonymous_session = {
             REGISTERED_EMAIL: "walk0@example.org",
             LINK_EMAIL: "walk0@example.org",
-            PENDING: accounts.pending_sign_in(admin),
+            PENDING: two_factor.pending_sign_in(admin),
         }
         db.session.commit()
     return SiteWalk(app, {**known, **values}, by_endpoint, anonymous_session)

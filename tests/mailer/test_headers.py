@@ -24,12 +24,12 @@ from flask_babel import force_locale
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conference.announcements import services as announcements
+from conference.announcements.models import Broadcast
 from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import headers, outbox
 from conference.mailer.models import OutboxMessage
-from conference.manage import bulk_services
-from conference.manage.bulk_models import Broadcast
 from conference.registration import services
 from conference.registration.queries import Filters
 
@@ -239,7 +239,7 @@ def test_every_message_kind_reads_back_exactly(make_conference, smtp_server, lan
         "third@example.org",
     )
     for essential in (False, True):
-        broadcast = bulk_services.save_draft(
+        broadcast = announcements.save_draft(
             conference,
             subject={"en": BULK_SUBJECTS["en"], "ar": BULK_SUBJECTS["ar"]},
             body={"en": "Hello.", "ar": "مرحبًا."},
@@ -247,7 +247,7 @@ def test_every_message_kind_reads_back_exactly(make_conference, smtp_server, lan
             essential=essential,
         )
         mark = last_row()
-        bulk_services.send_broadcast(broadcast)
+        announcements.send_broadcast(broadcast)
         deliver(mark, BULK_SUBJECTS[language], third.full_name, "third@example.org")
 
     received = {

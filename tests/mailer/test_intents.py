@@ -15,12 +15,12 @@ import sqlalchemy as sa
 
 from conference import database
 from conference.accounts import services as accounts
+from conference.announcements import services as announcements
 from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import db
-from conference.mailer import outbox
+from conference.mailer import delivery, outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
-from conference.manage import bulk_services
 from conference.registration import queries, services, staff_services
 from conference.registration.models import ManageToken, Registration
 from conference.registration.queries import Filters
@@ -138,13 +138,13 @@ def test_after_a_full_journey_no_working_private_link_is_stored_anywhere(
     tokens += fresh
 
     # A bulk email to everyone.
-    broadcast = bulk_services.save_draft(
+    broadcast = announcements.save_draft(
         conference,
         subject={"ar": "تذكير", "en": "A reminder"},
         body={"ar": "نلقاكم قريبًا.", "en": "See you soon."},
         filters=Filters(),
     )
-    assert bulk_services.send_broadcast(broadcast)
+    assert announcements.send_broadcast(broadcast)
     deliver()
     assert mailbox.messages[-1]["Subject"] == "تذكير"
     kinds = [row.kind for row in db.session.scalars(sa.select(OutboxMessage))]
@@ -199,7 +199,7 @@ def test_a_crash_between_commit_and_rendering_loses_nothing(
         raise KeyboardInterrupt  # the deliverer dies right after its claim
 
     with monkeypatch.context() as patched:
-        patched.setattr(outbox, "_render_claimed", crash)
+        patched.setattr(delivery, "_render_claimed", crash)
         with pytest.raises(KeyboardInterrupt):
             outbox.deliver_pending()
     db.session.rollback()

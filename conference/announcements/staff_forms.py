@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from conference.manage.bulk_services import BODY_MAX, SUBJECT_MAX
+from conference.announcements.services import BODY_MAX, SUBJECT_MAX
 from conference.registration.staff_forms import STATUS_CHOICES, SegmentForm
 
 SUBJECT_TOO_LONG = _l("The subject must be %(max)s characters or fewer", max=SUBJECT_MAX)
@@ -68,7 +68,7 @@ class ComposeForm(SegmentForm):
         self.essential.data = broadcast.is_essential
 
     def texts(self):
-        """``subject`` and ``body`` for ``bulk_services.save_draft``."""
+        """``subject`` and ``body`` for ``services.save_draft``."""
         return {
             "subject": {"ar": self.subject_ar.data, "en": self.subject_en.data},
             "body": {"ar": self.body_ar.data, "en": self.body_en.data},

@@ -11,10 +11,9 @@ import pytest
 from conference import access
 from conference.accounts import services as accounts
 from conference.extensions import db
-from conference.mailer import outbox
+from conference.mailer import admin, outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.mailer.rendering import Email
-from conference.manage import mailqueue
 from conference.registration import services
 
 _numbers = itertools.count(1)
@@ -173,7 +172,7 @@ def test_list_page_keeps_the_bodies_out_of_the_query(app):
     add_message(MessageStatus.failed)
     db.session.expunge_all()
 
-    [row], more = mailqueue.list_page(status=MessageStatus.failed)
+    [row], more = admin.list_page(status=MessageStatus.failed)
 
     assert more is None
     assert "snapshot" not in row.__dict__

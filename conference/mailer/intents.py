@@ -1,0 +1,188 @@
+"""Queueing: what to send (``Intent``), added to the outbox in the caller's transaction.
+
+``enqueue`` only adds a row to the current session: the message exists if and only if
+the change that caused it commits. The row says what to send (the kind, the ids, the
+language, a snapshot of the values to show), not the rendered message: the deliverer
+renders it (``renderers``) after claiming it (``delivery``).
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, g, has_request_context
+
+from conference.clock import utcnow
+from conference.extensions import db
+from conference.mailer.models import MessageStatus, OutboxMessage
+
+
+def deliver_after_request():
+    """Ask for a delivery pass once this request's response is sent (if there is one).
+
+    The embedded default has no deliverer process: ``mailer.init_app`` wakes its thread
+    after a request that queued (or re-queued) mail. Elsewhere this does nothing.
+    """
+    if has_request_context():
+        g.outbox_enqueued = True
+
+
+def delivery_requested():
+    """Whether this request asked for a delivery pass (``deliver_after_request``)."""
+    return bool(g.get("outbox_enqueued"))
+
+
+@dataclass
+class Intent:
+    """What to send to one recipient; the renderer of ``kind`` turns it into an ``Email``.
+
+    ``snapshot`` holds the values the message must show as they are now (JSON): the
+    renderer reads the rest (names of tracks, the conference) when it renders. Keys that
+    start with "_" are dropped from the row once the message is sent.
+    """
+
+    kind: str
+    recipient: str
+    language: str
+    recipient_name: str | None = None
+    registration_id: int | None = None
+    snapshot: dict = field(default_factory=dict)
+
+
+def enqueue(intent, *, key=None, forget_after_sending=False, broadcast_id=None, fresh=False):
+    """Add ``intent`` to the outbox in the current transaction; return its row.
+
+    Nothing is committed here: the caller's commit sends it, its rollback drops it.
+    Enqueueing an ``idempotency key`` already in the outbox returns the existing row;
+    ``fresh`` says the caller knows the key is new (it names a row made in this
+    transaction), which spares the lookup.
+    With ``forget_after_sending`` the address and snapshot are blanked once sent.
+    """
+    if key is not None and not fresh:  # a key of our own making is new: no lookup
+        existing = db.session.scalar(sa.select(OutboxMessage).filter_by(idempotency_key=key))
+        if existing is not None:
+            return existing
+    key = key or f"{intent.kind}:{uuid.uuid4()}"
+    row = OutboxMessage(
+        **_row_values(
+            intent,
+            key=key,
+            forget_after_sending=forget_after_sending,
+            broadcast_id=broadcast_id,
+            now=utcnow(),
+        )
+    )
+    db.session.add(row)
+    deliver_after_request()
+    return row
+
+
+def enqueue_many(keyed_intents, *, broadcast_id=None):
+    """Add many messages, given as ``(key, intent)`` pairs; return how many were added.
+
+    For bulk email, where ``enqueue``'s lookup and flush per message would cost two
+    round trips each: keys already in the outbox are found with one query and skipped,
+    and the rest go in one executemany INSERT (``ON CONFLICT DO NOTHING`` as a backstop,
+    so a concurrent caller with the same keys cannot make it fail). Callers that may race
+    on the same keys should serialise themselves (a row lock) for the count to be exact.
+    Runs in the current transaction.
+    """
+    keyed_intents = list(keyed_intents)
+    if not keyed_intents:
+        return 0
+    existing = set(
+        db.session.scalars(
+            sa.select(OutboxMessage.idempotency_key).where(
+                OutboxMessage.idempotency_key.in_([key for key, _ in keyed_intents])
+            )
+        )
+    )
+    now = utcnow()
+    rows = [
+        _row_values(intent, key=key, broadcast_id=broadcast_id, now=now)
+        for key, intent in keyed_intents
+        if key not in existing
+    ]
+    if not rows:
+        return 0
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(OutboxMessage.__table__).on_conflict_do_nothing(
+        index_elements=[OutboxMessage.idempotency_key]
+    )
+    # No RETURNING: psycopg then runs one prepared statement in pipeline mode, instead
+    # of parsing one huge multi-row INSERT per page (several times slower).
+    db.session.execute(statement, rows)
+    deliver_after_request()
+    return len(rows)
+
+
+def _row_values(intent, *, key, now, forget_after_sending=False, broadcast_id=None):
+    """The outbox row for ``intent``, as column values."""
+    return {
+        "idempotency_key": key,
+        "kind": intent.kind,
+        "recipient": intent.recipient,
+        "recipient_name": intent.recipient_name,
+        "language": intent.language,
+        "subject": None,
+        "registration_id": intent.registration_id,
+        "snapshot": intent.snapshot or {},
+        "forget_after_sending": forget_after_sending,
+        "broadcast_id": broadcast_id,
+        "message_id": make_msgid(domain=message_id_domain()),
+        "status": MessageStatus.pending,
+        "attempts": 0,
+        "locked_until": None,
+        "last_error": None,
+        "next_attempt_at": now,
+        "created_at": now,
+        "sent_at": None,
+    }
+
+
+FORGOTTEN = {
+    "recipient": "",
+    "recipient_name": None,
+    "subject": "",
+    "snapshot": {},
+}
+
+
+def forget_recipient(address, *, registration_id=None):
+    """Blank the messages of an erasure: unsent ones are dropped, the rest emptied.
+
+    With ``registration_id``, those are the registration's own messages, whatever address
+    they were queued for, and messages to ``address`` that belong to no registration
+    (written before messages named theirs); another registration that uses the same
+    address now (someone who registered again after cancelling) keeps its messages.
+    Without it, every message to ``address``. Runs in the caller's transaction.
+    """
+    if registration_id is None:
+        theirs = OutboxMessage.recipient == address
+    else:
+        theirs = sa.or_(
+            OutboxMessage.registration_id == registration_id,
+            sa.and_(OutboxMessage.registration_id.is_(None), OutboxMessage.recipient == address),
+        )
+    db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(theirs, OutboxMessage.status == MessageStatus.pending)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(theirs)
+        .values(**FORGOTTEN)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def message_id_domain():
+    """The domain in Message-IDs: ``MAIL_MESSAGE_ID_DOMAIN``, else ``BASE_URL``'s host."""
+    config = current_app.config
+    return config["MAIL_MESSAGE_ID_DOMAIN"] or urlsplit(config["BASE_URL"]).hostname or "localhost"
