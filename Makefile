@@ -38,9 +38,11 @@ bench: setup
 		(apt-get update -qq && apt-get install -y -qq wrk sqlite3 postgresql-client chromium >/dev/null)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
+# ruff for style; lint-imports for the layers (the contracts in pyproject.toml).
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 format: setup
 	$(BIN)/ruff check --fix .

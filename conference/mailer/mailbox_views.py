@@ -14,10 +14,10 @@ count is always current.
 """
 
 import re
+from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from conference import ROOT
 from conference.access import public
 from conference.mailer import mailbox
 
@@ -56,8 +56,9 @@ def _stored_or_404(name):
 def index():
     """Every message delivered to the mailbox, newest first."""
     folder = mailbox.directory()
-    if folder.is_relative_to(ROOT):
-        folder = folder.relative_to(ROOT)
+    project = Path(current_app.root_path).parent
+    if folder.is_relative_to(project):
+        folder = folder.relative_to(project)
     return render_template("mailer/mailbox.html", messages=mailbox.messages(), folder=folder)
 
 

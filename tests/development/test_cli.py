@@ -6,13 +6,14 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from conference import create_app, development
+from conference import create_app
 from conference.accounts import services as accounts
 from conference.applog import ServerRequestLines
 from conference.audit import AuditEvent
+from conference.development import cli as development
 from conference.extensions import db
 
-from .conftest import TEST_CONFIG
+from ..conftest import TEST_CONFIG
 
 
 @pytest.fixture

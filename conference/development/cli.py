@@ -13,15 +13,16 @@ Production keeps using the four commands (``docs/deployment.md``).
 import ast
 import logging
 import re
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from conference import ROOT, applog
+from conference import applog
 
-MIGRATIONS = ROOT / "migrations" / "versions"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations" / "versions"
 # ``revision = "0008_outbox_intent"``, ``down_revision = None`` or a tuple (a merge).
 ASSIGNMENT = re.compile(r"^(?P<name>down_revision|revision)\s*(?::[^=]*)?=\s*(?P<value>.+)$", re.M)
 
@@ -109,7 +110,3 @@ def _mailbox_url():
     from conference.urls import external_url
 
     return external_url("mailbox.index")
-
-
-def init_app(app):
-    app.cli.add_command(dev_cli)
