@@ -351,7 +351,6 @@ def libpq_url(database_url):
 
 def worker_export(file_format, out, columns, profile=None):
     import sqlalchemy as sa
-    from flask_babel import gettext as _
 
     app = create_app()
     with app.app_context():
@@ -381,29 +380,18 @@ def worker_export(file_format, out, columns, profile=None):
         baseline = peak_mib()
 
         def export():
-            # What the export view does once the form is valid.
-            header = [str(exports.COLUMNS[key][0]) for key in columns]
-            labels = exports.Labels.for_conference(conference)
-            statement = exports.export_statement(conference, filters, columns)
-            event_id = exports.record_export_started(
-                file_format=file_format, filters=filters, columns=columns
+            # What the export view calls once the form is valid.
+            download = exports.export_attendees(
+                conference,
+                filters,
+                columns,
+                file_format,
+                right_to_left=direction(current_language()) == "rtl",
             )
-            rows = exports.attendee_rows(statement, columns, labels)
-            if file_format == "xlsx":
-                spool, count = exports.build_xlsx(
-                    header,
-                    rows,
-                    title=_("Attendees")[:31],
-                    right_to_left=direction(current_language()) == "rtl",
-                )
-                db.session.rollback()
-                body = exports.xlsx_body(event_id, spool, count)
-            else:
-                body = exports.csv_body(event_id, header, rows)
             with open(out, "wb") as handle:
-                for data in body:
+                for data in download.body:
                     handle.write(data)
-            return event_id
+            return download.event_id
 
         started, cpu = time.perf_counter(), time.process_time()
         event_id = profiled(profile, export)

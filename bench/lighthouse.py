@@ -103,20 +103,41 @@ def instance_settings(base_url):
     }
 
 
+# Mints a private link for the imported attendee, as the deliverer does when it renders
+# the confirmation (links are never stored in the outbox, so none can be read there).
+MINT_LINK = """
+import sqlalchemy as sa
+from app import app
+from conference.extensions import db
+from conference.registration import services
+from conference.registration.models import Registration
+
+with app.app_context():
+    registration = db.session.scalar(sa.select(Registration).filter_by(email={email!r}))
+    print(services.mint_token(registration))
+    db.session.commit()
+"""
+
+
 def import_attendee(instance):
     """Import one attendee, as the organizers' paper import makes one; return the path of
-    their private manage page, from the confirmation email waiting in the outbox."""
+    their private manage page (a link minted for them, as their confirmation email's is)."""
     csv_path = instance.workdir / "attendees.csv"
     csv_path.write_text(ATTENDEE_CSV, encoding="utf-8")
     instance.flask("registrations", "import", str(csv_path))
-    for line in instance.flask("outbox", "list").splitlines():
-        fields = line.split()
-        if fields and fields[0].isdigit():
-            message = instance.flask("outbox", "show", fields[0])
-            found = re.search(r"https?://[^/\s]+(/registration/[A-Za-z0-9_-]+)", message)
-            if found:
-                return found.group(1)
-    raise SystemExit("No private link found in the outbox after the import.")
+    email = ATTENDEE_CSV.splitlines()[1].split(",")[0]
+    result = subprocess.run(
+        [str(servers.BIN / "python"), "-c", MINT_LINK.format(email=email)],
+        cwd=servers.ROOT,
+        env=instance.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    token = result.stdout.strip()
+    if result.returncode or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
+        raise SystemExit(f"No private link could be made after the import:\n{result.stderr}")
+    return f"/registration/{token}"
 
 
 def gunicorn_options():

@@ -338,13 +338,18 @@ def organizer(client, login_as, enforced_access):
 _registration_numbers = itertools.count(1)
 
 
+def _loaded_conference(request):
+    return content.current_conference() or request.getfixturevalue("conference")
+
+
 @pytest.fixture
-def register(conference):
+def register(request, app):
     """Return a function that registers someone through the service; it returns the
     ``Outcome``: ``register("ada@example.org", tracks=["arts"], to=other, full_name=...)``.
 
     Defaults: a new address each time, "Ada Lovelace", the arts track, English, privacy
-    accepted, the ``conference`` fixture's conference.
+    accepted, and the conference already loaded (``make_conference``), else the
+    ``conference`` fixture's.
     """
     from conference.registration import services
 
@@ -357,7 +362,7 @@ def register(conference):
             "privacy_accepted": True,
             **overrides,
         }
-        return services.register_attendee(to or conference, **values)
+        return services.register_attendee(to or _loaded_conference(request), **values)
 
     return _register
 

@@ -235,15 +235,7 @@ def accept_invitation(user, password):
 
     :raises AccountError: the password breaks a rule.
     """
-    check_password_rules(password, user.email)
-    password_hash = generate_password_hash(password)
-    database.begin_write()  # after the (slow) hash: see record_login
-    user.password_hash = password_hash
-    user.invite_hash = None
-    user.invite_expires_at = None
-    sessions.end_all(user.id)
-    audit.record("user.password_set", actor=user)
-    db.session.commit()
+    _set_password(user, password, actor=user)
 
 
 def reset_password(user, password):
@@ -254,6 +246,12 @@ def reset_password(user, password):
 
     :raises AccountError: the password breaks a rule.
     """
+    _set_password(user, password, actor_name=audit.SYSTEM, user=user.email, via="command line")
+
+
+def _set_password(user, password, **event):
+    """Check the rules, set ``user``'s password, end the invitation and every session,
+    record ``user.password_set`` with ``event``, and commit."""
     check_password_rules(password, user.email)
     password_hash = generate_password_hash(password)
     database.begin_write()  # after the (slow) hash: see record_login
@@ -261,7 +259,7 @@ def reset_password(user, password):
     user.invite_hash = None
     user.invite_expires_at = None
     sessions.end_all(user.id)
-    audit.record("user.password_set", actor_name=audit.SYSTEM, user=user.email, via="command line")
+    audit.record("user.password_set", **event)
     db.session.commit()
 
 

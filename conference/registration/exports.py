@@ -243,6 +243,38 @@ def record_export_finished(event_id, *, rows, complete):
 # --- Files -------------------------------------------------------------------------------
 
 
+@dataclass
+class Download:
+    """An export ready to send: its chunks, media type and file extension, and its length
+    when known (XLSX: the finished file). Sending the chunks completes the audit event."""
+
+    event_id: int  # the audit event the download completes
+    body: object
+    mimetype: str
+    extension: str
+    length: int | None = None
+
+
+def export_attendees(conference, filters, columns, file_format, *, right_to_left=False):
+    """Start the export of ``conference``'s registrations matching ``filters``: record it
+    (committed), then return a ``Download``. For XLSX the workbook is built now and the
+    read transaction ended; CSV rows are read as the body is consumed."""
+    header = [str(COLUMNS[key][0]) for key in columns]
+    labels = Labels.for_conference(conference)
+    statement = export_statement(conference, filters, columns)
+    event_id = record_export_started(file_format=file_format, filters=filters, columns=columns)
+    rows = attendee_rows(statement, columns, labels)
+    if file_format == "xlsx":
+        spool, count = build_xlsx(
+            header, rows, title=_("Attendees")[:31], right_to_left=right_to_left
+        )
+        db.session.rollback()  # the read is done: hold no transaction while sending
+        return Download(
+            event_id, xlsx_body(event_id, spool, count), XLSX_TYPE, "xlsx", spool.tell()
+        )
+    return Download(event_id, csv_body(event_id, header, rows), "text/csv", "csv")
+
+
 def filename(extension):
     """The download's file name: the site, what it holds, and when (UTC)."""
     return f"for-syria-attendees-{utcnow():%Y%m%d-%H%M}.{extension}"

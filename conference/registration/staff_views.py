@@ -250,43 +250,24 @@ def export():
 
 
 def _export(conference, form):
-    filters, columns, file_format = form.filters(), form.columns.data, form.file_format.data
-    header = [str(exports.COLUMNS[key][0]) for key in columns]
-    labels = exports.Labels.for_conference(conference)
-    statement = exports.export_statement(conference, filters, columns)
-    event_id = exports.record_export_started(
-        file_format=file_format, filters=filters, columns=columns
+    download = exports.export_attendees(
+        conference,
+        form.filters(),
+        form.columns.data,
+        form.file_format.data,
+        right_to_left=direction(current_language()) == "rtl",
     )
-    rows = exports.attendee_rows(statement, columns, labels)
-    if file_format == "xlsx":
-        spool, count = exports.build_xlsx(
-            header,
-            rows,
-            title=_("Attendees")[:31],
-            right_to_left=direction(current_language()) == "rtl",
-        )
-        db.session.rollback()  # the read is done: hold no transaction while sending
-        return _download(
-            exports.xlsx_body(event_id, spool, count),
-            mimetype=exports.XLSX_TYPE,
-            extension="xlsx",
-            length=spool.tell(),
-        )
-    return _download(exports.csv_body(event_id, header, rows), mimetype="text/csv", extension="csv")
+    response = Response(stream_with_context(download.body), mimetype=download.mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{exports.filename(download.extension)}"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if download.length is not None:
+        response.content_length = download.length
+    return response
 
 
 @bp.app_template_global()
 def can_export():
     """Whether the signed-in user may export attendees (for the "Export this list" link)."""
     return may_open("registration_staff.export")
-
-
-def _download(body, *, mimetype, extension, length=None):
-    response = Response(stream_with_context(body), mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{exports.filename(extension)}"'
-    )
-    response.headers["Cache-Control"] = "no-store"
-    if length is not None:
-        response.content_length = length
-    return response

@@ -1,12 +1,10 @@
-"""Fixtures of the announcement tests: access enforced, attendees, drafts."""
+"""Fixtures of the announcement tests: attendees in a language, drafts."""
 
 import itertools
 
 import pytest
 
-from conference import access
 from conference.announcements import services
-from conference.registration import services as registrations
 from conference.registration.queries import Filters
 
 from .helpers import TEXTS
@@ -14,29 +12,13 @@ from .helpers import TEXTS
 _numbers = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def enforced_access(request):
-    """Run with access enforcement on, whether or not ``create_app`` turns it on yet."""
-    if "app" in request.fixturenames:
-        app = request.getfixturevalue("app")
-        if not any(f.__name__ == "enforce_access" for f in app.before_request_funcs[None]):
-            access.init_app(app)
-
-
 @pytest.fixture
-def attendee(conference):
-    """Register someone through the service; return the registration."""
+def attendee(make_registration):
+    """``make_registration`` with the language first and a name of their own each."""
 
     def _attendee(language="en", tracks=("arts",), *, email=None, **overrides):
-        return registrations.register_attendee(
-            conference,
-            email=email or f"person{next(_numbers)}@example.org",
-            full_name=f"Person {next(_numbers)}",
-            track_keys=list(tracks),
-            language=language,
-            privacy_accepted=True,
-            **overrides,
-        ).registration
+        overrides.setdefault("full_name", f"Person {next(_numbers)}")
+        return make_registration(email, tracks, language=language, **overrides)
 
     return _attendee
 

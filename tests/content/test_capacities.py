@@ -12,7 +12,6 @@ from conference.content import services as content
 from conference.content.models import Track
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage
-from conference.registration import services as registrations
 from conference.registration import staff_services
 from conference.registration.models import Place, PlaceStatus
 
@@ -50,23 +49,11 @@ def capacity_events():
     )
 
 
-def register_many(conference, count):
-    for n in range(count):
-        registrations.register_attendee(
-            conference,
-            email=f"p{n}@example.org",
-            full_name="Someone",
-            track_keys=["arts"],
-            language="en",
-            privacy_accepted=True,
-        )
-
-
 def test_a_load_keeps_the_organizers_capacity_until_asked_to_reset_it(
-    make_conference, make_user, runner
+    make_registration, make_conference, make_user, runner
 ):
     conference = make_conference(arts_capacity=1)
-    register_many(conference, 42)
+    [make_registration(f"p{n}@example.org", to=conference, full_name="Someone") for n in range(42)]
     organizer = make_user("organizer")
     staff_services.change_capacity(arts(), 5, actor=organizer)  # 4 promoted
     emails_before = promoted_emails()
@@ -140,10 +127,10 @@ def test_a_capacity_equal_to_the_file_is_kept_without_a_notice(app, content_data
 
 
 def test_a_reset_below_the_confirmed_seats_is_refused_and_keeps_the_mark(
-    make_conference, make_user, content_data
+    make_registration, make_conference, make_user, content_data
 ):
     conference = make_conference(arts_capacity=1)
-    register_many(conference, 3)
+    [make_registration(f"p{n}@example.org", to=conference, full_name="Someone") for n in range(3)]
     staff_services.change_capacity(arts(), 3, actor=make_user("organizer"))
     data = copy.deepcopy(content_data)
     data["tracks"][2]["capacity"] = 2

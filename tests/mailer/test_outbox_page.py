@@ -20,15 +20,6 @@ _numbers = itertools.count(1)
 NO_SERVER = "Mail is kept here because no mail server is set up (MAIL_SERVER)."
 
 
-@pytest.fixture(autouse=True)
-def enforced_access(request):
-    """Run with access enforcement on, whether or not ``create_app`` turns it on yet."""
-    if "app" in request.fixturenames:
-        app = request.getfixturevalue("app")
-        if not any(f.__name__ == "enforce_access" for f in app.before_request_funcs[None]):
-            access.init_app(app)
-
-
 @outbox.renderer("test.message")
 def render_test_message(row, _rendering):
     """The message of ``add_message``: its texts are in its snapshot."""

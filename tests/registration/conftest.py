@@ -78,19 +78,11 @@ def registrations():
 
 
 @pytest.fixture
-def registered(conference):
+def registered(conference, register):
     """Return a function that registers someone through the service: (registration, token)."""
 
     def _registered(email="ada@example.org", tracks=("arts",), **overrides):
-        outcome = services.register_attendee(
-            conference,
-            email=email,
-            full_name=overrides.pop("full_name", "Ada Lovelace"),
-            track_keys=list(tracks),
-            language=overrides.pop("language", "en"),
-            privacy_accepted=True,
-            **overrides,
-        )
+        outcome = register(email, tracks, to=conference, **overrides)
         token = services.mint_token(outcome.registration)
         db.session.commit()
         return outcome.registration, token

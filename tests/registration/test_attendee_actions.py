@@ -19,19 +19,12 @@ from .conftest import audit_events, delivered, fresh, queued, text
 
 
 def test_cancelling_asks_first_then_frees_the_seat_for_the_next_in_line(
-    client, organizer, make_conference
+    client, organizer, make_conference, make_registration
 ):
     conference = make_conference(arts_capacity=1)
 
     def add(email):
-        return services.register_attendee(
-            conference,
-            email=email,
-            full_name="Someone",
-            track_keys=["arts"],
-            language="en",
-            privacy_accepted=True,
-        ).registration
+        return make_registration(email, to=conference, full_name="Someone")
 
     seated, waiting = add("seated@example.org"), add("waiting@example.org")
 

@@ -81,18 +81,14 @@ def test_search_by_name_or_address_in_arabic_or_latin_letters(
         assert "No registrations match" in text(response)
 
 
-def test_filters_by_track_status_language_and_check_in(client, organizer, make_conference):
+def test_filters_by_track_status_language_and_check_in(
+    client, organizer, make_conference, make_registration
+):
     conference = make_conference(arts_capacity=1)
 
     def add(name, tracks, language="en"):
-        return services.register_attendee(
-            conference,
-            email=f"{name.lower()}@example.org",
-            full_name=name,
-            track_keys=tracks,
-            language=language,
-            privacy_accepted=True,
-        ).registration
+        email = f"{name.lower()}@example.org"
+        return make_registration(email, tracks, to=conference, full_name=name, language=language)
 
     add("Seated", ["arts"])
     add("Waiting", ["arts", "social"], language="ar")

@@ -6,7 +6,6 @@ from conference.audit import AuditEvent
 from conference.content.models import Track
 from conference.content.services import load_content
 from conference.extensions import db
-from conference.registration import services
 
 
 def arts():
@@ -23,26 +22,12 @@ def capacity_events():
     )
 
 
-def register_many(conference, count):
-    return [
-        services.register_attendee(
-            conference,
-            email=f"p{n}@example.org",
-            full_name="Someone",
-            track_keys=["arts"],
-            language="en",
-            privacy_accepted=True,
-        ).registration
-        for n in range(count)
-    ]
-
-
 def test_an_organizers_capacity_is_audited_and_survives_a_content_load(
-    client, login_as, make_conference, content_data
+    make_registration, client, login_as, make_conference, content_data
 ):
     organizer = login_as("organizer")
     conference = make_conference(arts_capacity=1)
-    register_many(conference, 4)
+    [make_registration(f"p{n}@example.org", to=conference, full_name="Someone") for n in range(4)]
 
     response = client.post("/manage/tracks", data={"track": "arts", "capacity": "3"})
 
@@ -66,11 +51,13 @@ def test_an_organizers_capacity_is_audited_and_survives_a_content_load(
 
 
 def test_confirming_from_a_full_waiting_list_is_an_audited_capacity_change(
-    client, login_as, make_conference, content_data
+    make_registration, client, login_as, make_conference, content_data
 ):
     organizer = login_as("organizer")
     conference = make_conference(arts_capacity=1)
-    last = register_many(conference, 3)[2]
+    last = [
+        make_registration(f"p{n}@example.org", to=conference, full_name="Someone") for n in range(3)
+    ][2]
     [place] = last.places
 
     client.post(f"/manage/attendees/{last.id}/places/{place.id}/confirm")
@@ -84,11 +71,11 @@ def test_confirming_from_a_full_waiting_list_is_an_audited_capacity_change(
 
 
 def test_the_audit_log_shows_capacity_changes_in_words_in_both_languages(
-    client, login_as, make_conference, content_data
+    make_registration, client, login_as, make_conference, content_data
 ):
     login_as("admin")
     conference = make_conference(arts_capacity=1)
-    register_many(conference, 2)
+    [make_registration(f"p{n}@example.org", to=conference, full_name="Someone") for n in range(2)]
     load_content(content_data)  # the file changes arts from 1 to 150
 
     english = client.get("/manage/audit?action=track.capacity_changed").get_data(as_text=True)
