@@ -336,6 +336,22 @@ def conference(make_conference):
     return make_conference(sample=True)
 
 
+# Started first, so that under xdist the other workers' short tests fill in around them
+# and no worker is left alone with a long test at the end (names, not paths: files move).
+SLOW_FIRST = (
+    "tests/browser/",
+    "tests/hardening/",
+    "test_exporting_100000_rows_keeps_memory_flat",
+    "test_lists_and_the_dashboard_stay_fast_at_100000_registrations",
+    "test_concurrent_sign_ups_and_cancellations_never_oversell",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by database
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not any(slow in item.nodeid for slow in SLOW_FIRST))
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say plainly which of the environment-dependent test groups ran."""
     groups = {
