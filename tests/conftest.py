@@ -28,6 +28,7 @@ import threading
 import time
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
@@ -176,6 +177,46 @@ def drop_postgres_schema():
     engine.dispose()
 
 
+class SharedTemplateCode(jinja2.BytecodeCache):
+    """Templates compiled once per test process instead of once per app.
+
+    Every test makes an app of its own, and each app's Jinja environment would parse and
+    compile every template it renders again (a tenth of a second for a page). The code
+    is kept per template source (Jinja checks its checksum) and per setting that changes
+    what Jinja compiles; each app still runs it in its own environment, with its own
+    filters, globals and translations.
+    """
+
+    def __init__(self):
+        self.code = {}
+
+    @staticmethod
+    def _key(bucket):
+        environment = bucket.environment
+        settings = (
+            tuple(sorted(environment.extensions)),
+            environment.autoescape,
+            getattr(environment, "newstyle_gettext", None),
+            environment.trim_blocks,
+            environment.lstrip_blocks,
+            environment.optimized,
+            environment.finalize,
+        )
+        # Flask's autoescape is a method of each app: the same function for all of them.
+        return (tuple(getattr(s, "__qualname__", s) for s in settings), bucket.key)
+
+    def load_bytecode(self, bucket):
+        code = self.code.get(self._key(bucket))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.code[self._key(bucket)] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 @pytest.fixture
 def make_app(database_url):
     """Return a function that creates an app on the test database with extra config."""
@@ -183,6 +224,7 @@ def make_app(database_url):
 
     def _make_app(**config):
         app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+        app.jinja_env.bytecode_cache = TEMPLATE_CODE
         created.append(app)
         with app.app_context():
             if not (database_url.startswith("postgresql") and empty_postgres_tables()):
