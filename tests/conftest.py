@@ -413,28 +413,60 @@ def pytest_terminal_summary(terminalreporter):
 STAFF_PASSWORD = "correct horse battery staple"
 
 
+# scrypt is slow on purpose (a tenth of a second, more on a busy machine), and most tests
+# only need someone signed in: the staff password is hashed once per test process, and a
+# check of a (hash, password) pair the fixtures have already checked gives the same answer
+# without working it out again. Tests of passwords themselves call the app directly.
+_STAFF_PASSWORD_HASH = []
+_CHECKED = {}
+
+
 @pytest.fixture
-def make_user(app):
+def make_user(app, monkeypatch):
     """Return a function that creates a staff account: ``make_user("organizer")``."""
     from conference.accounts import services as accounts
 
+    real_hash = accounts.generate_password_hash
+
+    def hash_once(password):
+        if password != STAFF_PASSWORD:
+            return real_hash(password)
+        if not _STAFF_PASSWORD_HASH:
+            _STAFF_PASSWORD_HASH.append(real_hash(password))
+        return _STAFF_PASSWORD_HASH[0]  # a real scrypt hash of it (one salt for all)
+
     def _make_user(role, email=None, **overrides):
-        return accounts.create_user(
-            email or f"{role}@forsyria.example", role=role, password=STAFF_PASSWORD, **overrides
-        )
+        with monkeypatch.context() as patch:
+            patch.setattr(accounts, "generate_password_hash", hash_once)
+            return accounts.create_user(
+                email or f"{role}@forsyria.example",
+                role=role,
+                password=STAFF_PASSWORD,
+                **overrides,
+            )
 
     return _make_user
 
 
 @pytest.fixture
-def login_as(client, make_user):
+def login_as(client, make_user, monkeypatch):
     """Return a function that signs ``client`` in as a new user with ``role``; returns the user."""
+    from conference.accounts import services as accounts
+
+    real_check = accounts.check_password_hash
+
+    def check_once(password_hash, password):  # a pure function: remembering it is exact
+        if (password_hash, password) not in _CHECKED:
+            _CHECKED[password_hash, password] = real_check(password_hash, password)
+        return _CHECKED[password_hash, password]
 
     def _login_as(role, **overrides):
         user = make_user(role, **overrides)
-        response = client.post(
-            "/manage/login", data={"email": user.email, "password": STAFF_PASSWORD}
-        )
+        with monkeypatch.context() as patch:
+            patch.setattr(accounts, "check_password_hash", check_once)
+            response = client.post(
+                "/manage/login", data={"email": user.email, "password": STAFF_PASSWORD}
+            )
         assert response.status_code == 302, response.get_data(as_text=True)
         return user
 
