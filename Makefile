@@ -27,8 +27,12 @@ run: setup ## Serve the site at http://127.0.0.1:$(PORT) (SQLite, mail in the de
 	@echo "Serving For Syria at $(BASE_URL) once ready  (Ctrl+C to stop)"
 	@$(DEV) $(BIN)/flask dev run --host $(HOST) --port $(PORT)
 
+# In parallel on every core (pytest-xdist); tests marked xdist_group run in one worker.
+# PYTEST_ARGS comes last and wins: `make test PYTEST_ARGS="-n0 tests/site"` runs serially.
+PYTEST_PARALLEL ?= -n auto --dist loadgroup
+
 test: setup lint ## Run the linter and the whole test suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # Speed under load against baselines in the same run: gunicorn, wrk, Lighthouse (Debian's
 # wrk, sqlite3 and chromium; npm's lighthouse). PostgreSQL too when TEST_DATABASE_URL is set.

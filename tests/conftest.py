@@ -8,9 +8,13 @@ fails instead, so CI always runs them.
 Runs never share anything: ``TEST_DATABASE_URL`` names only the server and a database to
 connect to first; each run creates a database of its own there and drops it when it ends,
 so two runs side by side (CI next to a developer, or two CI runs) cannot touch each
-other's tables. And no test leaves anything running for the next: a thread or a child
-process that a test started and that is still alive after its teardown fails that test
-(``no_leftovers``); an app's background deliverer is stopped with the app.
+other's tables. Under pytest-xdist (``-n``, the default of ``make test``) the controller
+creates and drops that database and each worker process works in a schema of its own in
+it; ports, temporary files and browsers are per worker too. On PostgreSQL each new app
+finds the tables of the previous one emptied, not dropped and created again (the DDL
+costs more than most tests). And no test leaves anything running for the next: a thread
+or a child process that a test started and that is still alive after its teardown fails
+that test (``no_leftovers``); an app's background deliverer is stopped with the app.
 """
 
 import asyncio
@@ -25,6 +29,7 @@ import threading
 import time
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
@@ -90,7 +95,10 @@ def postgres_url():
     create_run_database()
     url = run_database_url().render_as_string(hide_password=False)
     separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-csearch_path%3D{POSTGRES_SCHEMA}"
+    # A commit returns without waiting for the disk: what each connection sees is the same,
+    # only a crash of the server could lose the last commits (of a throw-away database).
+    options = f"-csearch_path%3D{POSTGRES_SCHEMA}%20-csynchronous_commit%3Doff"
+    return f"{url}{separator}options={options}"
 
 
 def run_database_url():
@@ -106,11 +114,16 @@ def _server_engine():
 
 
 _created = []
+# Set in a pytest-xdist worker: the controller creates and drops the run's database.
+IS_XDIST_WORKER = "PYTEST_XDIST_WORKER" in os.environ
 
 
 def create_run_database():
-    """Create this run's database, once per run."""
+    """Create this run's database, once per run (by the xdist controller, when there is one)."""
     if _created:
+        return
+    if IS_XDIST_WORKER:  # created by the controller before it started the workers
+        _created.append(RUN_DATABASE)
         return
     engine = _server_engine()
     try:
@@ -135,8 +148,26 @@ def drop_run_database():
         engine.dispose()
 
 
+def pytest_sessionstart(session):
+    """Under xdist, the controller creates the run's database before any worker needs it:
+    two workers creating it at once would collide."""
+    if POSTGRES_URL and not IS_XDIST_WORKER and session.config.pluginmanager.has_plugin("dsession"):
+        try:
+            create_run_database()
+        except sa.exc.SQLAlchemyError as exc:
+            raise pytest.UsageError(
+                f"TEST_DATABASE_URL is set but its server refused CREATE DATABASE: {exc}"
+            ) from exc
+
+
 def pytest_sessionfinish(session):
-    if POSTGRES_URL and _created and os.environ.get("TEST_RUN_DATABASE") == RUN_DATABASE:
+    # Only the process that created it (not an xdist worker) drops it, after every worker.
+    if (
+        POSTGRES_URL
+        and _created
+        and not IS_XDIST_WORKER
+        and os.environ.get("TEST_RUN_DATABASE") == RUN_DATABASE
+    ):
         drop_run_database()
 
 
@@ -147,6 +178,46 @@ def drop_postgres_schema():
     engine.dispose()
 
 
+class SharedTemplateCode(jinja2.BytecodeCache):
+    """Templates compiled once per test process instead of once per app.
+
+    Every test makes an app of its own, and each app's Jinja environment would parse and
+    compile every template it renders again (a tenth of a second for a page). The code
+    is kept per template source (Jinja checks its checksum) and per setting that changes
+    what Jinja compiles; each app still runs it in its own environment, with its own
+    filters, globals and translations.
+    """
+
+    def __init__(self):
+        self.code = {}
+
+    @staticmethod
+    def _key(bucket):
+        environment = bucket.environment
+        settings = (
+            tuple(sorted(environment.extensions)),
+            environment.autoescape,
+            getattr(environment, "newstyle_gettext", None),
+            environment.trim_blocks,
+            environment.lstrip_blocks,
+            environment.optimized,
+            environment.finalize,
+        )
+        # Flask's autoescape is a method of each app: the same function for all of them.
+        return (tuple(getattr(s, "__qualname__", s) for s in settings), bucket.key)
+
+    def load_bytecode(self, bucket):
+        code = self.code.get(self._key(bucket))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.code[self._key(bucket)] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 @pytest.fixture
 def make_app(database_url):
     """Return a function that creates an app on the test database with extra config."""
@@ -154,11 +225,13 @@ def make_app(database_url):
 
     def _make_app(**config):
         app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+        app.jinja_env.bytecode_cache = TEMPLATE_CODE
         created.append(app)
         with app.app_context():
-            if database_url.startswith("postgresql"):
-                reset_postgres()
-            db.create_all()
+            if not (database_url.startswith("postgresql") and empty_postgres_tables()):
+                if database_url.startswith("postgresql"):
+                    reset_postgres()
+                db.create_all()
         return app
 
     yield _make_app
@@ -167,10 +240,43 @@ def make_app(database_url):
         if deliverer is not None:
             deliverer.stop()
         with app.app_context():
-            db.session.remove()
-            if database_url.startswith("postgresql"):
-                db.drop_all()
+            db.session.remove()  # PostgreSQL: the tables stay, the next app empties them
             db.engine.dispose()
+
+
+def empty_postgres_tables():
+    """Delete every row and restart the id sequences if this process's schema holds exactly
+    the tables and columns the models describe; return whether it did.
+
+    The next test starts as on tables just created (the same rows: none; the same ids: from
+    1), without the DDL, which costs a PostgreSQL test more than the test itself. A schema
+    that differs (none yet, a migration test's, ``alembic_version`` left over) is not
+    touched: the caller recreates it.
+    """
+    found = db.session.execute(
+        text(
+            "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c"
+            " ON c.oid = a.attrelid WHERE c.relnamespace = current_schema()::regnamespace"
+            " AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
+        )
+    ).all()
+    described = {(t.name, c.name) for t in db.metadata.sorted_tables for c in t.columns}
+    if set(map(tuple, found)) != described:
+        db.session.rollback()
+        return False
+    db.session.execute(text("SET LOCAL lock_timeout = '30s'"))  # a leftover fails, not hangs
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    sequences = db.session.scalars(
+        text(
+            "SELECT relname FROM pg_class"
+            " WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"
+        )
+    )
+    for sequence in list(sequences):
+        db.session.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+    db.session.commit()
+    return True
 
 
 def reset_postgres():
@@ -273,6 +379,22 @@ def conference(make_conference):
     return make_conference(sample=True)
 
 
+# Started first, so that under xdist the other workers' short tests fill in around them
+# and no worker is left alone with a long test at the end (names, not paths: files move).
+SLOW_FIRST = (
+    "tests/browser/",
+    "tests/hardening/",
+    "test_exporting_100000_rows_keeps_memory_flat",
+    "test_lists_and_the_dashboard_stay_fast_at_100000_registrations",
+    "test_concurrent_sign_ups_and_cancellations_never_oversell",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by database
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not any(slow in item.nodeid for slow in SLOW_FIRST))
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say plainly which of the environment-dependent test groups ran."""
     groups = {
@@ -292,28 +414,60 @@ def pytest_terminal_summary(terminalreporter):
 STAFF_PASSWORD = "correct horse battery staple"
 
 
+# scrypt is slow on purpose (a tenth of a second, more on a busy machine), and most tests
+# only need someone signed in: the staff password is hashed once per test process, and a
+# check of a (hash, password) pair the fixtures have already checked gives the same answer
+# without working it out again. Tests of passwords themselves call the app directly.
+_STAFF_PASSWORD_HASH = []
+_CHECKED = {}
+
+
 @pytest.fixture
-def make_user(app):
+def make_user(app, monkeypatch):
     """Return a function that creates a staff account: ``make_user("organizer")``."""
     from conference.accounts import services as accounts
 
+    real_hash = accounts.generate_password_hash
+
+    def hash_once(password):
+        if password != STAFF_PASSWORD:
+            return real_hash(password)
+        if not _STAFF_PASSWORD_HASH:
+            _STAFF_PASSWORD_HASH.append(real_hash(password))
+        return _STAFF_PASSWORD_HASH[0]  # a real scrypt hash of it (one salt for all)
+
     def _make_user(role, email=None, **overrides):
-        return accounts.create_user(
-            email or f"{role}@forsyria.example", role=role, password=STAFF_PASSWORD, **overrides
-        )
+        with monkeypatch.context() as patch:
+            patch.setattr(accounts, "generate_password_hash", hash_once)
+            return accounts.create_user(
+                email or f"{role}@forsyria.example",
+                role=role,
+                password=STAFF_PASSWORD,
+                **overrides,
+            )
 
     return _make_user
 
 
 @pytest.fixture
-def login_as(client, make_user):
+def login_as(client, make_user, monkeypatch):
     """Return a function that signs ``client`` in as a new user with ``role``; returns the user."""
+    from conference.accounts import services as accounts
+
+    real_check = accounts.check_password_hash
+
+    def check_once(password_hash, password):  # a pure function: remembering it is exact
+        if (password_hash, password) not in _CHECKED:
+            _CHECKED[password_hash, password] = real_check(password_hash, password)
+        return _CHECKED[password_hash, password]
 
     def _login_as(role, **overrides):
         user = make_user(role, **overrides)
-        response = client.post(
-            "/manage/login", data={"email": user.email, "password": STAFF_PASSWORD}
-        )
+        with monkeypatch.context() as patch:
+            patch.setattr(accounts, "check_password_hash", check_once)
+            response = client.post(
+                "/manage/login", data={"email": user.email, "password": STAFF_PASSWORD}
+            )
         assert response.status_code == 302, response.get_data(as_text=True)
         return user
 
@@ -443,9 +597,21 @@ class SMTPServer:
 
 
 def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free loopback port, from a block of this xdist worker's own below the ephemeral
+    range: between this probe and aiosmtpd's bind, neither another worker nor anything
+    binding port 0 can take it."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    first = 20000 + 500 * (worker % 24)  # 20000-31999, under Linux's 32768-60999
+    offset = secrets.randbelow(500)
+    for n in range(500):
+        port = first + (offset + n) % 500
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # in use (or still closing): the next one
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {first}-{first + 499}")
 
 
 @pytest.fixture

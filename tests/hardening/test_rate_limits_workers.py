@@ -37,6 +37,9 @@ from conference.extensions import db
 
 from ..conftest import skip_or_fail
 
+# Both tests in one xdist worker: they share the module's two gunicorn servers.
+pytestmark = pytest.mark.xdist_group("gunicorn")
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WORKERS = 3
 LIMIT = 5
