@@ -249,16 +249,16 @@ def reset_password(user, password):
     _set_password(user, password, actor_name=audit.SYSTEM, user=user.email, via="command line")
 
 
-def _set_password(user, password, **event):
-    """Check the rules, set ``user``'s password, end the invitation and every session,
+def _set_password(account, password, **event):
+    """Check the rules, set ``account``'s password, end the invitation and every session,
     record ``user.password_set`` with ``event``, and commit."""
-    check_password_rules(password, user.email)
+    check_password_rules(password, account.email)
     password_hash = generate_password_hash(password)
     database.begin_write()  # after the (slow) hash: see record_login
-    user.password_hash = password_hash
-    user.invite_hash = None
-    user.invite_expires_at = None
-    sessions.end_all(user.id)
+    account.password_hash = password_hash
+    account.invite_hash = None
+    account.invite_expires_at = None
+    sessions.end_all(account.id)
     audit.record("user.password_set", **event)
     db.session.commit()
 

@@ -78,7 +78,7 @@ def prepare_command(ctx):
     ctx.invoke(load_command, path=None, reset_capacities=False)
     ctx.invoke(sample_command, remove=False)
     ctx.invoke(demo_command)
-    if current_app.config.get("DEV_MAILBOX"):
+    if current_app.config["DEV_MAILBOX"]:
         click.echo("Mail is delivered to the development mailbox: " + _mailbox_url())
 
 

@@ -29,7 +29,7 @@ def init_app(app):
     app.register_blueprint(staff_views.bp)  # the outbox page, under /manage
     app.cli.add_command(outbox_cli)
     app.cli.add_command(mail_cli)
-    if app.config.get("DEV_MAILBOX"):  # development only: config refuses it in production
+    if app.config["DEV_MAILBOX"]:  # development only: config refuses it in production
         from conference.mailer import mailbox_views
 
         mailbox_views.init_app(app)

@@ -43,7 +43,7 @@ def work_command(interval):
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     through = current_app.config["MAIL_SERVER"]
-    if current_app.config.get("DEV_MAILBOX"):
+    if current_app.config["DEV_MAILBOX"]:
         through = "the development mailbox"
     click.echo(f"Delivering through {through}; Ctrl+C to stop.")
     while not stop.is_set():

@@ -29,7 +29,7 @@ NAME = re.compile(r"^[0-9]{19,20}-[0-9a-f]{32}$")
 def directory(app=None):
     """The folder that holds the development mailbox's messages."""
     app = app or current_app
-    configured = app.config.get("DEV_MAILBOX_DIR")
+    configured = app.config["DEV_MAILBOX_DIR"]
     return Path(configured) if configured else Path(app.instance_path) / "mailbox"
 
 

@@ -32,14 +32,14 @@ class SafeConnection(Connection):
                 self.mail.port,
                 timeout=timeout,
                 context=tls_context(),
-                local_hostname=config.get("MAIL_EHLO_NAME"),
+                local_hostname=config["MAIL_EHLO_NAME"],
             )
         else:
             host = smtplib.SMTP(
                 self.mail.server,
                 self.mail.port,
                 timeout=timeout,
-                local_hostname=config.get("MAIL_EHLO_NAME"),
+                local_hostname=config["MAIL_EHLO_NAME"],
             )
         try:
             host.set_debuglevel(int(self.mail.debug))
@@ -64,7 +64,7 @@ class SafeConnection(Connection):
 class SafeMail(Mail):
     def connect(self):
         app = getattr(self, "app", None) or current_app
-        if app.config.get("DEV_MAILBOX"):  # development: .eml files instead of SMTP
+        if app.config["DEV_MAILBOX"]:  # development: .eml files instead of SMTP
             from conference.mailer.mailbox import MailboxConnection
 
             return MailboxConnection(app.extensions["mail"])

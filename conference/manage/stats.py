@@ -353,4 +353,4 @@ def uses_development_secret(app):
         saved = (Path(app.instance_path) / "secret_key").read_text().strip()
     except OSError:
         return False
-    return bool(saved) and saved == app.config.get("SECRET_KEY")
+    return bool(saved) and saved == app.config["SECRET_KEY"]
