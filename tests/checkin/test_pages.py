@@ -123,6 +123,30 @@ def test_check_in_from_a_search(client, login_as, make_registration):
     assert "Checked in at" in listed
 
 
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_checked_in_state_reads_as_one_sentence_beside_its_icon(
+    client, login_as, make_registration, language
+):
+    """In the flex row of the state, the sentence is one block: its pieces (the time, the
+    staff member's name) never become columns of their own, breaking inside words."""
+    ada = make_registration(full_name="Ada Lovelace")
+    login_as("checkin", name="Sam Staff")
+    mark(client, ada)
+    client.set_cookie(client.application.config["LANGUAGE_COOKIE"], language)
+    html = text(search(client, "Ada"))
+    [state] = re.findall(r'<p class="checkin-state checkin-state--done">(.*?)</p>', html, re.S)
+    _icon, sentence = re.match(
+        r'\s*(<span class="checkin-state__icon"[^>]*>✓</span>)\s*'
+        r'<span class="checkin-state__text">(.*)</span>\s*$',
+        state,
+        re.S,
+    ).groups()
+    words = re.sub(r"<[^>]+>", "", sentence)
+    assert "Sam Staff" in words
+    assert re.search(r"\d{1,2}:\d{2}", words)  # the time, inside the same block
+    assert ("Checked in at" in words) == (language == "en")
+
+
 def test_a_long_list_says_it_is_cut_short(client, login_as, make_registration):
     for n in range(checkin.SEARCH_LIMIT + 1):
         make_registration(full_name=f"Hana {n}")
