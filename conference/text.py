@@ -4,6 +4,7 @@ Pure: strings in, strings out; no app context. Forms, services and the CLI all g
 through these two rules, so a name or an address means the same thing everywhere.
 """
 
+import re
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
@@ -59,3 +60,43 @@ def clean_text(value, *, multiline=False):
     text = "".join(kept)
     text = text.strip() if multiline else " ".join(text.split())
     return text or None
+
+
+# Runs that read left to right whatever the text around them: links, email addresses and
+# phone numbers. Inside Arabic text, the bidi algorithm reorders their neutral characters
+# ("+1 (313) 555-0100" shows as "0100-555 (313) 1+") unless each is isolated.
+LTR_RUN = re.compile(
+    r"https?://[^\s<>\"']+"  # a link
+    r"|[^\s<>@\"'()]+@[^\s<>@\"'()]+\.[^\s<>@\"'(),;:!?»]+"  # an email address
+    r"|(?<![\w+])\+?\(?\d[\d ().\-/]{4,}\d(?!\w)",  # a phone number (digits of any script)
+    re.IGNORECASE,
+)
+# Punctuation after a run belongs to the sentence (a closing bracket only when the run has
+# more of them than opening ones).
+RUN_TRAILING = ".,;:!?)]}»،؛"
+FSI, PDI = "\u2068", "\u2069"
+
+
+def ltr_runs(text):
+    """Split ``text`` into ``(piece, is_run)`` pairs, in order: what is not a link, an
+    email address or a phone number, and each of those (trailing punctuation left out)."""
+    position = 0
+    for found in LTR_RUN.finditer(text):
+        run = found.group(0)
+        while (
+            run and run[-1] in RUN_TRAILING and (run[-1] != ")" or run.count(")") > run.count("("))
+        ):
+            run = run[:-1]
+        if not run or found.start() < position:
+            continue
+        yield text[position : found.start()], False
+        yield run, True
+        position = found.start() + len(run)
+    yield text[position:], False
+
+
+def isolate_runs(text):
+    """``text`` with each link, email address and phone number between FSI and PDI, so
+    that plain text (an email's text part, a flash message) keeps them readable inside
+    right-to-left text."""
+    return "".join(f"{FSI}{piece}{PDI}" if is_run else piece for piece, is_run in ltr_runs(text))

@@ -29,6 +29,7 @@ from conference.extensions import db
 from conference.i18n import direction
 from conference.mailer import outbox
 from conference.mailer.rendering import Email, render_email
+from conference.text import isolate_runs, ltr_runs
 
 TEMPLATE = "announcements/announcement"
 KIND = "broadcast.announcement"
@@ -58,7 +59,9 @@ def _context(broadcast, language, unsubscribe_url):
     body = broadcast.body.get(language, "")
     return {
         "subject": broadcast.subject.get(language, ""),
-        "body_text": body,
+        # In right-to-left text, links, addresses and phone numbers are isolated so that
+        # the bidi algorithm does not reorder their parts.
+        "body_text": isolate_runs(body) if direction(language) == "rtl" else body,
         "paragraphs": body_paragraphs(body),
         "unsubscribe_url": None if broadcast.is_essential else unsubscribe_url,
         "is_essential": broadcast.is_essential,
@@ -70,15 +73,15 @@ def preview(broadcast, language):
     return render_message(broadcast, language, unsubscribe_url=sample_unsubscribe_url())
 
 
-_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-_TRAILING = ".,;:!?)]}»،؛"
+_URL = re.compile(r"https?://", re.IGNORECASE)
 
 
 def body_paragraphs(text):
     """Return an organizer's plain text as HTML paragraphs (``Markup``).
 
     Everything is escaped; a blank line starts a paragraph, a line break stays a line
-    break, and ``http(s)://`` addresses become links.
+    break, ``http(s)://`` addresses become links, and links, email addresses and phone
+    numbers read left to right inside either language (``text.ltr_runs``).
     """
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     paragraphs = []
@@ -90,19 +93,17 @@ def body_paragraphs(text):
 
 
 def _linkify(line):
+    """One line as HTML: links become links, and every link, email address and phone
+    number is a left-to-right run (``dir="ltr"``), readable inside Arabic text."""
     html = Markup("")
-    position = 0
-    for found in _URL.finditer(line):
-        url = found.group(0)
-        # Punctuation after an address belongs to the sentence, not to the address
-        # (a closing bracket only when the address has more of them than opening ones).
-        while url[-1] in _TRAILING and (url[-1] != ")" or url.count(")") > url.count("(")):
-            url = url[:-1]
-        end = found.start() + len(url)
-        html += escape(line[position : found.start()])
-        html += Markup('<a href="{0}" style="color:#0b5d45;">{0}</a>').format(url)
-        position = end
-    return html + escape(line[position:])
+    for piece, is_run in ltr_runs(line):
+        if not is_run:
+            html += escape(piece)
+        elif _URL.match(piece):
+            html += Markup('<a href="{0}" dir="ltr" style="color:#0b5d45;">{0}</a>').format(piece)
+        else:
+            html += Markup('<span dir="ltr">{}</span>').format(piece)
+    return html
 
 
 # ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from conference import text
 from conference.announcements import emails, queries, services
 from conference.content import services as content
 from conference.extensions import db
@@ -32,7 +33,7 @@ def test_organizer_text_is_escaped_and_split_into_paragraphs(attendee, draft):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in message.html_body
     assert "Line one<br>\nline two" in message.html_body
     assert (
-        '<a href="https://example.org/a?b=1&amp;c=2" style="color:#0b5d45;">'
+        '<a href="https://example.org/a?b=1&amp;c=2" dir="ltr" style="color:#0b5d45;">'
         "https://example.org/a?b=1&amp;c=2</a>." in message.html_body
     )
     assert message.subject == "<b>Hi</b>"
@@ -48,7 +49,9 @@ def test_organizer_text_is_escaped_and_split_into_paragraphs(attendee, draft):
         ("  \n\n a \n \n\n b", ["a", "b"]),
         (
             "(see https://x.org/a_(b))",
-            ['(see <a href="https://x.org/a_(b)" style="color:#0b5d45;">https://x.org/a_(b)</a>)'],
+            [
+                '(see <a href="https://x.org/a_(b)" dir="ltr" style="color:#0b5d45;">https://x.org/a_(b)</a>)'
+            ],
         ),
         ("javascript:alert(1) <i>", ["javascript:alert(1) &lt;i&gt;"]),
         ("", []),
@@ -56,6 +59,31 @@ def test_organizer_text_is_escaped_and_split_into_paragraphs(attendee, draft):
 )
 def test_body_paragraphs(text, paragraphs):
     assert [str(p) for p in emails.body_paragraphs(text)] == paragraphs
+
+
+def test_phone_numbers_addresses_and_links_read_left_to_right_in_arabic_text():
+    """ "+1 (313) 555-0100" inside Arabic showed as "0100-555 (313) 1+": each run that reads
+    left to right is isolated, in the HTML (``dir="ltr"``) and in the text part (FSI/PDI)."""
+    body = "للاستفسار: +1 (313) 555-0100 أو info@example.org أو https://example.org/faq."
+    [paragraph] = [str(p) for p in emails.body_paragraphs(body)]
+    assert '<span dir="ltr">+1 (313) 555-0100</span>' in paragraph
+    assert '<span dir="ltr">info@example.org</span>' in paragraph
+    assert '<a href="https://example.org/faq" dir="ltr"' in paragraph
+    assert paragraph.endswith("</a>.")  # the full stop stays with the sentence
+    isolated = text.isolate_runs(body)
+    for run in ("+1 (313) 555-0100", "info@example.org", "https://example.org/faq"):
+        assert f"\u2068{run}\u2069" in isolated
+    assert text.isolate_runs("No runs here.") == "No runs here."
+
+
+def test_the_arabic_text_part_isolates_runs_and_the_english_one_is_unchanged(app, draft):
+    body = {"en": "Call +1 (313) 555-0100.", "ar": "اتصلوا على +1 (313) 555-0100."}
+    broadcast = draft(body=body)
+    arabic = emails.render_message(broadcast, "ar", unsubscribe_url=None)
+    english = emails.render_message(broadcast, "en", unsubscribe_url=None)
+    assert "\u2068+1 (313) 555-0100\u2069" in arabic.text
+    assert "Call +1 (313) 555-0100." in english.text
+    assert "\u2068" not in english.text
 
 
 def test_the_test_message_carries_both_languages_and_no_list_headers(app, login_as, draft):
