@@ -87,8 +87,6 @@ def ltr_runs(text):
             run and run[-1] in RUN_TRAILING and (run[-1] != ")" or run.count(")") > run.count("("))
         ):
             run = run[:-1]
-        if not run or found.start() < position:
-            continue
         yield text[position : found.start()], False
         yield run, True
         position = found.start() + len(run)

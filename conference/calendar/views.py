@@ -71,7 +71,7 @@ def add(service, session_key=None):
     event texts are built only on click) and every link on it stays on this site.
     """
     build = SERVICES.get(service)
-    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
+    conference = content.current_conference()
     if build is None or conference is None:
         abort(404)
     with force_locale(_language()):

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from conference.content import services
@@ -58,7 +57,7 @@ def load_command(path, reset_capacities):
 @click.option("--remove", is_flag=True, help="Remove the sample programme instead.")
 def sample_command(remove):
     """Load the clearly labelled SAMPLE programme (for demos and tests only)."""
-    conference = services.get_conference(current_app.config["CONFERENCE_SLUG"])
+    conference = services.current_conference()
     if conference is None:
         raise click.ClickException("Load the conference first: flask content load")
     try:

@@ -29,7 +29,7 @@ def queue_test_message(address):
         address = validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise ValueError(f"{address!r} is not a valid email address: {exc}") from None
-    if content.get_conference(current_app.config["CONFERENCE_SLUG"]) is None:
+    if content.current_conference() is None:
         raise ValueError("Load the conference first: flask content load")
     intent = Intent(
         kind=KIND, recipient=address, language=LANGUAGES[0], snapshot={"uid": str(uuid.uuid4())}
@@ -42,7 +42,7 @@ def queue_test_message(address):
 @renderer(KIND)
 def render_test_message(row, rendering):
     """The sample: both languages one after the other, and an invitation to the conference."""
-    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
+    conference = content.current_conference()
     if conference is None:
         raise RenderError("no conference is loaded")
     address = row.recipient

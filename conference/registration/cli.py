@@ -7,7 +7,6 @@ import csv
 import re
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
@@ -31,7 +30,7 @@ def import_command(csv_file):
     language, separated by spaces, commas or semicolons. Each person is emailed a
     confirmation with their private link, as if they had registered online.
     """
-    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
+    conference = content.current_conference()
     if conference is None:
         raise click.ClickException("Load the conference first: flask content load")
     reader = csv.DictReader(csv_file)

@@ -16,7 +16,6 @@ from datetime import timedelta
 
 import click
 import sqlalchemy as sa
-from flask import current_app
 from flask.cli import AppGroup
 
 from conference.clock import utcnow
@@ -220,7 +219,7 @@ def _person(rng, conference_id, unique, created_at, tracks):
 @click.option("--seed", type=int, default=None, help="Make the same people every time.")
 def generate_command(count, seed):
     """Add made-up registrations (Arabic and Latin names, example.* addresses)."""
-    conference = content.get_conference(current_app.config["CONFERENCE_SLUG"])
+    conference = content.current_conference()
     if conference is None:
         raise click.ClickException("Load the conference first: flask content load")
     with click.progressbar(length=count, label="Generating registrations") as bar:
