@@ -146,6 +146,31 @@ def format_date(value=None, format=None):
     return _formatted_day(value, format or "medium", current_language())
 
 
+def display_timezone():
+    """The zone people read times in: the conference's (the content feature says which), else UTC.
+
+    Flask-Babel asks once per request (or app context) and keeps the answer.
+    """
+    zone = current_app.extensions.get("i18n.display_timezone")
+    name = zone() if zone else None
+    return name or "UTC"
+
+
+def format_moment(value, language=None):
+    """A stored UTC time as ``<time>`` in the conference's zone, one style per language."""
+    if value is None:
+        return ""
+    local = to_user_timezone(value.replace(tzinfo=UTC) if value.tzinfo is None else value)
+    language = language or current_language()
+    text = "{}, {}".format(
+        dates.format_skeleton("yMMMd", local, locale=language), format_clock(local.time(), language)
+    )
+    # Markup.format escapes its arguments.
+    return Markup('<time datetime="{}">{}</time>').format(
+        value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z", text
+    )
+
+
 def utc_time(value):
     """A stored UTC time as ``<time>``: "2025-03-01 14:05 UTC", the same in both languages."""
     if value is None:
@@ -160,6 +185,7 @@ def init_app(app):
     babel.init_app(
         app,
         locale_selector=select_language,
+        timezone_selector=display_timezone,
         default_translation_directories=str(app.root_path + "/translations"),
     )
     # Flask-Babel caches the locale on ``g``, which an app context shared by several
@@ -168,6 +194,7 @@ def init_app(app):
     app.after_request(vary_on_language)
     app.jinja_env.filters["tr"] = translate
     app.jinja_env.filters["utc_time"] = utc_time
+    app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["numberformat"] = format_number
     app.jinja_env.filters["dateformat"] = format_date
     app.jinja_env.filters["day"] = format_day
