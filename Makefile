@@ -10,7 +10,7 @@ TRANSLATIONS := conference/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test bench lint format setup db content translations extract-messages clean
+.PHONY: run test bench screens lint format setup db content translations extract-messages clean
 
 # `make run PORT=8000` serves elsewhere; links in pages and emails follow the address
 # served (BASE_URL, unless given). Mail goes to the development mailbox at /dev/mailbox
@@ -41,6 +41,11 @@ bench: setup
 		&& test -x /usr/bin/chromium || \
 		(apt-get update -qq && apt-get install -y -qq wrk sqlite3 postgresql-client chromium >/dev/null)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Pictures of the back office in both languages, phone and desktop: docs/screens/*.png.
+screens: setup
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	$(BIN)/python docs/screens/shoot.py
 
 # ruff for style; lint-imports for the layers (the contracts in pyproject.toml).
 lint: setup

@@ -1,0 +1,141 @@
+"""A conference in the middle of its sign-ups, made up, for screenshots and page checks.
+
+Three hundred invented people (``flask demo generate``'s crowd: ``example.*`` addresses,
+nobody real), a few registered through the service as a visitor would (so they have
+phone numbers, cities, private links and confirmation emails in the outbox), one track
+full with a waiting list, some people checked in, one cancelled, an email to attendees
+sent, and the staff who did it: an administrator and a check-in volunteer.
+
+``docs/screens/shoot.py`` photographs it; ``tests/browser/test_every_page.py`` opens
+every page of it in both languages at a phone's and a desktop's width.
+"""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from conference.access import Role
+from conference.accounts import services as accounts
+from conference.accounts.services import INVITE_VALID
+from conference.announcements import services as announcements
+from conference.announcements.unsubscribe import unsubscribe_token
+from conference.checkin import services as checkin
+from conference.clock import utcnow
+from conference.content import services as content
+from conference.extensions import db
+from conference.registration import services as registrations
+from conference.registration import staff_services
+from conference.registration.demo import generate_registrations
+from conference.registration.models import Place, PlaceStatus, Registration
+from conference.registration.queries import Filters
+from conference.tokens import new_token, token_hash
+
+ADMIN = "admin@forsyria.example"
+DOOR = "door@forsyria.example"
+PASSWORD = "a long passphrase for the scene"
+# Registered through the form's service: details a real sign-up carries.
+VISITORS = [
+    ("layla.haddad@example.org", "ليلى حداد", "ar", ["arts"], "+1 (313) 555-0100", "Dearborn"),
+    ("layla.h@example.net", "ليلى حداد", "ar", ["arts", "social"], "", "Houston"),
+    ("omar@example.org", "عمر الحلبي", "ar", ["social"], "+1 (713) 555-0199", "Houston"),
+    ("sam.haddad@example.org", "Sam Haddad", "en", ["arts", "cultural"], "", "Chicago"),
+    ("rania@example.org", "Rania Kassab", "en", ["cultural"], "+1 (248) 555-0123", "Troy"),
+]
+
+
+@dataclass
+class Scene:
+    """What a page check needs to reach every page: ids, codes and links."""
+
+    conference_id: int
+    registration_id: int = 0  # a visitor with a seat, a phone number and a city
+    waiting_id: int = 0  # someone on a waiting list
+    private_token: str = ""  # the first visitor's private link
+    checkin_code: str = ""  # the first visitor's check-in code
+    broadcast_id: int = 0
+    invitation_token: str = ""  # an invited coordinator's link to set a password
+    unsubscribe_token: str = ""  # the first visitor's unsubscribe link
+    people: dict = field(default_factory=dict)
+
+
+def build_scene(conference, *, crowd=300, seed=2026, full_track="arts"):
+    """Fill an empty database's ``conference`` (content loaded) with the scene; return it."""
+    scene = Scene(conference_id=conference.id)
+    admin = accounts.create_user(ADMIN, role=Role.admin, name="Hala Admin", password=PASSWORD)
+    door = accounts.create_user(DOOR, role=Role.checkin, name="Door volunteer", password=PASSWORD)
+
+    tracks = {track.key: track for track in conference.tracks}
+    if full_track in tracks:  # small enough that the crowd fills it and waits
+        staff_services.change_capacity(tracks[full_track], crowd // 5, actor=admin)
+    # The first visitor came early and has a seat; the crowd fills the small track; the
+    # other visitors come after it and some of them wait.
+    for index, (email, name, language, wanted, phone, city) in enumerate(VISITORS):
+        if index == 1:
+            generate_registrations(conference, crowd, seed=seed)
+        result = registrations.register_attendee(
+            conference,
+            email=email,
+            full_name=name,
+            track_keys=[key for key in wanted if key in tracks],
+            language=language,
+            privacy_accepted=True,
+            phone=phone or None,
+            city=city,
+        )
+        scene.people[email] = result.registration.id
+    first = db.session.get(Registration, scene.people[VISITORS[0][0]])
+    scene.registration_id = first.id
+    scene.private_token = registrations.mint_token(first)
+    waiting = next(
+        (
+            person
+            for person in scene.people.values()
+            if _waits(db.session.get(Registration, person))
+        ),
+        scene.people[VISITORS[1][0]],
+    )
+    scene.waiting_id = waiting
+    db.session.commit()
+
+    seated = (
+        sa.select(Registration)
+        .join(Place)
+        .where(Registration.conference_id == conference.id, Place.status == PlaceStatus.confirmed)
+    )
+    for registration in db.session.scalars(seated.distinct().limit(30)).all():
+        checkin.check_in(registration, by=door)
+    checkin.check_in(first, by=door)
+    scene.checkin_code = first.checkin_code or ""
+    staff_services.cancel_attendee(
+        db.session.get(Registration, scene.people[VISITORS[-1][0]]), actor=admin
+    )
+
+    broadcast = announcements.save_draft(
+        conference,
+        subject={"en": "Doors open at 9", "ar": "تُفتح الأبواب في التاسعة"},
+        body={
+            "en": "Questions on the day: call +1 (313) 555-0100 or write to help@forsyria.example.",
+            "ar": "للأسئلة يوم المؤتمر: اتصلوا على +1 (313) 555-0100 أو اكتبوا إلى "
+            "help@forsyria.example.",
+        },
+        filters=Filters(track="cultural"),
+        author=admin,
+    )
+    announcements.send_broadcast(broadcast, actor=admin)
+    scene.broadcast_id = broadcast.id
+    staff_services.view_registration(first, actor=admin)
+    invited = accounts.invite_user(
+        "coordinator@forsyria.example", role=Role.coordinator, name="Nour", actor=admin
+    )
+    # The link the invitation email would carry, minted here as its renderer does.
+    scene.invitation_token = new_token()
+    invited.invite_hash = token_hash(scene.invitation_token)
+    invited.invite_expires_at = utcnow() + INVITE_VALID
+    scene.unsubscribe_token = unsubscribe_token(first.id)
+    content.bump_content_version(conference)
+    db.session.commit()
+    return scene
+
+
+def _waits(registration):
+    return any(place.status == PlaceStatus.waitlisted for place in registration.places)

@@ -1,0 +1,213 @@
+"""Every page people read, in both languages, at a phone's and a desktop's width.
+
+The scene (``conference.development.scene``) is a conference in the middle of its
+sign-ups: 300 people, a full track with a waiting list, check-ins, an email sent. Each
+page must fit the screen (no horizontal scrolling), have no serious or critical axe-core
+finding, ask nothing of another site, and say its language and direction.
+
+Every GET route of the app is either opened here or listed in ``NOT_PAGES`` with the
+reason: a new page cannot be added without being looked at.
+"""
+
+import pytest
+
+from conference import create_app
+from conference.content import services as content
+from conference.development.scene import ADMIN, DOOR, PASSWORD, build_scene
+from conference.extensions import db
+
+from ..conftest import TEST_CONFIG
+from .conftest import serious_violations, serving
+
+pytestmark = pytest.mark.browser
+
+PHONE, DESKTOP = 390, 1280
+WIDTHS = [PHONE, DESKTOP]
+LANGUAGES = [("ar", "rtl"), ("en", "ltr")]
+
+# Routes that answer with something other than a page to read, and why.
+NOT_PAGES = {
+    "static": "files",
+    "site.favicon": "an icon",
+    "site.healthz": "a health check for machines",
+    "site.robots": "robots.txt",
+    "site.sitemap": "a sitemap for search engines",
+    "site.set_language": "redirects back to the page the switch was used on",
+    "calendar.programme": "a calendar file",
+    "calendar.track": "a calendar file",
+    "calendar.session": "a calendar file",
+    "calendar.add": "redirects to the visitor's calendar service",
+    "registration.calendar_file": "a calendar file",
+    "outbox.message_download": "an .eml file",
+    "accounts.home": "redirects to the dashboard",
+    "accounts.code": "the second sign-in step: needs a password step first (tests/accounts)",
+    "announcements.broadcast_preview": "the email itself, shown in the preview page's frame"
+    " (a sandbox that runs no script)",
+    "checkin.counts": "a fragment the desk page fetches to refresh its figures",
+}
+
+# Pages, by endpoint: (path, who opens it). ``{name}`` is filled from the scene.
+PUBLIC = None
+PAGES = {
+    "site.home": ("/", PUBLIC),
+    "site.volunteer": ("/volunteer", PUBLIC),
+    "registration.register": ("/register", PUBLIC),
+    "registration.privacy": ("/privacy", PUBLIC),
+    "registration.registered": ("/register/done", PUBLIC),
+    "registration.cancelled": ("/register/cancelled", PUBLIC),
+    "registration.erased": ("/register/erased", PUBLIC),
+    "registration.resend_link": ("/register/link", PUBLIC),
+    "registration.link_sent": ("/register/link/sent", PUBLIC),
+    "registration.manage": ("/registration/{private_token}", PUBLIC),
+    "registration.cancel": ("/registration/{private_token}/cancel", PUBLIC),
+    "registration.change_details": ("/registration/{private_token}/details", PUBLIC),
+    "registration.change_tracks": ("/registration/{private_token}/tracks", PUBLIC),
+    "registration.erase": ("/registration/{private_token}/erase", PUBLIC),
+    "subscription.unsubscribe": ("/unsubscribe/{unsubscribe_token}", PUBLIC),
+    "accounts.login": ("/manage/login", PUBLIC),
+    "accounts.accept_invitation": ("/manage/invitation/{invitation_token}", PUBLIC),
+    "manage.dashboard": ("/manage/dashboard", ADMIN),
+    "registration_staff.attendees": ("/manage/attendees", ADMIN),
+    "registration_staff.attendee": ("/manage/attendees/{registration_id}", ADMIN),
+    "registration_staff.attendee_edit": ("/manage/attendees/{registration_id}/edit", ADMIN),
+    "registration_staff.attendee_cancel": ("/manage/attendees/{waiting_id}/cancel", ADMIN),
+    "registration_staff.tracks": ("/manage/tracks", ADMIN),
+    "registration_staff.export": ("/manage/export", ADMIN),
+    "announcements.compose": ("/manage/email", ADMIN),
+    "announcements.broadcast": ("/manage/email/{broadcast_id}", ADMIN),
+    "announcements.broadcast_edit": ("/manage/email/{broadcast_id}/edit", ADMIN),
+    "outbox.index": ("/manage/outbox", ADMIN),
+    "outbox.message": ("/manage/outbox/1", ADMIN),
+    "manage.audit": ("/manage/audit", ADMIN),
+    "accounts.users": ("/manage/users", ADMIN),
+    "accounts.account": ("/manage/account", ADMIN),
+    "accounts.two_factor": ("/manage/account/two-factor", ADMIN),
+    "checkin.desk": ("/manage/checkin", DOOR),
+    "checkin.code": ("/manage/checkin/c/{checkin_code}", DOOR),
+}
+# Further states of a page worth a look of their own: (name, path, who).
+STATES = [
+    ("attendee search", "/manage/attendees?q=%D9%84%D9%8A%D9%84%D9%89", ADMIN),
+    ("check-in search", "/manage/checkin?q=%D9%84%D9%8A%D9%84%D9%89", DOOR),
+    ("check-in of an unknown code", "/manage/checkin/c/AAAAAAAAAAAAAAAA", DOOR),
+    ("a page that is not there", "/no-such-page", PUBLIC),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, browser):
+    """The scene on a live server, and a signed-in browser state for each staff member."""
+    database = tmp_path_factory.mktemp("every-page") / "scene.db"
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "BASE_URL": "http://127.0.0.1",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        content.load_content_file()
+        conference = content.get_conference(app.config["CONFERENCE_SLUG"])
+        content.load_sample_programme(conference, content.read_toml(content.SAMPLE_FILE))
+        app.scene = build_scene(conference)
+    with serving(app) as url:
+        app.url = url
+        app.states = {who: _signed_in(browser, url, who) for who in (ADMIN, DOOR)}
+        yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _signed_in(browser, url, email):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url + "/manage/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "/manage/login" not in page.url, f"{email} could not sign in"
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+def _look(browser, site, path, who, language, width):
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale=language,
+        extra_http_headers={"Accept-Language": language},
+        storage_state=site.states[who] if who else None,
+    )
+    try:
+        page = context.new_page()
+        requested = []
+        page.on("request", lambda request: requested.append(request.url))
+        response = page.goto(site.url + path.format(**vars(site.scene)))
+        page.wait_for_load_state()
+        return {
+            "status": response.status,
+            "at": page.url.removeprefix(site.url),
+            "lang": page.get_attribute("html", "lang"),
+            "dir": page.get_attribute("html", "dir"),
+            "overflow": page.evaluate("document.documentElement.scrollWidth") - width,
+            "wide": _widest_escapees(page, width),
+            "axe": serious_violations(page),
+            "elsewhere": [
+                u for u in requested if not u.startswith(site.url) and u != "about:blank"
+            ],
+        }
+    finally:
+        context.close()
+
+
+def _widest_escapees(page, width):
+    """Up to three elements reaching past the viewport, to say where an overflow comes from."""
+    return page.evaluate(
+        """(width) => [...document.querySelectorAll('body *')]
+            .filter(e => { const r = e.getBoundingClientRect();
+                           return r.width && (r.right > width + 1 || r.left < -1); })
+            .slice(-3)
+            .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))""",
+        width,
+    )
+
+
+def _check(seen, language, direction, who, *, statuses=(200,)):
+    assert seen["status"] in statuses, seen
+    if who:
+        assert "/manage/login" not in seen["at"], seen  # still signed in
+    assert (seen["lang"], seen["dir"]) == (language, direction), seen
+    assert seen["overflow"] <= 0, f"{seen['overflow']} px too wide: {seen['wide']}"
+    assert seen["axe"] == [], seen["axe"]
+    assert seen["elsewhere"] == [], seen["elsewhere"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(("language", "direction"), LANGUAGES)
+@pytest.mark.parametrize("endpoint", sorted(PAGES))
+def test_every_page_fits_and_passes_axe(browser, site, endpoint, language, direction, width):
+    path, who = PAGES[endpoint]
+
+    seen = _look(browser, site, path, who, language, width)
+
+    _check(seen, language, direction, who)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(("language", "direction"), LANGUAGES)
+@pytest.mark.parametrize(("name", "path", "who"), STATES, ids=[state[0] for state in STATES])
+def test_page_states_fit_and_pass_axe(browser, site, name, path, who, language, direction, width):
+    seen = _look(browser, site, path, who, language, width)
+
+    _check(seen, language, direction, who, statuses=(200, 404))
+
+
+def test_every_route_is_a_page_looked_at_or_said_why_not():
+    app = create_app(TEST_CONFIG)
+    routes = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+
+    assert routes - PAGES.keys() - NOT_PAGES.keys() == set()
+    assert PAGES.keys() - routes == set()  # a page renamed here too
+    assert NOT_PAGES.keys() - routes == set()
