@@ -7,6 +7,7 @@ desktop's (1280 px). Each picture is the first screen a person sees.
 """
 
 import argparse
+import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -40,6 +41,7 @@ def main():
     parser.add_argument("--out", type=Path, default=HERE, help="where the PNG files go")
     arguments = parser.parse_args()
     arguments.out.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
     with tempfile.TemporaryDirectory() as directory:
         app = create_app(
