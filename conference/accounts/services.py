@@ -12,9 +12,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from conference import audit, database, text
