@@ -18,6 +18,9 @@ KEYWORDS = {
     "_l": None,
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
 }
 
 
@@ -26,10 +29,10 @@ def extracted_messages():
         method_map, options_map = parse_mapping_cfg(handle)
     messages = set()
     for folder in ("conference", "templates"):
-        for _file, _line, message, _comments, _context in extract_from_dir(
+        for _file, _line, message, _comments, context in extract_from_dir(
             ROOT / folder, method_map, options_map, keywords=KEYWORDS
         ):
-            messages.add(message[0] if isinstance(message, tuple) else message)
+            messages.add((context, message[0] if isinstance(message, tuple) else message))
     return messages
 
 
@@ -41,8 +44,8 @@ def arabic():
 
 def test_every_message_in_the_code_has_an_arabic_translation(arabic):
     missing = []
-    for message_id in sorted(extracted_messages()):
-        message = arabic.get(message_id)
+    for context, message_id in sorted(extracted_messages(), key=str):
+        message = arabic.get(message_id, context=context)
         strings = message.string if message else None
         if isinstance(strings, tuple):
             complete = all(strings)

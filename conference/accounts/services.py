@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -64,7 +64,11 @@ def check_password_rules(password, email):
     """:raises AccountError: the password is too short or is the email address."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            _l("Use a password of at least %(count)s characters", count=MIN_PASSWORD_LENGTH)
+            lazy_ngettext(
+                "Use a password of at least %(num)s character",
+                "Use a password of at least %(num)s characters",
+                MIN_PASSWORD_LENGTH,
+            )
         )
     if password.strip().lower() == normalise_email(email):
         raise AccountError(_l("Do not use your email address as your password"))

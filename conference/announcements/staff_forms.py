@@ -1,14 +1,25 @@
 """The bulk email form: who gets it, and what it says in both languages."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from conference.announcements.services import BODY_MAX, SUBJECT_MAX
 from conference.registration.staff_forms import STATUS_CHOICES, SegmentForm
 
-SUBJECT_TOO_LONG = _l("The subject must be %(max)s characters or fewer", max=SUBJECT_MAX)
-BODY_TOO_LONG = _l("The message must be %(max)s characters or fewer", max=f"{BODY_MAX:,}")
+SUBJECT_TOO_LONG = lazy_ngettext(
+    "The subject must be %(max)s character or fewer",
+    "The subject must be %(max)s characters or fewer",
+    SUBJECT_MAX,
+    max=SUBJECT_MAX,
+)
+BODY_TOO_LONG = lazy_ngettext(
+    "The message must be %(max)s character or fewer",
+    "The message must be %(max)s characters or fewer",
+    BODY_MAX,
+    max=f"{BODY_MAX:,}",
+)
 
 
 def _subject(label, required, lang):

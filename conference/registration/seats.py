@@ -27,6 +27,7 @@ import time
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from conference import audit, database
 from conference.clock import utcnow
@@ -265,10 +266,11 @@ def apply_capacity(track, capacity, *, now=None):
     """
     if capacity < 0 or capacity < track.seats_taken:
         raise RegistrationError(
-            _l(
-                "%(track)s has %(taken)s confirmed seats: its capacity cannot go below that.",
+            lazy_ngettext(
+                "%(track)s has %(num)s confirmed seat: its capacity cannot go below that.",
+                "%(track)s has %(num)s confirmed seats: its capacity cannot go below that.",
+                track.seats_taken,
                 track=translate(track.name),
-                taken=track.seats_taken,
             )
         )
     track.capacity = capacity

@@ -211,7 +211,12 @@ def tracks():
 
 
 def _capacity_message(track, promoted):
-    saved = _("%(track)s now has %(num)s seats.", track=translate(track.name), num=track.capacity)
+    saved = ngettext(
+        "%(track)s now has %(num)s seat.",
+        "%(track)s now has %(num)s seats.",
+        track.capacity,
+        track=translate(track.name),
+    )
     if not promoted:
         return saved
     moved = ngettext(

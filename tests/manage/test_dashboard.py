@@ -138,8 +138,8 @@ def test_the_chart_is_inline_svg_with_its_numbers_in_a_table(
     assert 'aria-describedby="chart-summary"' in svg
     assert svg.count("<rect") == 2  # empty days draw no bar
     assert "<script" not in html
-    assert "Total: 3." in html
-    assert "Busiest day: Mar 1, 2022 (2)." in html
+    assert "3 registrations in all." in html
+    assert "Busiest day: Mar 1, 2022, with 2 registrations." in html
     assert '<th scope="row">Wednesday, March 2, 2022</th><td class="number">0</td>' in html
 
 

@@ -238,7 +238,7 @@ def test_the_detail_page_shows_details_places_and_waiting_positions(
     assert "layla@example.org" in html
     assert "Step-free access" in html
     assert "Waiting list: number 2 in line" in html
-    assert "Arts is full: confirming adds a seat, so its capacity becomes 2." in html
+    assert "Arts is full: confirming adds a seat, so its capacity becomes 2 seats." in html
     [event] = audit_events("attendee.viewed")
     assert event.details == {"registration_id": registration.id}
 

@@ -90,5 +90,5 @@ def test_the_audit_log_shows_capacity_changes_in_words_in_both_languages(
     assert "Capacity:</span> <bdi>150</bdi>" in english
     assert "Given a seat from the waiting list:</span> <bdi>1</bdi>" in english
     assert "ملف المحتوى" in arabic
-    assert "<bdi>فني</bdi>" in arabic
+    assert "<bdi>الفنون</bdi>" in arabic
     assert "content file" not in arabic

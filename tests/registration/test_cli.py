@@ -3,7 +3,7 @@ from conference.registration.models import PlaceStatus, Registration
 
 CSV = """\ufeffemail,name,tracks,language,phone,city,state
 ada@example.org,Ada Lovelace,arts cultural,en,555-0100,Los Angeles,CA
-omar@example.org,عمر الحلبي,فني;اجتماعي,ar,,حلب,
+omar@example.org,عمر الحلبي,الفنون;المجتمع,ar,,حلب,
 bad-address,Someone,arts,en,,,
 zoe@example.org,Zoe,dance,en,,,
 ADA@example.org,Ada Again,arts,en,,,
