@@ -29,13 +29,14 @@ from conference.content import services as content
 from conference.extensions import csrf, limiter
 from conference.fields import ConfirmForm
 from conference.i18n import current_language
-from conference.registration import forms, queries, services
+from conference.registration import forms, outcome, queries, services
 from conference.urls import external_url
 
 bp = Blueprint("registration", __name__)
 
 # Session keys: the address shown back on the next page, never put in a URL.
 REGISTERED_EMAIL = "registration.email"
+REGISTERED_PLACES = "registration.places"
 LINK_EMAIL = "registration.link_email"
 
 # Pages with answers or an address on them, but no token in their own address.
@@ -110,21 +111,31 @@ def register():
         return _closed(conference, 403 if request.method == "POST" else 200)
     form = forms.RegisterForm.for_conference(conference, language=current_language())
     if form.is_submitted() and form.is_spam:  # looks like success; nothing is saved
-        return _show_registered(form.email.data)
+        return _show_registered(
+            form.email.data, outcome.shown_places(conference, form.tracks.data)
+        )
     if form.validate_on_submit():
+        values = form.registration_values()
         try:
-            services.register_attendee(conference, **form.registration_values())
+            result = services.register_attendee(conference, **values)
         except services.RegistrationError as exc:
             if not conference.is_registration_open(utcnow()):
                 return _closed(conference, 403)
             form.form_errors.append(str(exc))
         else:  # new or repeated, the visitor sees the same page
-            return _show_registered(form.email.data)
+            shown = outcome.shown_places(
+                conference,
+                values["track_keys"],
+                outcome=result,
+                submission_id=values["submission_id"],
+            )
+            return _show_registered(form.email.data, shown)
     return render_template("registration/register.html", conference=conference, form=form)
 
 
-def _show_registered(email):
+def _show_registered(email, shown):
     session[REGISTERED_EMAIL] = (text.clean_text(email) or "")[: forms.EMAIL_MAX]
+    session[REGISTERED_PLACES] = [item.as_list() for item in shown]
     return redirect(url_for(".registered"), code=303)
 
 
@@ -157,9 +168,12 @@ def _closed_texts():
 def registered():
     """The answer to a registration: the same words whether it was new, repeated or refused."""
     email = session.pop(REGISTERED_EMAIL, None)
+    stored = session.pop(REGISTERED_PLACES, None)
     if email is None:
         return redirect(url_for(".register"))
-    return render_template("registration/registered.html", email=email)
+    conference = content.conference_or_404()
+    places = outcome.from_session(conference, stored)
+    return render_template("registration/registered.html", email=email, places=places)
 
 
 @bp.route("/privacy")

@@ -81,7 +81,7 @@ def test_a_valid_answer_registers_and_shows_the_email_back(client, conference):
     assert response.status_code == 303
     assert response.headers["Location"] == "/register/done"
     done = client.get("/register/done")
-    assert '<span dir="ltr">Layla@Example.org</span>' in text(done)
+    assert '<bdi dir="ltr">Layla@Example.org</bdi>' in text(done)
     assert done.headers["Cache-Control"] == "no-store"
     [registration] = registrations()
     assert registration.email == "layla@example.org"
@@ -224,7 +224,7 @@ def test_a_likely_typo_in_the_email_domain_is_asked_about_once(client, conferenc
     assert registrations() == []
     assert "Error:" not in html
     assert '<div class="check-summary" tabindex="-1" autofocus>' in html
-    assert 'Did you mean <span dir="ltr">layla@gmail.com</span>?' in html
+    assert 'Did you mean <bdi dir="ltr">layla@gmail.com</bdi>?' in html
     assert 'name="email_checked" type="hidden" value="layla@gmial.com"' in html
     assert 'aria-describedby="email-hint email-suggestion"' in html
 
