@@ -4,7 +4,7 @@ the organizers' attendee pages, capacities and exports (``staff_views``)."""
 
 def init_app(app):
     from conference.content.services import CapacityRules, install_capacity_rules
-    from conference.registration import emails, models  # noqa: F401 - tables, renderers
+    from conference.registration import email_change, emails, models  # noqa: F401 - tables, renderers
     from conference.registration.cli import check_command, registrations_cli
     from conference.registration.demo import demo_cli
     from conference.registration.errors import RegistrationError

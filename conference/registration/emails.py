@@ -83,6 +83,11 @@ def erased(registration, *, had_seat):
     return _intent("registration.erased", registration, places=False, had_seat=had_seat)
 
 
+def email_changed(registration):
+    """Their address is now this one: a new private link, and their places as they are."""
+    return _intent("registration.email_changed", registration)
+
+
 def _intent(kind, registration, *, places=True, **snapshot):
     snapshot["sequence"] = registration.ics_sequence
     if places:
@@ -163,6 +168,11 @@ def _render_erased(row, rendering):
     view = _View(row, rendering, erased_ok=True)
     invite = view.cancellation() if row.snapshot.get("had_seat") else None
     return view.render("registration/erased", calendar=invite)
+
+
+@outbox.renderer("registration.email_changed")
+def _render_email_changed(row, rendering):
+    return _View(row, rendering).render("registration/email_change_done", link=True)
 
 
 # A private link's hash, added only for a registration still active at that address.
@@ -287,3 +297,7 @@ class _View:
             sequence=max(self.snapshot.get("sequence", 0), 1),
             **self._mailboxes(),
         )
+
+
+# For the renderers of other modules of this package (``email_change``).
+View = _View

@@ -75,9 +75,9 @@ def full_name_field():
     )
 
 
-def email_field(description=None):
+def email_field(description=None, label=None):
     return EmailField(
-        _l("Email address"),
+        label or _l("Email address"),
         description=description,
         filters=[email_text],
         validators=[
@@ -299,3 +299,15 @@ class ResendLinkForm(FlaskForm):
     """Ask for the private link again."""
 
     email = email_field(_l("The address you registered with"))
+
+
+class EmailChangeForm(FlaskForm):
+    """Ask to move the registration to a new address, from the private link."""
+
+    email = email_field(
+        _l(
+            "We will send a link to this address. Your registration moves to it when you "
+            "follow the link."
+        ),
+        label=_l("New email address"),
+    )

@@ -22,7 +22,7 @@ from conference import audit, database, text
 from conference.clock import utcnow
 from conference.extensions import db
 from conference.mailer import outbox
-from conference.registration import emails
+from conference.registration import email_change, emails
 from conference.registration.errors import RegistrationEnded, RegistrationError
 from conference.registration.models import ManageToken, Registration, RegistrationStatus
 from conference.registration.queries import find_active_registration
@@ -364,6 +364,7 @@ def cancel_registration(registration, *, now=None):
         db.session.commit()
         return False
     had_seat = release_places(registration, now)
+    email_change.forget(registration)  # a pending new address opens nothing now
     registration.status = RegistrationStatus.cancelled
     registration.cancelled_at = now
     registration.updated_at = now
@@ -393,6 +394,7 @@ def erase_registration(registration, *, now=None):
     registration.ics_sequence += 1
     goodbye = emails.erased(registration, had_seat=had_seat)
     outbox.forget_recipient(registration.email, registration_id=registration.id)
+    email_change.forget(registration)  # a new address asked for is personal data too
     outbox.enqueue(goodbye, key=f"registration:{registration.id}:erased", forget_after_sending=True)
     registration.status = RegistrationStatus.erased
     registration.cancelled_at = registration.cancelled_at or now

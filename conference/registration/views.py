@@ -29,14 +29,16 @@ from conference.content import services as content
 from conference.extensions import csrf, limiter
 from conference.fields import ConfirmForm
 from conference.i18n import current_language
-from conference.registration import forms, queries, services
+from conference.registration import email_change, forms, outcome, queries, services
 from conference.urls import external_url
 
 bp = Blueprint("registration", __name__)
 
 # Session keys: the address shown back on the next page, never put in a URL.
 REGISTERED_EMAIL = "registration.email"
+REGISTERED_PLACES = "registration.places"
 LINK_EMAIL = "registration.link_email"
+CHANGED_EMAIL = "registration.changed_email"
 
 # Pages with answers or an address on them, but no token in their own address.
 NO_STORE = {
@@ -44,6 +46,7 @@ NO_STORE = {
     "registration.registered",
     "registration.resend_link",
     "registration.link_sent",
+    "registration.email_changed",
 }
 
 
@@ -110,21 +113,29 @@ def register():
         return _closed(conference, 403 if request.method == "POST" else 200)
     form = forms.RegisterForm.for_conference(conference, language=current_language())
     if form.is_submitted() and form.is_spam:  # looks like success; nothing is saved
-        return _show_registered(form.email.data)
+        return _show_registered(form.email.data, outcome.shown_places(conference, form.tracks.data))
     if form.validate_on_submit():
+        values = form.registration_values()
         try:
-            services.register_attendee(conference, **form.registration_values())
+            result = services.register_attendee(conference, **values)
         except services.RegistrationError as exc:
             if not conference.is_registration_open(utcnow()):
                 return _closed(conference, 403)
             form.form_errors.append(str(exc))
         else:  # new or repeated, the visitor sees the same page
-            return _show_registered(form.email.data)
+            shown = outcome.shown_places(
+                conference,
+                values["track_keys"],
+                outcome=result,
+                submission_id=values["submission_id"],
+            )
+            return _show_registered(form.email.data, shown)
     return render_template("registration/register.html", conference=conference, form=form)
 
 
-def _show_registered(email):
+def _show_registered(email, shown):
     session[REGISTERED_EMAIL] = (text.clean_text(email) or "")[: forms.EMAIL_MAX]
+    session[REGISTERED_PLACES] = [item.as_list() for item in shown]
     return redirect(url_for(".registered"), code=303)
 
 
@@ -157,9 +168,12 @@ def _closed_texts():
 def registered():
     """The answer to a registration: the same words whether it was new, repeated or refused."""
     email = session.pop(REGISTERED_EMAIL, None)
+    stored = session.pop(REGISTERED_PLACES, None)
     if email is None:
         return redirect(url_for(".register"))
-    return render_template("registration/registered.html", email=email)
+    conference = content.conference_or_404()
+    places = outcome.from_session(conference, stored)
+    return render_template("registration/registered.html", email=email, places=places)
 
 
 @bp.route("/privacy")
@@ -260,6 +274,73 @@ def change_details(token):
     return render_template(
         "registration/change_details.html", registration=registration, token=token, form=form
     )
+
+
+# ---------------------------------------------------------------------------------------
+# A new email address
+
+
+@bp.route("/registration/<secret:token>/email", methods=["GET", "POST"])
+@public
+@limiter.limit(_resend_limit, methods=["POST"])
+def change_email(token):
+    """Ask to move the registration to a new address: a link to confirm goes there."""
+    registration = _registration_or_404(token)
+    form = forms.EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            email_change.request_change(registration, form.email.data)
+        except services.RegistrationEnded as exc:
+            return _ended(exc.status)
+        except services.RegistrationError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            flash(
+                _(
+                    "If this address can be used, we have sent it a link to confirm the "
+                    "change. Until you follow it, your registration keeps its address."
+                ),
+                "success",
+            )
+            return redirect(url_for(".manage", token=token), code=303)
+    body = render_template(
+        "registration/change_email.html", registration=registration, token=token, form=form
+    )
+    return body, 422 if form.errors else 200
+
+
+@bp.route("/registration/new-address/<secret:token>", methods=["GET", "POST"])
+@public
+def confirm_email(token):
+    """The link sent to a new address: confirm, and the registration moves to it."""
+    change = email_change.find_change(token)
+    if change is None or not _on_this_site(change.registration):
+        message = _("This link has expired or has already been used.")
+        return _email_change_refused(message, 404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            registration = email_change.confirm_change(change)
+        except services.RegistrationEnded as exc:
+            return _ended(exc.status)
+        except email_change.EmailChangeError as exc:
+            return _email_change_refused(str(exc), 409)
+        session[CHANGED_EMAIL] = registration.email
+        return redirect(url_for(".email_changed"), code=303)
+    return render_template("registration/confirm_email.html", change=change, token=token, form=form)
+
+
+def _email_change_refused(message, status):
+    return render_template("registration/email_change_refused.html", message=message), status
+
+
+@bp.route("/register/email-changed")
+@public
+def email_changed():
+    email = session.pop(CHANGED_EMAIL, None)
+    if email is None:
+        return redirect(url_for("site.home"))
+    return render_template("registration/email_changed.html", email=email)
 
 
 @bp.route("/registration/<secret:token>/invite.ics")

@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from conference.content.models import ProgrammeSession, Track
+import sqlalchemy as sa
+
+from conference.content.models import Conference, ProgrammeSession, Track
+from conference.extensions import db
 
 
 @dataclass
@@ -43,3 +46,20 @@ def programme_by_day(conference):
 def has_sample_sessions(conference):
     """Return whether any session shown is from the sample programme."""
     return any(session.is_sample for session in conference.sessions)
+
+
+def seat_state(slug):
+    """Return the keys of conference ``slug``'s tracks with no seat left, in one query.
+
+    The home page shows a "Full" badge on those tracks (and says the conference is full
+    when all are), so its cache key holds them: the page changes in every process as
+    soon as the last seat of a track goes, or comes back.
+    """
+    return tuple(
+        db.session.scalars(
+            sa.select(Track.key)
+            .join(Conference, Track.conference_id == Conference.id)
+            .where(Conference.slug == slug, Track.seats_taken >= Track.capacity)
+            .order_by(Track.key)
+        )
+    )

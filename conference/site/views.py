@@ -29,18 +29,20 @@ from conference.urls import safe_next
 bp = Blueprint("site", __name__)
 
 
-def _cached_page(name, render):
+def _cached_page(name, render, state=""):
     """Return the page ``name`` rendered by ``render()``, cached per language and content.
 
     The cache key holds the content version, so a content change (in any process) makes
-    every process render afresh. An ETag lets browsers revalidate cheaply.
+    every process render afresh; ``state`` is whatever else the page shows that changes
+    without a new content version (the home page's full tracks). An ETag lets browsers
+    revalidate cheaply.
     """
     if "_flashes" in session:  # a one-off message belongs to this visitor only
         return make_response(render())
     version = content.get_content_version(current_app.config["CONFERENCE_SLUG"])
     if version is None:
         abort(404)
-    key = f"page:{name}:{current_language()}:{version}"
+    key = f"page:{name}:{current_language()}:{version}:{state}"
     etag = hashlib.sha256(key.encode()).hexdigest()[:20]
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
@@ -74,7 +76,8 @@ def home():
             is_sample=services.has_sample_sessions(conference),
         )
 
-    return _cached_page("home", render)
+    full = services.seat_state(current_app.config["CONFERENCE_SLUG"])
+    return _cached_page("home", render, state=",".join(full))
 
 
 @bp.route("/volunteer")

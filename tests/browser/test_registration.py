@@ -149,7 +149,7 @@ def test_registering_in_arabic_on_a_phone_with_the_keyboard_only(phone, site, sm
     press(page, "Enter")
 
     assert page.url == site.url + "/register/done"
-    assert page.locator('span[dir="ltr"]', has_text="layla@example.org").count() == 1
+    assert page.locator('bdi[dir="ltr"]', has_text="layla@example.org").count() == 1
     assert_fits_and_is_accessible(page)
 
     [confirmation] = wait_for_mail(site, smtp, 1)
@@ -210,4 +210,4 @@ def test_a_likely_typo_in_the_address_is_offered_and_can_be_taken(phone, site, s
     press(page, "Enter")
 
     assert page.url == site.url + "/register/done"
-    assert page.locator('span[dir="ltr"]', has_text="omar@gmail.com").count() == 1
+    assert page.locator('bdi[dir="ltr"]', has_text="omar@gmail.com").count() == 1

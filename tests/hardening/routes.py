@@ -9,6 +9,7 @@ admin, or by the first role that may open them.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from werkzeug.routing import Rule
@@ -20,15 +21,18 @@ from conference.accounts.models import User
 from conference.accounts.views import PENDING
 from conference.announcements import services as announcements
 from conference.announcements.unsubscribe import unsubscribe_token
+from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
 from conference.registration import checkin_code
 from conference.registration import services as registrations
+from conference.registration.email_change import EmailChange
 from conference.registration.models import Registration
 from conference.registration.queries import Filters
-from conference.registration.views import LINK_EMAIL, REGISTERED_EMAIL
+from conference.registration.views import CHANGED_EMAIL, LINK_EMAIL, REGISTERED_EMAIL
+from conference.tokens import new_token, token_hash
 
 from ..manage.test_authorization import rules_of, signed_in_client, site, url_values
 
@@ -125,7 +129,18 @@ def walk(site):
             "token": registrations.mint_token(seated),
             "broadcast_id": draft.id,
         }
+        change_token = new_token()
+        db.session.add(
+            EmailChange(
+                registration_id=seated.id,
+                new_email="walk-new@example.org",
+                token_hash=token_hash(change_token),
+                expires_at=utcnow() + timedelta(hours=1),
+                created_at=utcnow(),
+            )
+        )
         by_endpoint = {
+            "registration.confirm_email": {"token": change_token},
             "accounts.accept_invitation": {"token": invitation},
             "subscription.unsubscribe": {"token": unsubscribe_token(seated.id)},
             "checkin.code": {"code": checkin_code.ensure_checkin_code(seated)},
@@ -134,6 +149,7 @@ def walk(site):
         anonymous_session = {
             REGISTERED_EMAIL: "walk0@example.org",
             LINK_EMAIL: "walk0@example.org",
+            CHANGED_EMAIL: "walk0@example.org",
             PENDING: two_factor.pending_sign_in(admin),
         }
         db.session.commit()

@@ -38,6 +38,7 @@ FORM_PAGES = {
     "registration.registered",
     "registration.resend_link",
     "registration.link_sent",
+    "registration.email_changed",
     "accounts.login",
     "accounts.code",
 }

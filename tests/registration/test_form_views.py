@@ -81,7 +81,7 @@ def test_a_valid_answer_registers_and_shows_the_email_back(client, conference):
     assert response.status_code == 303
     assert response.headers["Location"] == "/register/done"
     done = client.get("/register/done")
-    assert '<span dir="ltr">Layla@Example.org</span>' in text(done)
+    assert '<bdi dir="ltr">Layla@Example.org</bdi>' in text(done)
     assert done.headers["Cache-Control"] == "no-store"
     [registration] = registrations()
     assert registration.email == "layla@example.org"
@@ -224,7 +224,7 @@ def test_a_likely_typo_in_the_email_domain_is_asked_about_once(client, conferenc
     assert registrations() == []
     assert "Error:" not in html
     assert '<div class="check-summary" tabindex="-1" autofocus>' in html
-    assert 'Did you mean <span dir="ltr">layla@gmail.com</span>?' in html
+    assert 'Did you mean <bdi dir="ltr">layla@gmail.com</bdi>?' in html
     assert 'name="email_checked" type="hidden" value="layla@gmial.com"' in html
     assert 'aria-describedby="email-hint email-suggestion"' in html
 
@@ -313,6 +313,111 @@ def test_a_filled_in_spam_trap_shows_success_and_saves_nothing(client, conferenc
     assert "layla@example.org" in text(client.get("/register/done"))
     assert registrations() == []
     assert queued() == []
+
+
+# ---------------------------------------------------------------------------------------
+# The page after the form: each chosen track's seat or place in line
+
+
+def places_shown(html):
+    """(track name, what the page says of it), in order."""
+    return [
+        (name, words.strip())
+        for name, words in re.findall(
+            r'<li(?: class="outcome--waiting")?><strong>([^<]+)</strong>([^<]+)</li>', html
+        )
+    ]
+
+
+def fill(register, track, count):
+    for n in range(count):
+        register(f"filler-{track}-{n}@example.org", tracks=[track])
+
+
+def test_the_page_says_which_tracks_have_a_seat_and_which_a_place_in_line(
+    client, make_conference, register
+):
+    make_conference(arts_capacity=1)
+    fill(register, "arts", 3)  # one seat, two waiting
+
+    client.post("/register", data=answers(tracks=["cultural", "arts"]))
+    html = text(client.get("/register/done"))
+
+    assert places_shown(html) == [
+        ("Cultural", "You have a seat."),
+        ("Arts", "You are on the waiting list: number 3 in line."),
+    ]
+    assert "If a seat comes free, it is yours: we will email you at once." in html
+    # The email says the same.
+    [confirmation] = queued("registration.confirmation")[-1:]
+    email = outbox.render(confirmation).text
+    assert "Arts: number 3 in line" in email
+
+
+def test_the_page_says_it_in_arabic(client, make_conference, register):
+    make_conference(arts_capacity=1)
+    fill(register, "arts", 1)
+
+    client.post("/register", data=answers(tracks=["cultural", "arts"]), headers=AR)
+    html = text(client.get("/register/done", headers=AR))
+
+    assert places_shown(html) == [
+        ("ثقافي", "لك مقعد مؤكَّد."),
+        ("فني", "أنت في قائمة الانتظار: رقمك 1."),
+    ]
+    # The address is isolated, so the full stop ends the sentence, after it.
+    assert '<bdi dir="ltr">layla@example.org</bdi>.' in html
+
+
+def test_a_seat_for_every_track_says_nothing_of_waiting(client, conference):
+    client.post("/register", data=answers(tracks=["arts"]))
+    html = text(client.get("/register/done"))
+
+    assert places_shown(html) == [("Arts", "You have a seat.")]
+    assert "If a seat comes free" not in html
+
+
+def test_a_repeat_sees_what_the_form_would_get_never_the_registrations_places(
+    client, make_conference, register
+):
+    make_conference(arts_capacity=1)
+    register("layla@example.org", tracks=["social"])
+    fill(register, "arts", 2)  # arts: full, one waiting
+
+    client.post("/register", data=answers(tracks=["arts"]))
+    html = text(client.get("/register/done"))
+
+    assert places_shown(html) == [("Arts", "You are on the waiting list: number 2 in line.")]
+    assert "Social" not in html.split('<ul class="outcome">', 1)[1].split("</ul>", 1)[0]
+
+
+def test_a_double_clicked_submit_shows_its_own_places(client, make_conference, register):
+    make_conference(arts_capacity=1)
+    client.post("/register", data=answers(tracks=["arts"]))
+    first = text(client.get("/register/done"))
+
+    client.post("/register", data=answers(tracks=["arts"]))  # the same form, again
+    second = text(client.get("/register/done"))
+
+    assert places_shown(first) == places_shown(second) == [("Arts", "You have a seat.")]
+
+
+def test_a_spam_trap_shows_places_like_anyone_else(client, conference):
+    client.post("/register", data=answers(website="http://spam.example", tracks=["arts"]))
+
+    assert places_shown(text(client.get("/register/done"))) == [("Arts", "You have a seat.")]
+    assert registrations() == []
+
+
+def test_places_forged_into_the_session_are_ignored(client, conference):
+    with client.session_transaction() as session:
+        session["registration.email"] = "a@example.org"
+        session["registration.places"] = [[999, None], "x", [1, "two"], None]
+
+    response = client.get("/register/done")
+
+    assert response.status_code == 200
+    assert places_shown(text(response)) == []
 
 
 @pytest.mark.parametrize("headers", [EN, AR])

@@ -141,3 +141,19 @@ def test_nothing_is_stored_when_turned_off(make_app, content_data):
         rename(conference, "For Syria 2027")
 
         assert "For Syria 2027" in client.get("/", headers=EN).get_data(as_text=True)
+
+
+def test_the_home_page_shows_a_full_track_once_its_seconds_are_over(
+    client, make_conference, register, clock
+):
+    make_conference(arts_capacity=1)
+    first = client.get("/", headers=EN)
+
+    register("ada@example.org", tracks=["arts"])  # the last seat goes: no new content version
+    cached = client.get("/", headers=EN)
+    clock.now += 11
+    fresh = client.get("/", headers=EN)
+
+    assert "Full — waiting list" not in first.get_data(as_text=True)
+    assert cached.get_data() == first.get_data()
+    assert "Full — waiting list" in fresh.get_data(as_text=True)
