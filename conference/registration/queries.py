@@ -5,6 +5,7 @@ Every filter has an index behind it, and lists page by id (keyset), so pages sta
 at 100,000 registrations. Nothing here writes.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ import sqlalchemy.orm as so
 
 from conference.content.models import Track
 from conference.extensions import db
-from conference.pager import keyset_page
+from conference.pager import beyond, keyset_window
 from conference.registration.models import (
     ManageToken,
     Place,
@@ -96,6 +97,61 @@ def places_in_line(places):
     )
 
 
+def waiting_positions(places):
+    """Return ``{place id: 1-based position on its track's waiting list}`` for ``places``,
+    ``(place id, track id)`` pairs of waitlisted places (a page of the attendee list's).
+
+    Per track: one count of those ahead of the first, then the waiting ids from the first
+    to the last, read from the index (two queries for all tracks): a page of neighbours
+    reads a few ids, not a count a place. A place no longer waiting is left out.
+    """
+    by_track = defaultdict(list)
+    for place_id, track_id in places:
+        by_track[track_id].append(place_id)
+    if not by_track:
+        return {}
+    waiting = Place.status == PlaceStatus.waitlisted
+    bounds = {track_id: (min(ids), max(ids)) for track_id, ids in by_track.items()}
+    ahead = dict(
+        db.session.execute(
+            sa.select(Place.track_id, sa.func.count())
+            .where(
+                waiting,
+                sa.or_(
+                    *(
+                        sa.and_(Place.track_id == track_id, Place.id < first)
+                        for track_id, (first, _last) in bounds.items()
+                    )
+                ),
+            )
+            .group_by(Place.track_id)
+        ).all()
+    )
+    spans = db.session.execute(
+        sa.select(Place.track_id, Place.id)
+        .where(
+            waiting,
+            sa.or_(
+                *(
+                    sa.and_(Place.track_id == track_id, Place.id.between(first, last))
+                    for track_id, (first, last) in bounds.items()
+                )
+            ),
+        )
+        .order_by(Place.track_id, Place.id)
+    ).all()
+    index, numbers = {}, {track_id: ahead.get(track_id, 0) for track_id in bounds}
+    for track_id, place_id in spans:
+        numbers[track_id] += 1
+        index[place_id] = numbers[track_id]
+    return {
+        place_id: index[place_id]
+        for ids in by_track.values()
+        for place_id in ids
+        if place_id in index
+    }
+
+
 def waiting_counts(conference):
     """Return ``{track id: people waiting}``, counted now (an index range per track)."""
     track_ids = [track.id for track in conference.tracks]
@@ -173,9 +229,70 @@ def filtered(conference, filters):
     return query
 
 
-def page(conference, filters, *, after_id=None, size=50):
-    """Return one page of matching registrations, newest first, and the id to continue after."""
-    return keyset_page(filtered(conference, filters), Registration.id, before=after_id, size=size)
+# The list's orders: a key, descending with a leading "-". Each is a range of an index
+# on (conference_id, status, ...): ``ix_registration_conference_status_id`` and ``_name``.
+SORT_COLUMNS = {
+    "registered": (Registration.id,),  # ids follow registration order
+    "name": (Registration.full_name, Registration.id),
+}
+SORTS = ("-registered", "registered", "name", "-name")
+DEFAULT_SORT = "-registered"
+
+
+def sort_order(sort):
+    """Return ``(columns, descending)`` of ``sort`` (one of ``SORTS``; else the default)."""
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    return SORT_COLUMNS[sort.lstrip("-")], sort.startswith("-")
+
+
+def _bound(conference, columns, registration_id):
+    """The sort values of the registration a page starts or ends at (``None``: not found)."""
+    if registration_id is None:
+        return None
+    return db.session.execute(
+        sa.select(*columns).where(
+            Registration.id == registration_id, Registration.conference_id == conference.id
+        )
+    ).first()
+
+
+def page(conference, filters, *, sort=DEFAULT_SORT, after_id=None, before_id=None, size=50):
+    """Return one ``pager.Window`` of matching registrations in the order ``sort``.
+
+    ``after_id``: the next page after that registration; ``before_id``: the previous page
+    before it; an id that is not the conference's gives the first page.
+    """
+    columns, descending = sort_order(sort)
+    after = _bound(conference, columns, after_id)
+    before = None if after is not None else _bound(conference, columns, before_id)
+    return keyset_window(
+        filtered(conference, filters),
+        columns,
+        descending=descending,
+        after=after,
+        before=before,
+        size=size,
+    )
+
+
+def count_and_start(conference, filters, *, sort=DEFAULT_SORT, first=None):
+    """Return ``(matches, position)``: how many registrations match ``filters``, and the
+    1-based position of ``first`` (a registration on the page) in the order ``sort``.
+
+    One COUNT over the same filter as the page (an index range when no text is searched);
+    the position is counted in the same scan, from the values of ``first``.
+    """
+    columns, descending = sort_order(sort)
+    query = filtered(conference, filters)
+    if first is None:
+        total = db.session.scalar(query.with_only_columns(sa.func.count()).order_by(None))
+        return total or 0, 1
+    values = [getattr(first, column.key) for column in columns]
+    ahead = beyond(columns, values, descending=descending, forward=False)
+    total, before = db.session.execute(
+        query.with_only_columns(sa.func.count(), sa.func.count(sa.case((ahead, 1)))).order_by(None)
+    ).one()
+    return total or 0, (before or 0) + 1
 
 
 def escape_like(text):

@@ -63,18 +63,38 @@ def _back(registration):
 @bp.route("/attendees")
 @roles(*PERSONAL_DATA)
 def attendees():
-    """Registrations, newest first, 50 a page: search by name or address, filter, page on."""
+    """Registrations, 50 a page, newest first or by name: search, filter, page both ways."""
     conference = content.conference_or_404()
     form = AttendeeFilterForm.for_conference(conference, request.args)
+    sort = request.args.get("sort", "")
+    sort = sort if sort in queries.SORTS else queries.DEFAULT_SORT
     after = request.args.get("after", type=database_id)
-    rows, next_after, places = [], None, {}
+    before = request.args.get("before", type=database_id) if after is None else None
+    window, places, total, start = None, {}, 0, 1
     if form.validate():
         filters = form.filters()
-        rows, next_after = services.list_page(
-            conference, filters, after_id=after, size=PAGE_SIZE, actor=current_user
+        window = services.list_page(
+            conference,
+            filters,
+            sort=sort,
+            after_id=after,
+            before_id=before,
+            size=PAGE_SIZE,
+            actor=current_user,
         )
-        places = services.places_of(conference, rows)
+        places = services.places_of(conference, window.rows)
+        first = window.rows[0] if window.rows and window.has_previous else None
+        total, start = services.count_matches(conference, filters, sort=sort, first=first)
     args = form.filters().as_dict()
+    if sort != queries.DEFAULT_SORT:
+        args["sort"] = sort
+    rows = window.rows if window else []
+
+    def url_for_sort(value):
+        return url_for(
+            ".attendees", **{**args, "sort": value if value != queries.DEFAULT_SORT else None}
+        )
+
     return private(
         render_template(
             "registration/attendees.html",
@@ -82,9 +102,23 @@ def attendees():
             form=form,
             rows=rows,
             places=places,
-            filtered=bool(args),
-            first_url=url_for(".attendees", **args) if after is not None else None,
-            next_url=url_for(".attendees", **args, after=next_after) if next_after else None,
+            seat_labels={  # translated once a page
+                translate(track.name): _("%(track)s: seat", track=translate(track.name))
+                for track in conference.tracks
+            },
+            total=total,
+            start=start,
+            sort=sort,
+            url_for_sort=url_for_sort,
+            filtered=bool(form.filters().as_dict()),
+            paged=after is not None or before is not None,
+            first_url=url_for(".attendees", **args),
+            prev_url=url_for(".attendees", **args, before=rows[0].id)
+            if window and window.has_previous and rows
+            else None,
+            next_url=url_for(".attendees", **args, after=rows[-1].id)
+            if window and window.has_next and rows
+            else None,
         )
     )
 
