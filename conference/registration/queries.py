@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 
 from conference.content.models import Track
 from conference.extensions import db
-from conference.pager import beyond, keyset_window
+from conference.pager import keyset_window
 from conference.registration.models import (
     ManageToken,
     Place,
@@ -97,13 +97,19 @@ def places_in_line(places):
     )
 
 
-def waiting_positions(places):
+# Lists count and number people only this far: beyond it a count would cost more than the
+# page it describes (at 100,000 registrations, ten times more), and says little more.
+COUNT_LIMIT = 1000
+
+
+def waiting_positions(places, *, limit=COUNT_LIMIT):
     """Return ``{place id: 1-based position on its track's waiting list}`` for ``places``,
     ``(place id, track id)`` pairs of waitlisted places (a page of the attendee list's).
 
-    Per track: one count of those ahead of the first, then the waiting ids from the first
-    to the last, read from the index (two queries for all tracks): a page of neighbours
-    reads a few ids, not a count a place. A place no longer waiting is left out.
+    Per track, those ahead of the first are counted, then the waiting ids from the first
+    to the last are read from the index, at most ``limit`` of each (one query for the
+    counts, one for the ids): a page costs the same at any size of the lists. A place
+    further back than that, or no longer waiting, is left out (shown without its number).
     """
     by_track = defaultdict(list)
     for place_id, track_id in places:
@@ -111,44 +117,50 @@ def waiting_positions(places):
     if not by_track:
         return {}
     waiting = Place.status == PlaceStatus.waitlisted
-    bounds = {track_id: (min(ids), max(ids)) for track_id, ids in by_track.items()}
-    ahead = dict(
-        db.session.execute(
-            sa.select(Place.track_id, sa.func.count())
-            .where(
-                waiting,
-                sa.or_(
-                    *(
-                        sa.and_(Place.track_id == track_id, Place.id < first)
-                        for track_id, (first, _last) in bounds.items()
-                    )
-                ),
-            )
-            .group_by(Place.track_id)
-        ).all()
-    )
-    spans = db.session.execute(
-        sa.select(Place.track_id, Place.id)
-        .where(
-            waiting,
-            sa.or_(
-                *(
-                    sa.and_(Place.track_id == track_id, Place.id.between(first, last))
-                    for track_id, (first, last) in bounds.items()
-                )
-            ),
+    bounds = {track_id: (min(ids), max(ids)) for track_id, ids in sorted(by_track.items())}
+
+    def limited(*criteria):
+        return (
+            sa.select(Place.track_id, Place.id)
+            .where(waiting, *criteria)
+            .order_by(Place.id)
+            .limit(limit)
+            .subquery()
         )
-        .order_by(Place.track_id, Place.id)
-    ).all()
-    index, numbers = {}, {track_id: ahead.get(track_id, 0) for track_id in bounds}
-    for track_id, place_id in spans:
-        numbers[track_id] += 1
-        index[place_id] = numbers[track_id]
+
+    counts = db.session.execute(
+        sa.select(
+            *(
+                sa.select(sa.func.count())
+                .select_from(limited(Place.track_id == track_id, Place.id < first))
+                .scalar_subquery()
+                for track_id, (first, _last) in bounds.items()
+            )
+        )
+    ).one()
+    spans = defaultdict(list)
+    for track_id, place_id in db.session.execute(
+        sa.union_all(
+            *(
+                sa.select(limited(Place.track_id == track_id, Place.id.between(first, last)))
+                for track_id, (first, last) in bounds.items()
+            )
+        )
+    ):
+        spans[track_id].append(place_id)
+    positions = {}
+    for track_id, ahead in zip(bounds, counts, strict=True):
+        if ahead >= limit:
+            continue  # far back in line: not numbered
+        in_line = sorted(spans[track_id])
+        positions.update(
+            {place_id: ahead + number for number, place_id in enumerate(in_line, start=1)}
+        )
     return {
-        place_id: index[place_id]
+        place_id: positions[place_id]
         for ids in by_track.values()
         for place_id in ids
-        if place_id in index
+        if place_id in positions
     }
 
 
@@ -275,24 +287,15 @@ def page(conference, filters, *, sort=DEFAULT_SORT, after_id=None, before_id=Non
     )
 
 
-def count_and_start(conference, filters, *, sort=DEFAULT_SORT, first=None):
-    """Return ``(matches, position)``: how many registrations match ``filters``, and the
-    1-based position of ``first`` (a registration on the page) in the order ``sort``.
+def count_matches(conference, filters, *, limit=COUNT_LIMIT):
+    """Return how many registrations match ``filters``, counting no further than
+    ``limit + 1``: a number above ``limit`` means "more than ``limit``".
 
-    One COUNT over the same filter as the page (an index range when no text is searched);
-    the position is counted in the same scan, from the values of ``first``.
+    The same filter as the page's, under a LIMIT: a range of an index when no text is
+    searched, and never more rows than that however many registrations there are.
     """
-    columns, descending = sort_order(sort)
-    query = filtered(conference, filters)
-    if first is None:
-        total = db.session.scalar(query.with_only_columns(sa.func.count()).order_by(None))
-        return total or 0, 1
-    values = [getattr(first, column.key) for column in columns]
-    ahead = beyond(columns, values, descending=descending, forward=False)
-    total, before = db.session.execute(
-        query.with_only_columns(sa.func.count(), sa.func.count(sa.case((ahead, 1)))).order_by(None)
-    ).one()
-    return total or 0, (before or 0) + 1
+    matching = filtered(conference, filters).with_only_columns(Registration.id).limit(limit + 1)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(matching.subquery())) or 0
 
 
 def escape_like(text):

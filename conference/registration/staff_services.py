@@ -83,12 +83,6 @@ def list_page(
     )
 
 
-def count_matches(conference, filters, *, sort=queries.DEFAULT_SORT, first=None):
-    """Return ``(matches, position of first)`` for the list's summary; see
-    ``queries.count_and_start``."""
-    return queries.count_and_start(conference, filters, sort=sort, first=first)
-
-
 def places_of(conference, registrations):
     """Return ``{registration id: [(track name, status, position in line or None)]}``.
 
@@ -122,9 +116,10 @@ def view_registration(registration, *, actor=None):
 
     Returns ``{place id: position in line}``. Commits.
     """
-    database.begin_write()  # see list_page
-    audit.record("attendee.viewed", actor=actor, registration_id=registration.id)
-    db.session.commit()
+    with database.keeping_loaded():  # see list_page
+        database.begin_write()
+        audit.record("attendee.viewed", actor=actor, registration_id=registration.id)
+        db.session.commit()
     return queries.places_in_line(registration.waitlisted_places)
 
 

@@ -70,7 +70,10 @@ def attendees():
     sort = sort if sort in queries.SORTS else queries.DEFAULT_SORT
     after = request.args.get("after", type=database_id)
     before = request.args.get("before", type=database_id) if after is None else None
-    window, places, total, start = None, {}, 0, 1
+    # Where the page starts in the list, carried by the previous/next links (counting the
+    # rows ahead of a page deep in a large list would cost more than the page).
+    start = request.args.get("start", type=database_id) if after or before else 1
+    window, places, total = None, {}, 0
     if form.validate():
         filters = form.filters()
         window = services.list_page(
@@ -83,12 +86,22 @@ def attendees():
             actor=current_user,
         )
         places = services.places_of(conference, window.rows)
-        first = window.rows[0] if window.rows and window.has_previous else None
-        total, start = services.count_matches(conference, filters, sort=sort, first=first)
+        total = queries.count_matches(conference, filters)
+        if not window.has_previous:
+            start = 1
+        elif start and total <= queries.COUNT_LIMIT:
+            start = max(1, min(start, total - len(window.rows) + 1))
     args = form.filters().as_dict()
     if sort != queries.DEFAULT_SORT:
         args["sort"] = sort
     rows = window.rows if window else []
+    prev_url = next_url = None
+    if rows and window.has_previous:
+        prev_start = max(1, start - PAGE_SIZE) if start else None
+        prev_url = url_for(".attendees", **args, before=rows[0].id, start=prev_start)
+    if rows and window.has_next:
+        next_start = start + len(rows) if start else None
+        next_url = url_for(".attendees", **args, after=rows[-1].id, start=next_start)
 
     def url_for_sort(value):
         return url_for(
@@ -106,19 +119,16 @@ def attendees():
                 translate(track.name): _("%(track)s: seat", track=translate(track.name))
                 for track in conference.tracks
             },
-            total=total,
+            total=min(total, queries.COUNT_LIMIT),
+            more=total > queries.COUNT_LIMIT,
             start=start,
             sort=sort,
             url_for_sort=url_for_sort,
             filtered=bool(form.filters().as_dict()),
             paged=after is not None or before is not None,
             first_url=url_for(".attendees", **args),
-            prev_url=url_for(".attendees", **args, before=rows[0].id)
-            if window and window.has_previous and rows
-            else None,
-            next_url=url_for(".attendees", **args, after=rows[-1].id)
-            if window and window.has_next and rows
-            else None,
+            prev_url=prev_url,
+            next_url=next_url,
         )
     )
 
