@@ -8,17 +8,41 @@ may concern 100,000 rows, and none is loaded.
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from conference import database
 from conference.clock import utcnow
 from conference.extensions import cache, db
 from conference.mailer.intents import deliver_after_request
 from conference.mailer.models import MessageStatus, OutboxMessage
-from conference.pager import keyset_page
+from conference.pager import keyset_window
 
 PAGE_SIZE = 50
 COUNTS_KEY = "mailer.outbox.counts"
 COUNTS_SECONDS = 30  # the page shows counts at most this old; a retry refreshes them
+
+
+# What organizers read in the Kind column: each kind of message in words. A kind not
+# listed here (a new feature's) reads "Other message".
+KIND_LABELS = {
+    "registration.confirmation": _l("Registration confirmation"),
+    "registration.already_registered": _l("Already registered"),
+    "registration.manage_link": _l("Link to manage a registration"),
+    "registration.promoted": _l("Seat from the waiting list"),
+    "registration.changed": _l("Registration changed"),
+    "registration.cancelled": _l("Registration cancelled"),
+    "registration.erased": _l("Registration erased"),
+    "broadcast.announcement": _l("Email to attendees"),
+    "broadcast.test": _l("Test of an email to attendees"),
+    "accounts.invitation": _l("Staff invitation"),
+    "accounts.sign_in_link": _l("Sign-in link"),
+    "mailer.test": _l("Test message"),
+}
+
+
+def kind_label(kind):
+    """The words organizers read for a message's ``kind`` code."""
+    return KIND_LABELS.get(kind) or _l("Other message")
 
 
 class OutboxError(Exception):
@@ -60,8 +84,9 @@ def list_messages(*, status=None, limit=20):
     return list(db.session.scalars(query))
 
 
-def list_page(*, status=None, before_id=None, size=PAGE_SIZE):
-    """One page of messages, newest first, and the id to continue before (or ``None``).
+def list_page(*, status=None, after_id=None, before_id=None, size=PAGE_SIZE):
+    """One ``pager.Window`` of messages, newest first: the first page, the next after
+    message ``after_id`` or the previous before ``before_id``.
 
     Keyset pagination on the primary key; the bodies are not loaded.
     """
@@ -80,7 +105,14 @@ def list_page(*, status=None, before_id=None, size=PAGE_SIZE):
     )
     if status is not None:
         query = query.where(OutboxMessage.status == status)
-    return keyset_page(query, OutboxMessage.id, before=before_id, size=size)
+    return keyset_window(
+        query,
+        (OutboxMessage.id,),
+        descending=True,
+        after=(after_id,) if after_id is not None else None,
+        before=(before_id,) if before_id is not None and after_id is None else None,
+        size=size,
+    )
 
 
 def get_message(message_id):

@@ -23,8 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from conference.access import PERSONAL_DATA, roles
 from conference.fields import ConfirmForm
@@ -40,11 +39,23 @@ log = logging.getLogger("conference.mailer")
 
 bp = Blueprint("outbox", __name__, url_prefix="/manage")
 
-STATUS_LABELS = {
-    MessageStatus.pending: _l("Waiting"),
-    MessageStatus.sending: _l("Being sent"),
-    MessageStatus.sent: _l("Sent"),
-    MessageStatus.failed: _l("Failed"),
+
+def status_labels():
+    """Each status in words: a state, not a verb ("Sent" is also a column's header)."""
+    return {
+        MessageStatus.pending: pgettext("message status", "Waiting"),
+        MessageStatus.sending: pgettext("message status", "Being sent"),
+        MessageStatus.sent: pgettext("message status", "Sent"),
+        MessageStatus.failed: pgettext("message status", "Failed"),
+    }
+
+
+# The pill each status is shown as (see templates/_macros/lists.html).
+STATUS_PILLS = {
+    MessageStatus.pending: "waiting",
+    MessageStatus.sending: "neutral",
+    MessageStatus.sent: "ok",
+    MessageStatus.failed: "danger",
 }
 
 
@@ -72,21 +83,43 @@ def _message_or_404(message_id):
 def index():
     """Messages newest first, 50 a page, by status; retry what failed."""
     status = _status_arg()
-    before = request.args.get("before", type=database_id)
-    rows, next_before = admin.list_page(status=status, before_id=before)
+    after = request.args.get("after", type=database_id)
+    before = request.args.get("before", type=database_id) if after is None else None
+    start = request.args.get("start", type=database_id) if after or before else 1
+    window = admin.list_page(status=status, after_id=after, before_id=before)
+    rows = window.rows
     args = {"status": status.value} if status else {}
-    counts = admin.status_counts()
+    counts = admin.status_counts()  # at most 30 seconds old: the range is approximate too
+    total = counts[status] if status else sum(counts.values())
+    if not window.has_previous:
+        start = 1
+    elif start:
+        start = max(1, min(start, total - len(rows) + 1))
+    prev_url = next_url = None
+    if rows and window.has_previous:
+        prev_start = max(1, start - admin.PAGE_SIZE) if start else None
+        prev_url = url_for(".index", **args, before=rows[0].id, start=prev_start)
+    if rows and window.has_next:
+        next_url = url_for(
+            ".index", **args, after=rows[-1].id, start=start + len(rows) if start else None
+        )
     return private(
         render_template(
             "mailer/outbox.html",
             rows=rows,
             status=status,
             counts=counts,
+            total=max(total, (start or 1) + len(rows) - 1) if rows else total,
+            start=start,
             failed_count=counts[MessageStatus.failed],
-            labels=STATUS_LABELS,
+            labels=status_labels(),
+            pills=STATUS_PILLS,
+            kind_label=admin.kind_label,
             configured=is_configured(),
-            first_url=url_for(".index", **args) if before is not None else None,
-            next_url=url_for(".index", **args, before=next_before) if next_before else None,
+            paged=after is not None or before is not None,
+            first_url=url_for(".index", **args),
+            prev_url=prev_url,
+            next_url=next_url,
             confirm=ConfirmForm(),
         )
     )
@@ -110,7 +143,9 @@ def message(message_id):
             email=email,
             render_error=render_error,
             attachment_names=attachment_names(email) if email else [],
-            labels=STATUS_LABELS,
+            labels=status_labels(),
+            pills=STATUS_PILLS,
+            kind_label=admin.kind_label,
             configured=is_configured(),
             confirm=ConfirmForm(),
         )

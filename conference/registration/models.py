@@ -36,6 +36,10 @@ class Registration(db.Model):
         ),
         # The organizers' list: one status, newest first, a page at a time.
         sa.Index("ix_registration_conference_status_id", "conference_id", "status", "id"),
+        # The list sorted by name, a page at a time.
+        sa.Index(
+            "ix_registration_conference_status_name", "conference_id", "status", "full_name", "id"
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

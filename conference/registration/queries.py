@@ -5,6 +5,7 @@ Every filter has an index behind it, and lists page by id (keyset), so pages sta
 at 100,000 registrations. Nothing here writes.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ import sqlalchemy.orm as so
 
 from conference.content.models import Track
 from conference.extensions import db
-from conference.pager import keyset_page
+from conference.pager import keyset_window
 from conference.registration.models import (
     ManageToken,
     Place,
@@ -96,6 +97,73 @@ def places_in_line(places):
     )
 
 
+# Lists count and number people only this far: beyond it a count would cost more than the
+# page it describes (at 100,000 registrations, ten times more), and says little more.
+COUNT_LIMIT = 1000
+
+
+def waiting_positions(places, *, limit=COUNT_LIMIT):
+    """Return ``{place id: 1-based position on its track's waiting list}`` for ``places``,
+    ``(place id, track id)`` pairs of waitlisted places (a page of the attendee list's).
+
+    Per track, those ahead of the first are counted, then the waiting ids from the first
+    to the last are read from the index, at most ``limit`` of each (one query for the
+    counts, one for the ids): a page costs the same at any size of the lists. A place
+    further back than that, or no longer waiting, is left out (shown without its number).
+    """
+    by_track = defaultdict(list)
+    for place_id, track_id in places:
+        by_track[track_id].append(place_id)
+    if not by_track:
+        return {}
+    waiting = Place.status == PlaceStatus.waitlisted
+    bounds = {track_id: (min(ids), max(ids)) for track_id, ids in sorted(by_track.items())}
+
+    def limited(*criteria):
+        return (
+            sa.select(Place.track_id, Place.id)
+            .where(waiting, *criteria)
+            .order_by(Place.id)
+            .limit(limit)
+            .subquery()
+        )
+
+    counts = db.session.execute(
+        sa.select(
+            *(
+                sa.select(sa.func.count())
+                .select_from(limited(Place.track_id == track_id, Place.id < first))
+                .scalar_subquery()
+                for track_id, (first, _last) in bounds.items()
+            )
+        )
+    ).one()
+    spans = defaultdict(list)
+    for track_id, place_id in db.session.execute(
+        sa.union_all(
+            *(
+                sa.select(limited(Place.track_id == track_id, Place.id.between(first, last)))
+                for track_id, (first, last) in bounds.items()
+            )
+        )
+    ):
+        spans[track_id].append(place_id)
+    positions = {}
+    for track_id, ahead in zip(bounds, counts, strict=True):
+        if ahead >= limit:
+            continue  # far back in line: not numbered
+        in_line = sorted(spans[track_id])
+        positions.update(
+            {place_id: ahead + number for number, place_id in enumerate(in_line, start=1)}
+        )
+    return {
+        place_id: positions[place_id]
+        for ids in by_track.values()
+        for place_id in ids
+        if place_id in positions
+    }
+
+
 def waiting_counts(conference):
     """Return ``{track id: people waiting}``, counted now (an index range per track)."""
     track_ids = [track.id for track in conference.tracks]
@@ -173,9 +241,61 @@ def filtered(conference, filters):
     return query
 
 
-def page(conference, filters, *, after_id=None, size=50):
-    """Return one page of matching registrations, newest first, and the id to continue after."""
-    return keyset_page(filtered(conference, filters), Registration.id, before=after_id, size=size)
+# The list's orders: a key, descending with a leading "-". Each is a range of an index
+# on (conference_id, status, ...): ``ix_registration_conference_status_id`` and ``_name``.
+SORT_COLUMNS = {
+    "registered": (Registration.id,),  # ids follow registration order
+    "name": (Registration.full_name, Registration.id),
+}
+SORTS = ("-registered", "registered", "name", "-name")
+DEFAULT_SORT = "-registered"
+
+
+def sort_order(sort):
+    """Return ``(columns, descending)`` of ``sort`` (one of ``SORTS``; else the default)."""
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    return SORT_COLUMNS[sort.lstrip("-")], sort.startswith("-")
+
+
+def _bound(conference, columns, registration_id):
+    """The sort values of the registration a page starts or ends at (``None``: not found)."""
+    if registration_id is None:
+        return None
+    return db.session.execute(
+        sa.select(*columns).where(
+            Registration.id == registration_id, Registration.conference_id == conference.id
+        )
+    ).first()
+
+
+def page(conference, filters, *, sort=DEFAULT_SORT, after_id=None, before_id=None, size=50):
+    """Return one ``pager.Window`` of matching registrations in the order ``sort``.
+
+    ``after_id``: the next page after that registration; ``before_id``: the previous page
+    before it; an id that is not the conference's gives the first page.
+    """
+    columns, descending = sort_order(sort)
+    after = _bound(conference, columns, after_id)
+    before = None if after is not None else _bound(conference, columns, before_id)
+    return keyset_window(
+        filtered(conference, filters),
+        columns,
+        descending=descending,
+        after=after,
+        before=before,
+        size=size,
+    )
+
+
+def count_matches(conference, filters, *, limit=COUNT_LIMIT):
+    """Return how many registrations match ``filters``, counting no further than
+    ``limit + 1``: a number above ``limit`` means "more than ``limit``".
+
+    The same filter as the page's, under a LIMIT: a range of an index when no text is
+    searched, and never more rows than that however many registrations there are.
+    """
+    matching = filtered(conference, filters).with_only_columns(Registration.id).limit(limit + 1)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(matching.subquery())) or 0
 
 
 def escape_like(text):

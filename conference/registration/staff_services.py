@@ -48,29 +48,47 @@ def get_registration(conference, registration_id):
     )
 
 
-def list_page(conference, filters, *, after_id=None, size=50, actor=None):
-    """Return one page of the attendee list and the id to continue after.
+def list_page(
+    conference,
+    filters,
+    *,
+    sort=queries.DEFAULT_SORT,
+    after_id=None,
+    before_id=None,
+    size=50,
+    actor=None,
+):
+    """Return one page of the attendee list: a ``pager.Window``.
 
-    Searches, filters and further pages are recorded in the audit log (``attendees.listed``):
-    they are views of people's data in bulk. The unfiltered first page, which every
-    organizer sees on opening the list, is not.
+    Searches, filters, other orders and further pages are recorded in the audit log
+    (``attendees.listed``): they are views of people's data in bulk. The first page in
+    the usual order, which every organizer sees on opening the list, is not.
     """
-    if filters.as_dict() or after_id is not None:
+    paged = after_id is not None or before_id is not None
+    if filters.as_dict() or paged or sort != queries.DEFAULT_SORT:
         # A writer from the start: SQLite cannot turn this request's read transaction into
         # a write once another process has written since, and would answer "locked".
         # Kept loaded: the user, conference and tracks the page shows need not be read again.
         with database.keeping_loaded():
             database.begin_write()
-            audit.record("attendees.listed", actor=actor, filters=filters.as_dict(), after=after_id)
+            details = {"filters": filters.as_dict(), "after": after_id}
+            if before_id is not None:
+                details["before"] = before_id
+            if sort != queries.DEFAULT_SORT:
+                details["sort"] = sort
+            audit.record("attendees.listed", actor=actor, **details)
             db.session.commit()
-    return queries.page(conference, filters, after_id=after_id, size=size)
+    return queries.page(
+        conference, filters, sort=sort, after_id=after_id, before_id=before_id, size=size
+    )
 
 
 def places_of(conference, registrations):
-    """Return ``{registration id: [(track name, status)]}`` for ``registrations``.
+    """Return ``{registration id: [(track name, status, position in line or None)]}``.
 
-    One query for the places' ids; each track's name is translated once a page, not once
-    a row (a bilingual name is JSON, and a page has a hundred places or more).
+    One query for the places, and the waiting ones' positions a track at a time; each
+    track's name is translated once a page, not once a row (a bilingual name is JSON,
+    and a page has a hundred places or more).
     """
     ids = [registration.id for registration in registrations]
     if not ids:
@@ -78,15 +96,18 @@ def places_of(conference, registrations):
     tracks = {track.id: track for track in conference.tracks}
     names = {track_id: translate(track.name) for track_id, track in tracks.items()}
     rows = db.session.execute(
-        sa.select(Place.registration_id, Place.track_id, Place.status).where(
+        sa.select(Place.registration_id, Place.track_id, Place.status, Place.id).where(
             Place.registration_id.in_(ids)
         )
+    ).all()
+    positions = queries.waiting_positions(
+        (row.id, row.track_id) for row in rows if row.status == PlaceStatus.waitlisted
     )
     found = defaultdict(list)
-    for registration_id, track_id, status in sorted(
+    for registration_id, track_id, status, place_id in sorted(
         rows, key=lambda row: (tracks[row.track_id].position, row.track_id)
     ):
-        found[registration_id].append((names[track_id], status))
+        found[registration_id].append((names[track_id], status, positions.get(place_id)))
     return found
 
 
@@ -95,9 +116,10 @@ def view_registration(registration, *, actor=None):
 
     Returns ``{place id: position in line}``. Commits.
     """
-    database.begin_write()  # see list_page
-    audit.record("attendee.viewed", actor=actor, registration_id=registration.id)
-    db.session.commit()
+    with database.keeping_loaded():  # see list_page
+        database.begin_write()
+        audit.record("attendee.viewed", actor=actor, registration_id=registration.id)
+        db.session.commit()
     return queries.places_in_line(registration.waitlisted_places)
 
 

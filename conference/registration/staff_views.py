@@ -63,18 +63,51 @@ def _back(registration):
 @bp.route("/attendees")
 @roles(*PERSONAL_DATA)
 def attendees():
-    """Registrations, newest first, 50 a page: search by name or address, filter, page on."""
+    """Registrations, 50 a page, newest first or by name: search, filter, page both ways."""
     conference = content.conference_or_404()
     form = AttendeeFilterForm.for_conference(conference, request.args)
+    sort = request.args.get("sort", "")
+    sort = sort if sort in queries.SORTS else queries.DEFAULT_SORT
     after = request.args.get("after", type=database_id)
-    rows, next_after, places = [], None, {}
+    before = request.args.get("before", type=database_id) if after is None else None
+    # Where the page starts in the list, carried by the previous/next links (counting the
+    # rows ahead of a page deep in a large list would cost more than the page).
+    start = request.args.get("start", type=database_id) if after or before else 1
+    window, places, total = None, {}, 0
     if form.validate():
         filters = form.filters()
-        rows, next_after = services.list_page(
-            conference, filters, after_id=after, size=PAGE_SIZE, actor=current_user
+        window = services.list_page(
+            conference,
+            filters,
+            sort=sort,
+            after_id=after,
+            before_id=before,
+            size=PAGE_SIZE,
+            actor=current_user,
         )
-        places = services.places_of(conference, rows)
+        places = services.places_of(conference, window.rows)
+        total = queries.count_matches(conference, filters)
+        if not window.has_previous:
+            start = 1
+        elif start and total <= queries.COUNT_LIMIT:
+            start = max(1, min(start, total - len(window.rows) + 1))
     args = form.filters().as_dict()
+    if sort != queries.DEFAULT_SORT:
+        args["sort"] = sort
+    rows = window.rows if window else []
+    prev_url = next_url = None
+    if rows and window.has_previous:
+        prev_start = max(1, start - PAGE_SIZE) if start else None
+        prev_url = url_for(".attendees", **args, before=rows[0].id, start=prev_start)
+    if rows and window.has_next:
+        next_start = start + len(rows) if start else None
+        next_url = url_for(".attendees", **args, after=rows[-1].id, start=next_start)
+
+    def url_for_sort(value):
+        return url_for(
+            ".attendees", **{**args, "sort": value if value != queries.DEFAULT_SORT else None}
+        )
+
     return private(
         render_template(
             "registration/attendees.html",
@@ -82,9 +115,20 @@ def attendees():
             form=form,
             rows=rows,
             places=places,
-            filtered=bool(args),
-            first_url=url_for(".attendees", **args) if after is not None else None,
-            next_url=url_for(".attendees", **args, after=next_after) if next_after else None,
+            seat_labels={  # translated once a page
+                translate(track.name): _("%(track)s: seat", track=translate(track.name))
+                for track in conference.tracks
+            },
+            total=min(total, queries.COUNT_LIMIT),
+            more=total > queries.COUNT_LIMIT,
+            start=start,
+            sort=sort,
+            url_for_sort=url_for_sort,
+            filtered=bool(form.filters().as_dict()),
+            paged=after is not None or before is not None,
+            first_url=url_for(".attendees", **args),
+            prev_url=prev_url,
+            next_url=next_url,
         )
     )
 

@@ -33,14 +33,21 @@ def render_test_message(row, _rendering):
     )
 
 
-def add_message(status=MessageStatus.pending, *, subject=None, html="<p>Hello</p>", **values):
+def add_message(
+    status=MessageStatus.pending,
+    *,
+    subject=None,
+    html="<p>Hello</p>",
+    kind="test.message",
+    **values,
+):
     """An outbox row as a deliverer would leave it."""
     n = next(_numbers)
     now = datetime(2026, 3, 1, 12, 0) + timedelta(minutes=n)
     subject = subject or f"Message number {n}"
     row = OutboxMessage(
         idempotency_key=f"test:{n}",
-        kind="test.message",
+        kind=kind,
         recipient=f"person{n}@example.org",
         language="en",
         subject=subject,
@@ -89,7 +96,7 @@ def test_without_a_mail_server_organizers_read_what_would_have_been_sent(
     assert NO_SERVER in text(page)
     assert message.subject is None  # known once it is rendered to be sent
     assert f"Message {message.id}" in text(page)
-    assert "ada@example.org" in text(page)
+    assert "ada@example.org" in text(page).replace("<wbr>", "")
     assert "Waiting: 1" in text(page)
     assert detail.status_code == 200
     assert registration.full_name in text(detail)  # the text part, as the recipient reads it
@@ -141,21 +148,36 @@ def test_an_erased_persons_message_shows_nothing_of_them(client, login_as):
     assert client.get(f"/manage/outbox/{row.id}/message.eml").status_code == 404
 
 
+def next_link(response, rel="next"):
+    found = re.search(rf'href="([^"]+)" rel="{rel}"', text(response))
+    return found[1].replace("&amp;", "&") if found else None
+
+
+def summary(response):
+    return re.search(r'<p class="list-summary"[^>]*>([^<]*)</p>', text(response))[1].strip()
+
+
 def test_messages_are_listed_newest_first_by_status_fifty_a_page(client, login_as):
     failed = [add_message(MessageStatus.failed) for _ in range(55)]
     sent = add_message(MessageStatus.sent)
     login_as("admin")
 
     first = client.get("/manage/outbox?status=failed")
-    next_url = re.search(r'href="([^"]*before=\d+[^"]*)"', text(first)).group(1)
-    second = client.get(next_url.replace("&amp;", "&"))
+    second = client.get(next_link(first))
+    back = client.get(next_link(second, "prev"))
     everything = client.get("/manage/outbox")
 
     newest_first = [row.subject for row in reversed(failed)]
     assert subjects(first) == newest_first[:50]
     assert subjects(second) == newest_first[50:]
-    assert "Back to the newest" in text(second)
+    assert subjects(back) == newest_first[:50]
+    assert next_link(second) is None
+    assert next_link(first, "prev") is None
+    assert summary(first) == "Showing 1–50 of 55"
+    assert summary(second) == "Showing 51–55 of 55"
+    assert summary(back) == "Showing 1–50 of 55"
     assert subjects(everything)[0] == sent.subject
+    assert summary(everything) == "Showing 1–50 of 56"
     assert "Failed: 55" in text(first)
 
 
@@ -163,10 +185,54 @@ def test_list_page_keeps_the_bodies_out_of_the_query(app):
     add_message(MessageStatus.failed)
     db.session.expunge_all()
 
-    [row], more = admin.list_page(status=MessageStatus.failed)
+    window = admin.list_page(status=MessageStatus.failed)
 
-    assert more is None
+    [row] = window.rows
+    assert not window.has_next
+    assert not window.has_previous
     assert "snapshot" not in row.__dict__
+
+
+@pytest.mark.parametrize(
+    ("kind", "label"),
+    [
+        ("registration.confirmation", "Registration confirmation"),
+        ("broadcast.announcement", "Email to attendees"),
+        ("accounts.invitation", "Staff invitation"),
+        ("test.message", "Other message"),
+    ],
+)
+def test_the_kind_column_shows_words_not_codes(client, login_as, kind, label):
+    add_message(MessageStatus.failed, kind=kind)
+    login_as("organizer")
+
+    page = text(client.get("/manage/outbox"))
+
+    assert f'<td data-label="Kind">{label}</td>' in page
+    assert kind not in page
+
+
+def test_every_kind_the_app_sends_has_words(app):
+    from conference.mailer import renderers
+
+    unnamed = {kind for kind in renderers._renderers if kind not in admin.KIND_LABELS}
+    assert {kind for kind in unnamed if not kind.startswith("test.")} == set()
+
+
+def test_statuses_are_pills_and_read_as_states_in_arabic(client, login_as):
+    add_message(MessageStatus.failed)
+    add_message(MessageStatus.sent)
+    login_as("organizer")
+
+    english = text(client.get("/manage/outbox"))
+    arabic = text(client.get("/manage/outbox", headers={"Accept-Language": "ar"}))
+
+    assert "pill--danger" in english
+    assert "pill--ok" in english
+    assert "فاشلة" in arabic
+    assert "فشلت" not in arabic
+    assert "<time" in english
+    assert " UTC<" not in english
 
 
 @pytest.mark.parametrize("query", ["?status=bogus", "?before=abc", "?before=-1", "?status=%00"])

@@ -23,6 +23,12 @@ def listed_names(response):
     return re.findall(r'<th scope="row"><a href="[^"]+"><bdi>([^<]+)</bdi>', text(response))
 
 
+def link(response, rel):
+    """The URL of the list's previous or next page (``rel``), or ``None``."""
+    found = re.search(rf'href="([^"]+)" rel="{rel}"', text(response))
+    return found[1].replace("&amp;", "&") if found else None
+
+
 def audit_events(action):
     db.session.expire_all()
     return list(db.session.scalars(sa.select(AuditEvent).filter_by(action=action)))
