@@ -266,7 +266,8 @@ class _View:
         if not code:
             return []
         png = checkin_code.qr_png(checkin_code.checkin_url(code))
-        content_id = f"checkin-qr.{self.row.message_id.strip('<>')}"
+        domain = self.row.message_id.strip("<>").rpartition("@")[2] or "localhost"
+        content_id = f"checkin-qr.{self.registration.id}@{domain}"  # short: never folded
         return [
             Attachment(checkin_code.QR_FILENAME, "image/png", png, content_id=content_id),
             Attachment(checkin_code.QR_FILENAME, "image/png", png),
