@@ -15,6 +15,7 @@ from conference.accounts import services as accounts
 from conference.checkin import services as checkin
 from conference.extensions import db
 from conference.registration import checkin_code
+from conference.registration import services as registrations
 from conference.registration.models import Registration
 
 from .conftest import live_app_with, serious_violations, serving
@@ -283,4 +284,28 @@ def test_without_barcode_detector_the_bundled_decoder_reads_the_qr_code(
 
     page.wait_for_url(f"**/manage/checkin/c/{code}", timeout=20000)
     assert [url for url in page.requested if "/static/js/vendor/jsQR.js" in url]
+    assert [url for url in page.requested if not url.startswith(live_server)] == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_private_page_shows_a_scannable_qr_code(
+    open_page, live_server, live_app, language, width
+):
+    with live_app.app_context():
+        registration = db.session.get(Registration, live_app.people["layla3@example.org"])
+        token = registrations.mint_token(registration)
+        code = registration.checkin_code
+        db.session.commit()
+
+    page = open_page(f"/registration/{token}", language=language, width=width)
+
+    image = page.locator("svg.checkin-qr__image")
+    box = image.bounding_box()
+    assert 200 <= box["width"] <= 300  # big enough to scan from a phone's screen
+    assert box["width"] == pytest.approx(box["height"], abs=1)
+    assert page.locator(".checkin-qr__code").inner_text() == code
+    assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
+    assert no_overflow(page, width)
+    assert serious_violations(page) == []
     assert [url for url in page.requested if not url.startswith(live_server)] == []
