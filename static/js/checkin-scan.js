@@ -233,5 +233,10 @@
     }
   });
   window.addEventListener("pagehide", stop);
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && !panel.hidden) {
+      close(); // back to a page kept in memory: its camera was stopped when it was left
+    }
+  });
   box.hidden = false;
 })();
