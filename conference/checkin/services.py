@@ -172,6 +172,27 @@ def search(conference, text, *, limit=SEARCH_LIMIT, actor=None):
     return rows[:limit], len(rows) > limit
 
 
+def look_alikes(registrations):
+    """The ids of the ``registrations`` that staff could take for another of them.
+
+    People look alike when their names are the same, ignoring case, accents and spacing:
+    the masked address then looks the same too more often than not
+    (``l•••@example.org``). The desk shows their city beside the registration number it
+    shows for everyone, and nothing more.
+    """
+    groups = {}
+    for registration in registrations:
+        key = _name_key(registration.full_name)
+        if key:
+            groups.setdefault(key, set()).add(registration.id)
+    return {id_ for ids in groups.values() if len(ids) > 1 for id_ in ids}
+
+
+def _name_key(name):
+    decomposed = unicodedata.normalize("NFKD", (name or "").casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
 def _record_search(actor, **details):
     # A writer for just the event (SQLite: see database.begin_write), keeping what the
     # page goes on to show loaded.

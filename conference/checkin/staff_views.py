@@ -1,7 +1,8 @@
 """Check-in at the entrance, on a phone: find a person (QR code or search), tap once.
 
-Staff see only what they need: the name, a masked address to tell namesakes apart, the
-confirmed tracks and the check-in state. The outcome of a tap (first, duplicate, refused,
+Staff see only what they need: the name, the registration number and a masked address
+(and, for look-alike names, the city) to tell namesakes apart, the confirmed tracks and
+the check-in state. The outcome of a tap (first, duplicate, refused,
 undone) is kept in the session for the page the POST redirects to (POST, redirect, GET).
 """
 
@@ -21,6 +22,10 @@ bp = Blueprint("checkin", __name__, url_prefix="/manage")
 
 CHECKIN_ROLES = (Role.admin, Role.organizer, Role.checkin)
 RESULT = "checkin.result"
+# The states whose code lets no one in: the code's page says "not valid", in red.
+NOT_VALID = (services.State.cancelled.value, services.State.waitlisted.value)
+# The site's policy (``conference.security``) with the camera allowed to this origin.
+CAMERA_PERMISSIONS = "camera=(self), microphone=(), geolocation=(), interest-cohort=()"
 
 
 @bp.route("/checkin", methods=["GET", "POST"])
@@ -39,17 +44,25 @@ def desk():
         query = " ".join(request.form.get("q", "").split())[:100]
     counts = _counts_context(conference)  # loads the tracks the people below refer to
     found, more = services.search(conference, query, actor=current_user)
-    return private(
+    people = [_person(conference, registration) for registration in found]
+    alike = services.look_alikes(found)
+    for person in people:
+        person["alike"] = person["id"] in alike
+    response = private(
         render_template(
             "checkin/desk.html",
             conference=conference,
             query=query,
-            people=[_person(conference, registration) for registration in found],
+            people=people,
+            any_alike=bool(alike),
             more=more,
             result=_pop_result(conference),
             **counts,
         )
     )
+    # The scan button's camera, for this page only (every other page refuses it).
+    response.headers["Permissions-Policy"] = CAMERA_PERMISSIONS
+    return response
 
 
 @bp.route("/checkin/c/<secret:code>")
@@ -60,16 +73,24 @@ def code(code):
     registration = queries.find_by_checkin_code(code)
     if registration is None or registration.conference_id != conference.id:
         return private(
-            render_template("checkin/code.html", conference=conference, person=None),
+            render_template(
+                "checkin/code.html", conference=conference, person=None, invalid="unknown"
+            ),
             404,
         )
     result = _pop_result(conference, only=registration.id)
+    person = _person(conference, registration)
+    if person["state"] in NOT_VALID:
+        # A code that lets no one in: the red state, and a 404 (no valid ticket here).
+        return private(
+            render_template(
+                "checkin/code.html", conference=conference, person=person, invalid=person["state"]
+            ),
+            404,
+        )
     return private(
         render_template(
-            "checkin/code.html",
-            conference=conference,
-            person=_person(conference, registration),
-            result=result,
+            "checkin/code.html", conference=conference, person=person, result=result, invalid=None
         )
     )
 
@@ -142,6 +163,7 @@ def _person(conference, registration):
         "id": registration.id,
         "name": registration.full_name,
         "email": queries.masked_email(registration.email),
+        "city": registration.city,
         "tracks": [translate(place.track.name) for place in registration.confirmed_places],
         "waiting": [translate(place.track.name) for place in registration.waitlisted_places],
         "state": state.value,

@@ -103,6 +103,15 @@ class Stored:
         part = self.message.get_body(preferencelist=(subtype,))
         return part.get_content() if part is not None else None
 
+    def inline_images(self):
+        """``{content id: (content type, bytes)}``: the images the HTML shows by ``cid:``."""
+        found = {}
+        for part in self.message.walk():
+            content_id = str(part.get("Content-ID") or "").strip().strip("<>")
+            if content_id and part.get_content_maintype() == "image":
+                found[content_id] = (part.get_content_type(), part.get_payload(decode=True))
+        return found
+
     def attachments(self):
         """``[(file name, content type, bytes)]``, in the message's order."""
         found = []

@@ -13,6 +13,7 @@ only their answers to browsers are never reused (no 304, no shared copy), so tha
 count is always current.
 """
 
+import base64
 import re
 from pathlib import Path
 
@@ -40,6 +41,7 @@ HTML_BODY_POLICY = "; ".join(
     ]
 )
 HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+CID_SOURCE = re.compile(r"""(["'])cid:([^"'\s]+)\1""")
 # Where the banner goes: after the skip link, before the site's header.
 BANNER_BEFORE = '<header class="site-header"'
 
@@ -80,9 +82,11 @@ def message(name):
 @public
 def html_body(name):
     """The message's HTML body, alone, under a policy that lets it do nothing but show."""
-    html = _stored_or_404(name).body("html")
+    stored = _stored_or_404(name)
+    html = stored.body("html")
     if html is None:
         abort(404)
+    html = _show_inline_images(html, stored.inline_images())
     base = '<base target="_top">'  # a link leaves the frame: the page it opens refuses frames
     if HEAD.search(html):
         html = HEAD.sub(lambda match: match.group(0) + base, html, count=1)
@@ -93,6 +97,21 @@ def html_body(name):
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
+
+
+def _show_inline_images(html, images):
+    """``cid:`` images (the check-in QR code) shown as a mail client does: from the message
+    itself, here as ``data:`` (the frame's policy allows no other image source)."""
+
+    def data_uri(match):
+        image = images.get(match[2])
+        if image is None:
+            return match[0]
+        content_type, data = image
+        encoded = base64.b64encode(data).decode("ascii")
+        return f"{match[1]}data:{content_type};base64,{encoded}{match[1]}"
+
+    return CID_SOURCE.sub(data_uri, html)
 
 
 @bp.route("/<secret:name>/attachments/<int:number>")

@@ -4,6 +4,9 @@ Also what the outbox page offers as an ``.eml`` download.
 """
 
 import functools
+from email.encoders import encode_base64
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
 from email.policy import EmailPolicy
 
 from flask import current_app
@@ -75,6 +78,7 @@ class OutboxMail(Message):
         super().__init__(
             recipients=[address for _, address in recipients], sender=sender[1], **kwargs
         )
+        self.related = []  # inline images the HTML shows by ``cid:`` (``Attachment``s)
         if len(recipients) != 1:
             raise headers.HeaderValueError("an outbox message has exactly one recipient")
         self.structured_headers = [
@@ -86,6 +90,8 @@ class OutboxMail(Message):
 
     def _message(self):
         message = super()._message()
+        if self.related:
+            _relate(message, self.related)
         for header in filter(None, self.structured_headers):
             if header.name in message:
                 message.replace_header(header.name, header)  # in Flask-Mail's place
@@ -101,7 +107,10 @@ def build_message(row, email):
     """Return the Flask-Mail message for an outbox row and its rendered ``email``.
 
     Layout: ``multipart/mixed`` › ``multipart/alternative`` › text, HTML and (last)
-    ``text/calendar; method=…``; then ``invite.ics`` and any other attachment.
+    ``text/calendar; method=…``; then ``invite.ics`` and any other attachment. An
+    attachment with a ``content_id`` is an inline image of the HTML instead: the HTML
+    part becomes ``multipart/related`` › HTML, then each such image (``cid:`` links work
+    in mail clients that block ``data:`` images and remote ones).
     """
     config = current_app.config
     headers = {
@@ -123,14 +132,42 @@ def build_message(row, email):
         message.alts[f"calendar; method={email.calendar_method}"] = calendar
         message.attach("invite.ics", "application/ics", email.calendar)
     for attachment in email.attachments:
-        message.attach(
-            ascii_filename(attachment.filename), attachment.content_type, attachment.data
-        )
+        if attachment.content_id and email.html:
+            message.related.append(attachment)
+        elif not attachment.content_id:
+            message.attach(
+                ascii_filename(attachment.filename), attachment.content_type, attachment.data
+            )
     message.msgId = row.message_id
     return message
 
 
 def attachment_names(email):
-    """The file names the recipient sees, the invitation first."""
+    """The file names the recipient sees, the invitation first (not inline images)."""
     names = ["invite.ics"] if email.calendar else []
-    return names + [ascii_filename(a.filename) for a in email.attachments]
+    return names + [ascii_filename(a.filename) for a in email.attachments if not a.content_id]
+
+
+def _relate(message, images):
+    """Put the HTML part and ``images`` together in a ``multipart/related`` in its place."""
+    for container in message.walk():
+        if container.get_content_type() != "multipart/alternative":
+            continue
+        parts = container.get_payload()
+        for index, part in enumerate(parts):
+            if part.get_content_type() == "text/html":
+                related = MIMEMultipart("related", type="text/html")
+                related.attach(part)
+                for image in images:
+                    related.attach(_inline_part(image))
+                parts[index] = related
+                return
+
+
+def _inline_part(image):
+    part = MIMEBase(*image.content_type.split("/", 1))
+    part.set_payload(image.data)
+    encode_base64(part)
+    part.add_header("Content-ID", f"<{image.content_id}>")
+    part.add_header("Content-Disposition", "inline", filename=ascii_filename(image.filename))
+    return part

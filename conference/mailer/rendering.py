@@ -27,17 +27,23 @@ _ASCII_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 @dataclass
 class Attachment:
-    """A file to attach; the filename is made ASCII (non-ASCII names hurt delivery)."""
+    """A file to attach; the filename is made ASCII (non-ASCII names hurt delivery).
+
+    With a ``content_id``, an image the HTML shows inline (``<img src="cid:...">``), not
+    an attachment (``mailer.mime``).
+    """
 
     filename: str
     content_type: str
     data: bytes
+    content_id: str | None = None
 
     def as_json(self):
         return {
             "filename": ascii_filename(self.filename),
             "content_type": self.content_type,
             "data": base64.b64encode(self.data).decode("ascii"),
+            **({"content_id": self.content_id} if self.content_id else {}),
         }
 
 

@@ -29,7 +29,7 @@ from conference.content import services as content
 from conference.extensions import csrf, limiter
 from conference.fields import ConfirmForm
 from conference.i18n import current_language
-from conference.registration import email_change, forms, outcome, queries, services
+from conference.registration import checkin_code, email_change, forms, outcome, queries, services
 from conference.urls import external_url
 
 bp = Blueprint("registration", __name__)
@@ -222,7 +222,11 @@ def manage(token):
     registration = _registration_or_404(token)
     waiting = queries.places_in_line(registration.waitlisted_places)
     return render_template(
-        "registration/manage.html", registration=registration, token=token, waiting=waiting
+        "registration/manage.html",
+        registration=registration,
+        token=token,
+        waiting=waiting,
+        checkin_qr=checkin_code.checkin_qr_svg(registration),
     )
 
 

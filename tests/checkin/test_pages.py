@@ -286,7 +286,10 @@ def test_an_unknown_code_is_a_clear_404(client, login_as, conference):
     for code in ["nope-nope-nope", "%00", "a" * 500, "../x"]:
         response = client.get(f"/manage/checkin/c/{code}")
         assert response.status_code == 404
-    assert "No registration found" in text(client.get("/manage/checkin/c/nope-nope-nope"))
+    html = text(client.get("/manage/checkin/c/nope-nope-nope"))
+    assert 'data-checkin-invalid="unknown"' in html
+    assert "Not valid" in html
+    assert "No registration has this check-in code." in html
 
 
 def test_hostile_search_input_is_harmless(client, login_as, make_registration):

@@ -39,7 +39,9 @@ class Shown:
 
 
 def qr_of(message):
-    [attachment] = [a for a in message.email.attachments if a.filename == "checkin.png"]
+    [attachment] = [
+        a for a in message.email.attachments if a.filename == "checkin.png" and not a.content_id
+    ]
     assert attachment.content_type == "image/png"
     return attachment.data
 
@@ -61,10 +63,12 @@ def test_confirmation_carries_a_qr_code_of_the_checkin_link(make_registration):
     assert png.startswith(PNG_SIGNATURE)
     # Nothing here decodes QR codes; the same link encodes to the very same image.
     assert png == checkin_code.qr_png(link)
-    assert "Show the attached QR code at the entrance to check in quickly." in message.text_body
-    assert "Show the attached QR code" in message.html_body
-    # The code is not the private manage link, and the email does not print it.
-    assert code not in message.text_body
+    assert "show the QR code attached to this email" in message.text_body
+    assert "Show this QR code at the entrance" in message.html_body
+    # The code is written out too, to be typed at the desk; it is not the private link.
+    assert f"\u2068{code}\u2069" in message.text_body
+    assert code in message.html_body
+    assert f"/registration/{code}" not in message.text_body
 
 
 def test_the_code_is_created_once_and_reused(make_conference, make_registration):
@@ -83,7 +87,8 @@ def test_the_code_is_created_once_and_reused(make_conference, make_registration)
 
     assert second.checkin_code
     assert qr_of(promoted) == checkin_code.qr_png(checkin_code.checkin_url(second.checkin_code))
-    assert "Show the attached QR code" in promoted.text_body
+    assert "show the QR code attached to this email" in promoted.text_body
+    assert f'src="cid:{promoted.email.attachments[0].content_id}"' in promoted.html_body
     assert checkin_code.ensure_checkin_code(second) == second.checkin_code
     assert first.checkin_code == code
 
