@@ -47,8 +47,9 @@ def import_command(spreadsheet):
             f"{result.registered} registered ({result.waitlisted} on a waiting list), "
             f"{len(result.skipped)} skipped."
         )
+        written = imports.email_reader(table.header)
         for line, cells, reason in result.skipped:
-            email = imports.raw_email(table.header, cells) or "(no email)"
+            email = written(cells) or "(no email)"
             click.echo(f"  line {line}: skipped {email}: {reason}", err=True)
 
 

@@ -176,12 +176,13 @@ def column_fields(header):
     return fields
 
 
-def raw_email(header, cells):
-    """The email address cell of a row, as written (for reports of skipped rows)."""
-    for (name, _zone), value in zip(column_fields(header), cells, strict=False):
-        if name == "email":
-            return _text(spreadsheets.restore(value))
-    return ""
+def email_reader(header):
+    """A function: a row's cells -> its email address cell as written (for reports)."""
+    fields = [name for name, _zone in column_fields(header)]
+    if "email" not in fields:
+        return lambda cells: ""
+    index = fields.index("email")
+    return lambda cells: _text(spreadsheets.restore(cells[index])) if index < len(cells) else ""
 
 
 def unused_columns(header):
@@ -359,6 +360,7 @@ class PlannedRow:
     values: dict | None = None
     reason: str | None = None
     seats: list = field(default_factory=list)  # [(track name, seated?)] for a new row
+    written_email: str = ""  # the email cell as written, for the reader to find the row
 
     @property
     def email(self):
@@ -411,6 +413,7 @@ def plan(conference, table):
     words = Vocabulary.for_conference(conference)
     columns = column_fields(table.header)
     rows, first_line = [], {}
+    written = email_reader(table.header)
     for line, cells in table.rows:
         try:
             values = _checked(row_values(cells, columns, words, from_csv=table.kind == "csv"))
@@ -423,6 +426,8 @@ def plan(conference, table):
             continue
         first_line[values["email"]] = line
         rows.append(PlannedRow(line, cells, NEW, values))
+    for row in rows:
+        row.written_email = written(row.cells)
     registered = _registered_emails(conference, list(first_line))
     free = {track.key: track.seats_left for track in conference.tracks}
     names = {track.key: translate(track.name) for track in conference.tracks}
