@@ -24,7 +24,7 @@ from conference.web import private
 bp = Blueprint("registration_import", __name__, url_prefix="/manage/import")
 
 # Room for the form's other fields and the multipart framing around the file.
-UPLOAD_LIMIT = spreadsheets.MAX_READ_BYTES + 64 * 1024
+UPLOAD_MARGIN = 64 * 1024
 
 
 class UploadForm(FlaskForm):
@@ -47,7 +47,7 @@ def upload():
     """Choose a file; a readable one goes on to its preview, any other is refused in words."""
     conference = content.conference_or_404()
     if request.method == "POST":
-        request.max_content_length = UPLOAD_LIMIT  # larger than the site's own limit
+        request.max_content_length = spreadsheets.MAX_READ_BYTES + UPLOAD_MARGIN  # > the site's
     form = UploadForm()
     status = 200
     if form.validate_on_submit():

@@ -86,7 +86,7 @@ def unreadable_message(error):
     if reason == "empty":
         return _("The file is empty.")
     if reason == "too_big":
-        megabytes = error.details["limit"] // (1024 * 1024)
+        megabytes = max(error.details["limit"] // (1024 * 1024), 1)
         return ngettext(
             "The file is larger than %(num)s MB. Split it into smaller files and import each.",
             "The file is larger than %(num)s MB. Split it into smaller files and import each.",
@@ -118,13 +118,17 @@ def unreadable_message(error):
     return f"{described} {save}"
 
 
-def read(data, max_rows=spreadsheets.MAX_READ_ROWS, max_bytes=spreadsheets.MAX_READ_BYTES):
+def read(data, max_rows=None, max_bytes=None):
     """Read an uploaded file's bytes as a table that has the columns an import needs.
 
     :raises ImportRefused: the file cannot be read, or lacks a needed column.
     """
     try:
-        table = spreadsheets.read_table(data, max_rows=max_rows, max_bytes=max_bytes)
+        table = spreadsheets.read_table(
+            data,
+            max_rows=max_rows or spreadsheets.MAX_READ_ROWS,
+            max_bytes=max_bytes or spreadsheets.MAX_READ_BYTES,
+        )
     except spreadsheets.UnreadableFile as error:
         raise ImportRefused(unreadable_message(error)) from None
     columns = column_fields(table.header)
