@@ -57,7 +57,7 @@ def test_upload_preview_and_result_fit_and_pass_axe(open_page, language, width):
         f"someone.with.a.rather.long.address.{tag}@example.org;عمر الحلبي;arts, Social;العربية\r\n"
         "layla@example.org;ليلى حداد;Arts;العربية\r\n"
         f"odd{tag}@example.org;Odd;Dance;Klingon\r\n"
-    ).encode("utf-8")
+    ).encode()
     page.set_input_files(
         "#file", files=[{"name": "paper.csv", "mimeType": "text/csv", "buffer": csv}]
     )
