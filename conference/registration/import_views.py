@@ -2,7 +2,7 @@
 (preview, nothing saved), confirm, and get the counts and the skipped rows to download.
 
 Same people as the export (admins and organizers). The rows read are kept in the
-database between preview and confirmation (``imports.PendingImport``), so whichever app
+database between preview and confirmation (``import_store.PendingImport``), so whichever app
 process answers the confirmation finds them. Pages with people's details are never
 stored by browsers (``no-store``).
 """
@@ -18,7 +18,7 @@ from conference import spreadsheets
 from conference.access import PERSONAL_DATA, roles
 from conference.content import services as content
 from conference.fields import ConfirmForm
-from conference.registration import imports
+from conference.registration import import_store, imports
 from conference.web import private
 
 bp = Blueprint("registration_import", __name__, url_prefix="/manage/import")
@@ -35,7 +35,7 @@ class UploadForm(FlaskForm):
 
 
 def _pending_or_404(import_id):
-    pending = imports.pending_of(import_id, current_user)
+    pending = import_store.pending_of(import_id, current_user)
     if pending is None:
         abort(404)
     return pending
@@ -66,7 +66,7 @@ def upload():
                 form.file.errors.append(str(refused))
                 status = 413 if len(data) > spreadsheets.MAX_READ_BYTES else 400
             else:
-                pending = imports.keep(table, file_name=upload.filename, actor=current_user)
+                pending = import_store.keep(table, file_name=upload.filename, actor=current_user)
                 return redirect(url_for(".preview", import_id=pending.id), code=303)
     elif form.is_submitted():
         status = 400
@@ -96,7 +96,7 @@ def preview(import_id):
                 skipped_rows=[(line, written(cells), why) for line, cells, why in result.skipped],
             )
         )
-    plan = imports.plan(conference, imports.table_of(pending))
+    plan = imports.plan(conference, import_store.table_of(pending))
     return private(
         render_template(
             "registration/import_preview.html",
@@ -117,7 +117,7 @@ def confirm(import_id):
     pending = _pending_or_404(import_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if imports.confirm(conference, pending, actor=current_user) is None:
+    if import_store.confirm(conference, pending, actor=current_user) is None:
         flash(_("This file has already been imported."), "error")
     return redirect(url_for(".preview", import_id=pending.id), code=303)
 

@@ -20,10 +20,8 @@ apostrophe the CSV export puts before a cell a spreadsheet would run as a formul
 taken off again. A value that is not understood skips its row, with the reason: nothing
 is defaulted silently.
 
-Between the preview and the confirmation, the page keeps the rows read in the database
-(``PendingImport``), so that any app process can confirm; they are deleted once applied
-(the skipped rows stay for their download) and every pending or applied import after a
-day.
+The page keeps a file's rows between preview and confirmation in ``import_store``;
+what it says of a file it cannot read is in ``import_messages``.
 """
 
 import re
@@ -32,18 +30,17 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from babel import Locale
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from conference import audit, spreadsheets
-from conference.clock import utcnow
 from conference.config import LANGUAGES
 from conference.extensions import db
 from conference.i18n import LANGUAGE_NAMES, translate
 from conference.registration import exports, services
 from conference.registration.errors import RegistrationError
+from conference.registration.import_messages import unreadable_message
 from conference.registration.models import Registration, RegistrationStatus
 
 # What the import reads. "tracks" takes every track named; the export's two track
@@ -74,48 +71,6 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-
 
 class ImportRefused(ValueError):
     """The file as a whole cannot be imported; ``str()`` says why in the reader's words."""
-
-
-# --- Reading the file --------------------------------------------------------------------
-
-
-def unreadable_message(error):
-    """What an ``UnreadableFile`` is, in words, with how to save the file instead."""
-    save = _("Save it as CSV UTF-8 in Excel: File → Save As → CSV UTF-8.")
-    reason = error.reason
-    if reason == "empty":
-        return _("The file is empty.")
-    if reason == "too_big":
-        megabytes = max(error.details["limit"] // (1024 * 1024), 1)
-        return ngettext(
-            "The file is larger than %(num)s MB. Split it into smaller files and import each.",
-            "The file is larger than %(num)s MB. Split it into smaller files and import each.",
-            megabytes,
-        )
-    if reason == "too_many_rows":
-        return ngettext(
-            "The file has more than %(num)s row. Split it into smaller files and import each.",
-            "The file has more than %(num)s rows. Split it into smaller files and import each.",
-            error.details["limit"],
-        )
-    if reason == "no_header":
-        return _(
-            "The file has no header row. Put the column names (email, full_name, tracks) "
-            "in its first row."
-        )
-    described = {
-        "encoding": _("The file is text in an encoding this import cannot read."),
-        "xls": _("The file is an old Excel workbook (.xls)."),
-        "ods": _("The file is an OpenDocument spreadsheet (.ods)."),
-        "pdf": _("The file is a PDF document, not a spreadsheet."),
-        "image": _("The file is an image, not a spreadsheet."),
-        "rtf": _("The file is a word-processor document, not a spreadsheet."),
-        "broken_xlsx": _(
-            "The file looks like an Excel workbook but cannot be opened: it may be damaged "
-            "or protected by a password."
-        ),
-    }.get(reason, _("The file is not a spreadsheet this import can read."))
-    return f"{described} {save}"
 
 
 def read(data, max_rows=None, max_bytes=None):
@@ -151,7 +106,7 @@ def _normal(text):
     return " ".join(re.sub(r"[_\-]+", " ", str(text or "")).casefold().split())
 
 
-def _header_names():
+def _header_names():  # the import's own names, the aliases, the export's labels
     names = {_normal(name): name for name in FIELDS + IGNORED}
     names.update({_normal(alias): name for alias, name in ALIASES.items()})
     for language in LANGUAGES:
@@ -536,88 +491,9 @@ def skipped_rows(header, result):
     return head, rows
 
 
-# --- Between preview and confirmation ----------------------------------------------------
-
-
-class PendingImport(db.Model):
-    """An uploaded file's rows, kept from the preview to the confirmation (any process
-    may answer either), then the skipped rows of the import, for their download."""
-
-    __tablename__ = "registration_import"
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    actor_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
-    )
-    file_name: so.Mapped[str] = so.mapped_column(sa.String(255))
-    created_at: so.Mapped[datetime] = so.mapped_column(index=True)
-    applied_at: so.Mapped[datetime | None]
-    # {"kind", "header", "rows"}: the file as read; emptied once applied.
-    table: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
-    # Result.as_dict(), once applied.
-    result: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
-
-
 def _json_cells(cells):
     return [{"t": v.isoformat()} if isinstance(v, datetime) else v for v in cells]
 
 
 def _cells(cells):
     return [datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in cells]
-
-
-def keep(table, *, file_name, actor):
-    """Store ``table`` for its confirmation; forget imports older than a day. Commits."""
-    now = utcnow()
-    db.session.execute(sa.delete(PendingImport).where(PendingImport.created_at < now - KEEP_FOR))
-    pending = PendingImport(
-        actor_id=actor.id,
-        file_name=file_name[:255],
-        created_at=now,
-        table={
-            "kind": table.kind,
-            "header": table.header,
-            "rows": [[line, _json_cells(cells)] for line, cells in table.rows],
-        },
-    )
-    db.session.add(pending)
-    db.session.commit()
-    return pending
-
-
-def pending_of(import_id, actor):
-    """The import ``import_id`` if ``actor`` uploaded it within the day, else None."""
-    pending = db.session.get(PendingImport, import_id)
-    if pending is None or pending.actor_id != actor.id:
-        return None
-    if pending.created_at < utcnow() - KEEP_FOR:
-        return None
-    return pending
-
-
-def table_of(pending):
-    data = pending.table
-    rows = [(line, _cells(cells)) for line, cells in data["rows"]]
-    return spreadsheets.Table(data["kind"], data["header"], rows)
-
-
-def confirm(conference, pending, *, actor):
-    """Apply a stored import once (a second confirmation finds it taken); return the
-    ``Result``, or None if it was already applied. Keeps only the skipped rows."""
-    claimed = db.session.execute(
-        sa.update(PendingImport)
-        .where(PendingImport.id == pending.id, PendingImport.applied_at.is_(None))
-        .values(applied_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    if not claimed:
-        return None
-    db.session.refresh(pending)
-    table = table_of(pending)
-    result = apply(conference, table, file_name=pending.file_name, actor=actor)
-    pending = db.session.get(PendingImport, pending.id)
-    pending.result = result.as_dict()
-    pending.table = {"kind": table.kind, "header": table.header, "rows": []}
-    db.session.commit()
-    return result

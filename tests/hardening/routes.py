@@ -24,7 +24,7 @@ from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
-from conference.registration import checkin_code, imports
+from conference.registration import checkin_code, import_store, imports
 from conference.registration import services as registrations
 from conference.registration.models import Registration
 from conference.registration.queries import Filters
@@ -122,8 +122,8 @@ def walk(site):
             author=admin,
         )
         table = imports.read(b"email,full_name,tracks\nnot-an-address,Someone,arts\n")
-        done = imports.keep(table, file_name="paper.csv", actor=admin)
-        imports.confirm(conference, done, actor=admin)  # its result page, its skipped rows
+        done = import_store.keep(table, file_name="paper.csv", actor=admin)
+        import_store.confirm(conference, done, actor=admin)  # its result page, its skipped rows
         values = {
             "token": registrations.mint_token(seated),
             "broadcast_id": draft.id,

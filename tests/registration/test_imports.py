@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from conference import spreadsheets
 from conference.extensions import db
-from conference.registration import imports
+from conference.registration import import_store
 from conference.registration.models import Registration
 
 from .conftest import audit_events, registrations, text
@@ -199,8 +199,8 @@ def test_another_organizer_cannot_see_or_confirm_my_import(
     import_id = int(response.headers["Location"].rsplit("/", 1)[1])
     other = make_user("organizer", email="other@example.org")
 
-    assert imports.pending_of(import_id, organizer) is not None
-    assert imports.pending_of(import_id, other) is None
+    assert import_store.pending_of(import_id, organizer) is not None
+    assert import_store.pending_of(import_id, other) is None
     assert client.get(f"/manage/import/{import_id + 1}").status_code == 404
 
 
