@@ -100,3 +100,91 @@ def test_xlsx_writes_strings_even_when_they_look_like_errors_or_hold_control_cha
 
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
     assert [(c.value, c.data_type) for c in sheet[2]] == [("#N/A", "s"), ("bell and tab", "s")]
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+ROWS = [["email", "full_name"], ["ada@example.org", "Ada Lovelacé"], ["o@example.org", "Zoë"]]
+
+
+def _encoded(encoding, separator):
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=separator, lineterminator="\r\n").writerows(ROWS)
+    return buffer.getvalue().encode(encoding)
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+@pytest.mark.parametrize(
+    ("encoding", "read_as"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16"), ("cp1252", "cp1252")],
+)
+def test_read_table_reads_every_encoding_and_separator(encoding, read_as, separator):
+    table = spreadsheets.read_table(_encoded(encoding, separator))
+
+    assert (table.kind, table.encoding, table.separator) == ("csv", read_as, separator)
+    assert table.header == ROWS[0]
+    assert table.rows == [(2, ROWS[1]), (3, ROWS[2])]
+
+
+def test_read_table_reads_utf16_without_a_byte_order_mark():
+    table = spreadsheets.read_table(
+        "email\tfull_name\r\na@example.org\tعمر\r\n".encode("utf-16-le")
+    )
+
+    assert table.rows == [(2, ["a@example.org", "عمر"])]
+
+
+def test_read_table_reads_xlsx_with_date_times_and_numbers_as_text():
+    buffer = io.BytesIO()
+    when = spreadsheets.datetime(2026, 3, 18, 9, 30)
+    spreadsheets.write_xlsx(buffer, ["email", "at", "phone"], [["a@example.org", when, 3135550100]])
+
+    table = spreadsheets.read_table(buffer.getvalue())
+
+    assert table.kind == "xlsx"
+    assert table.rows == [(2, ["a@example.org", when, "3135550100"])]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"  \r\n", "empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "xls"),
+        (b"%PDF-1.7", "pdf"),
+        (b"\x89PNG\r\n", "image"),
+        (b"PK\x03\x04garbage", "broken_xlsx"),
+        (b"a,b\n\x81\x8d\x8f\n", "encoding"),
+        (b"\x01\x02\x03binary\x00data", "binary"),
+    ],
+)
+def test_read_table_says_why_it_cannot_read_a_file(data, reason):
+    with pytest.raises(spreadsheets.UnreadableFile) as refused:
+        spreadsheets.read_table(data)
+
+    assert refused.value.reason == reason
+
+
+def test_read_table_refuses_too_big_and_too_many_rows():
+    with pytest.raises(spreadsheets.UnreadableFile, match="too_big"):
+        spreadsheets.read_table(b"a,b\n" * 100, max_bytes=10)
+    with pytest.raises(spreadsheets.UnreadableFile, match="too_many_rows"):
+        spreadsheets.read_table(b"a,b\n1,2\n3,4\n", max_rows=1)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_restore_undoes_neutralise(value):
+    assert spreadsheets.restore(neutralise(value)) == value
+
+
+@pytest.mark.parametrize("value", ["'O'Brien", "'", "'plain", "Ada", None, 7])
+def test_restore_keeps_an_apostrophe_the_export_did_not_add(value):
+    assert spreadsheets.restore(value) == value
+
+
+def test_date_times_are_minutes_in_csv():
+    when = spreadsheets.datetime(2026, 3, 18, 9, 30, 15)
+
+    data = b"".join(chunk for chunk, _count in spreadsheets.csv_chunks(["at"], [[when]]))
+
+    assert read_csv(data) == [["at"], ["2026-03-18 09:30"]]

@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "user.code_step_closed": _l("Code step closed after wrong codes"),
     "checkin.searched": _l("Check-in search"),
     "attendees.exported": _l("Attendees exported"),
+    "registrations.imported": _l("Registrations imported"),
     "attendees.listed": _l("Attendee list searched"),
     "attendee.viewed": _l("Attendee's details viewed"),
     "attendee.details_changed": _l("Attendee's details changed"),

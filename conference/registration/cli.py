@@ -3,82 +3,54 @@
 ``flask check``: whether the seats, waiting lists and invitations are as the rules say.
 """
 
-import csv
-import re
-
 import click
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from conference.content import services as content
-from conference.i18n import translate
-from conference.registration import invariants, services
+from conference.registration import imports, invariants
 
 registrations_cli = AppGroup("registrations", help="Import and manage registrations.")
 
-COLUMNS = ("email", "full_name", "tracks", "language", "phone", "city", "region", "needs")
-ALIASES = {"name": "full_name", "state": "region", "lang": "language"}
-
 
 @registrations_cli.command("import")
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
-def import_command(csv_file):
-    """Register everyone in CSV_FILE, skipping (and reporting) rows that break a rule.
+@click.argument("spreadsheet", type=click.File("rb"))
+def import_command(spreadsheet):
+    """Register everyone in SPREADSHEET (CSV or XLSX), skipping (and reporting) rows that
+    break a rule or are already registered.
 
     Columns (a header row is required): email, full_name, tracks, and optionally
-    language (ar/en), phone, city, region, needs. Tracks are keys or names in either
-    language, separated by spaces, commas or semicolons. Each person is emailed a
-    confirmation with their private link, as if they had registered online.
+    language (ar/en), phone, city, region, needs, photo_consent, registered_at; or the
+    headers of the site's own export, in either language. Tracks are keys or names in
+    either language, separated by commas or semicolons. CSV files may be UTF-8, UTF-16 or
+    Windows-1252, separated by commas, semicolons or tabs. Each person is emailed a
+    confirmation with their private link, as if they had registered online. The import
+    is recorded in the audit log.
     """
     conference = content.current_conference()
     if conference is None:
         raise click.ClickException("Load the conference first: flask content load")
-    reader = csv.DictReader(csv_file)
-    header = {
-        ALIASES.get(name.strip().lower(), name.strip().lower()) for name in reader.fieldnames or []
-    }
-    missing = {"email", "full_name", "tracks"} - header
-    if missing:
-        raise click.ClickException(f"The CSV file needs the columns: {', '.join(sorted(missing))}")
-    rows = list(reader)
-    track_names = _track_names(conference)
-    registered, skipped = [], []
-    with click.progressbar(rows, label="Importing", file=None) as progress:
-        for line, row in enumerate(progress, start=2):  # line 1 is the header
-            row = {
-                ALIASES.get(k.strip().lower(), k.strip().lower()): (v or "")
-                for k, v in row.items()
-                if k
-            }
-            keys, unknown = _tracks(row.get("tracks", ""), track_names)
-            if unknown:
-                skipped.append((line, row.get("email", ""), f"unknown track {', '.join(unknown)}"))
-                continue
-            try:
-                outcome = services.register_attendee(
-                    conference,
-                    email=row.get("email"),
-                    full_name=row.get("full_name"),
-                    track_keys=keys,
-                    language=(row.get("language") or "en").strip().lower()[:2],
-                    phone=row.get("phone"),
-                    city=row.get("city"),
-                    region=row.get("region"),
-                    needs=row.get("needs"),
-                    privacy_accepted=True,  # given on the paper form
-                    source="import",
-                )
-            except services.RegistrationError as exc:
-                with force_locale("en"):
-                    skipped.append((line, row.get("email", ""), str(exc)))
-                continue
-            registered.append(outcome.registration)
-    waiting = sum(1 for r in registered if r.waitlisted_places)
-    click.echo(
-        f"{len(registered)} registered ({waiting} on a waiting list), {len(skipped)} skipped."
-    )
-    for line, email, reason in skipped:
-        click.echo(f"  line {line}: skipped {email or '(no email)'}: {reason}", err=True)
+    name = getattr(spreadsheet, "name", "-")
+    with force_locale("en"):
+        try:
+            table = imports.read(spreadsheet.read(imports.spreadsheets.MAX_READ_BYTES + 1))
+        except imports.ImportRefused as refused:
+            raise click.ClickException(f"{name}: {refused}") from None
+        with click.progressbar(length=len(table.rows), label="Importing", file=None) as bar:
+            result = imports.apply(
+                conference,
+                table,
+                file_name=click.format_filename(name, shorten=True),
+                progress=lambda: bar.update(1),
+            )
+        click.echo(
+            f"{result.registered} registered ({result.waitlisted} on a waiting list), "
+            f"{len(result.skipped)} skipped."
+        )
+        written = imports.email_reader(table.header)
+        for line, cells, reason in result.skipped:
+            email = written(cells) or "(no email)"
+            click.echo(f"  line {line}: skipped {email}: {reason}", err=True)
 
 
 @click.command("check")
@@ -96,21 +68,3 @@ def check_command():
     if problems:
         raise click.ClickException(f"{len(problems)} broken invariant(s).")
     click.echo("All invariants hold.")
-
-
-def _track_names(conference):
-    names = {}
-    for track in conference.tracks:
-        for text in (track.key, translate(track.name, "en"), translate(track.name, "ar")):
-            names[text.casefold()] = track.key
-    return names
-
-
-def _tracks(text, names):
-    keys, unknown = [], []
-    for part in re.split(r"[\s,;،]+", text.strip()):
-        if not part:
-            continue
-        key = names.get(part.casefold())
-        (keys if key else unknown).append(key or part)
-    return keys, unknown

@@ -16,6 +16,8 @@ then sent in chunks.
 import logging
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -40,7 +42,8 @@ XLSX_CHUNK_SIZE = 64 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Column key: (header, the registration attributes it reads). Headers are in the
-# organizer's page language; times are UTC, and the header says so.
+# organizer's page language; times are in the conference's time zone, and the file's
+# header says which (``header``).
 COLUMNS = {
     "id": (_l("Registration number"), ("id",)),
     "full_name": (_l("Full name"), ("full_name",)),
@@ -53,8 +56,8 @@ COLUMNS = {
     "tracks_waitlisted": (_l("Tracks on the waiting list"), ()),
     "needs": (_l("Accessibility or dietary needs"), ("needs",)),
     "photo_consent": (_l("Agreed to photos"), ("photo_consent",)),
-    "registered_at": (_l("Registered at (UTC)"), ("created_at",)),
-    "checked_in_at": (_l("Checked in at (UTC)"), ("checked_in_at",)),
+    "registered_at": (_l("Registered at"), ("created_at",)),
+    "checked_in_at": (_l("Checked in at"), ("checked_in_at",)),
     "source": (_l("Registered through"), ("source",)),
     "status": (_l("Status"), ("status",)),
 }
@@ -68,6 +71,7 @@ DEFAULT_COLUMNS = [
     "tracks_waitlisted",
     "registered_at",
 ]
+TIME_COLUMNS = frozenset({"registered_at", "checked_in_at"})
 TRACK_COLUMNS = {
     "tracks_confirmed": PlaceStatus.confirmed,
     "tracks_waitlisted": PlaceStatus.waitlisted,
@@ -87,6 +91,7 @@ class Labels:
     sources: dict
     languages: dict
     tracks: dict  # track id -> (position, name)
+    zone: ZoneInfo  # the conference's: times are written as its clocks show them
 
     @classmethod
     def for_conference(cls, conference):
@@ -103,7 +108,25 @@ class Labels:
             sources={"web": _("Online form"), "import": _("Paper form (imported)")},
             languages=dict(LANGUAGE_NAMES),
             tracks={t.id: ((t.position, t.id), translate(t.name)) for t in tracks},
+            zone=conference_zone(conference),
         )
+
+
+def conference_zone(conference):
+    """The conference's time zone (UTC if its name is unknown)."""
+    try:
+        return ZoneInfo(conference.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def header(columns, zone):
+    """The file's header row: each column's label; time columns name their zone,
+    "Registered at (America/Detroit)"."""
+    return [
+        f"{COLUMNS[key][0]} ({zone.key})" if key in TIME_COLUMNS else str(COLUMNS[key][0])
+        for key in columns
+    ]
 
 
 def export_statement(conference, filters, columns):
@@ -113,9 +136,16 @@ def export_statement(conference, filters, columns):
     return filtered(conference, filters).with_only_columns(*attributes).order_by(Registration.id)
 
 
-def _time(value):
-    # "YYYY-MM-DD HH:MM", as strftime("%Y-%m-%d %H:%M") writes it, four times faster.
-    return value.isoformat(" ", "minutes") if value is not None else None
+def _local_time(zone):
+    """Stored UTC -> the conference's wall-clock time (naive): a date-time cell in XLSX,
+    "YYYY-MM-DD HH:MM" in CSV (``spreadsheets``)."""
+
+    def local(value):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None, second=0)
+
+    return local
 
 
 def _cell_makers(columns, labels, keys):
@@ -128,6 +158,7 @@ def _cell_makers(columns, labels, keys):
     row_id = at["id"]
     yes, no = labels.yes, labels.no
     languages, sources, statuses = labels.languages, labels.sources, labels.statuses
+    local = _local_time(labels.zone)
 
     def attribute(name):
         return lambda row, tracks, i=at[name]: row[i]
@@ -141,8 +172,8 @@ def _cell_makers(columns, labels, keys):
         return {
             "language": lambda row, tracks: languages.get(row[i], row[i]),
             "photo_consent": lambda row, tracks: yes if row[i] else no,
-            "registered_at": lambda row, tracks: _time(row[i]),
-            "checked_in_at": lambda row, tracks: _time(row[i]),
+            "registered_at": lambda row, tracks: local(row[i]),
+            "checked_in_at": lambda row, tracks: local(row[i]),
             "source": lambda row, tracks: sources.get(row[i], row[i]),
             "status": lambda row, tracks: statuses.get(row[i], row[i].value),
         }.get(key)
@@ -259,20 +290,20 @@ def export_attendees(conference, filters, columns, file_format, *, right_to_left
     """Start the export of ``conference``'s registrations matching ``filters``: record it
     (committed), then return a ``Download``. For XLSX the workbook is built now and the
     read transaction ended; CSV rows are read as the body is consumed."""
-    header = [str(COLUMNS[key][0]) for key in columns]
     labels = Labels.for_conference(conference)
+    header_row = header(columns, labels.zone)
     statement = export_statement(conference, filters, columns)
     event_id = record_export_started(file_format=file_format, filters=filters, columns=columns)
     rows = attendee_rows(statement, columns, labels)
     if file_format == "xlsx":
         spool, count = build_xlsx(
-            header, rows, title=_("Attendees")[:31], right_to_left=right_to_left
+            header_row, rows, title=_("Attendees")[:31], right_to_left=right_to_left
         )
         db.session.rollback()  # the read is done: hold no transaction while sending
         return Download(
             event_id, xlsx_body(event_id, spool, count), XLSX_TYPE, "xlsx", spool.tell()
         )
-    return Download(event_id, csv_body(event_id, header, rows), "text/csv", "csv")
+    return Download(event_id, csv_body(event_id, header_row, rows), "text/csv", "csv")
 
 
 def filename(extension):

@@ -24,11 +24,8 @@ def test_import_registers_rows_and_reports_what_it_skipped(runner, make_conferen
     assert (
         "line 4: skipped bad-address: Enter an email address in the correct format" in result.output
     )
-    assert "line 5: skipped zoe@example.org: unknown track dance" in result.output
-    assert (
-        "line 6: skipped ADA@example.org: This email address is already registered."
-        in result.output
-    )
+    assert "line 5: skipped zoe@example.org: Unknown track: dance" in result.output
+    assert "line 6: skipped ADA@example.org: The same email address as row 2." in result.output
     assert "line 7: skipped (no email): Enter an email address" in result.output
     assert "line 8: skipped sam@example.org: Enter your full name" in result.output
     omar = Registration.query.filter_by(email="omar@example.org").one()

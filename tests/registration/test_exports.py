@@ -398,3 +398,18 @@ def test_exporting_100000_rows_keeps_memory_flat(
     assert csv_growth < 25, f"CSV export grew memory by {csv_growth:.0f} MiB"
     assert xlsx_growth < 40, f"XLSX export grew memory by {xlsx_growth:.0f} MiB"
     assert [event.details["rows"] for event in exported_events()] == [100_000, 100_000]
+
+
+def test_csv_times_are_in_the_conference_zone_which_the_header_names(
+    client, login_as, make_registration, conference
+):
+    from zoneinfo import ZoneInfo
+
+    ada = make_registration()
+    login_as("organizer")
+
+    header, row = read_csv(export(client, columns=["registered_at"]).get_data())
+
+    assert header == [f"Registered at ({conference.timezone})"]
+    local = ada.created_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(conference.timezone))
+    assert row == [local.strftime("%Y-%m-%d %H:%M")]
