@@ -23,9 +23,10 @@ from conference.checkin import services as checkin
 from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import db
+from conference.registration import email_change, import_store, imports, staff_services
 from conference.registration import services as registrations
-from conference.registration import staff_services
 from conference.registration.demo import generate_registrations
+from conference.registration.email_change import EmailChange
 from conference.registration.models import Place, PlaceStatus, Registration
 from conference.registration.queries import Filters
 from conference.tokens import new_token, token_hash
@@ -55,6 +56,8 @@ class Scene:
     broadcast_id: int = 0
     invitation_token: str = ""  # an invited coordinator's link to set a password
     unsubscribe_token: str = ""  # the first visitor's unsubscribe link
+    email_change_token: str = ""  # a visitor's link to confirm a new address
+    import_id: int = 0  # an organizer's uploaded sign-up sheet, waiting for confirmation
     people: dict = field(default_factory=dict)
 
 
@@ -132,6 +135,18 @@ def build_scene(conference, *, crowd=300, seed=2026, full_track="arts"):
     invited.invite_hash = token_hash(scene.invitation_token)
     invited.invite_expires_at = utcnow() + INVITE_VALID
     scene.unsubscribe_token = unsubscribe_token(first.id)
+
+    omar = db.session.get(Registration, scene.people["omar@example.org"])
+    email_change.request_change(omar, "omar.new@example.org")
+    change = db.session.scalar(sa.select(EmailChange).filter_by(registration_id=omar.id))
+    # The link the email to the new address would carry, minted here as its renderer does.
+    scene.email_change_token = new_token()
+    change.token_hash = token_hash(scene.email_change_token)
+    change.expires_at = utcnow() + email_change.VALID
+    sheet = "full_name,email,tracks,language\nهدى سليمان,huda@example.org,arts,ar\n"
+    sheet += "Karim Nassar,karim@example.org,cultural,en\nno address,,arts,xx\n"
+    pending = import_store.keep(imports.read(sheet.encode()), file_name="paper.csv", actor=admin)
+    scene.import_id = pending.id
     content.bump_content_version(conference)
     db.session.commit()
     return scene

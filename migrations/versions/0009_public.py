@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_public'
-down_revision = '0008_outbox_intent'
+revision = "0009_public"
+down_revision = "0008_outbox_intent"
 branch_labels = None
 depends_on = None
 

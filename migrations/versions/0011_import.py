@@ -1,7 +1,7 @@
 """Imports kept between their preview and their confirmation
 
-Revision ID: 0009_import
-Revises: 0008_outbox_intent
+Revision ID: 0011_import
+Revises: 0010_lists
 Create Date: 2026-12-02 15:30:00
 
 The back-office import page keeps the rows read from an uploaded file here until the
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0009_import"
-down_revision = "0008_outbox_intent"
+revision = "0011_import"
+down_revision = "0010_lists"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The attendee list sorts by name: an index on the name within a conference's status
 
-Revision ID: 0009_lists
-Revises: 0008_outbox_intent
+Revision ID: 0010_lists
+Revises: 0009_public
 Create Date: 2026-12-02 15:30:00
 
 The list pages by (name, id) within one status of one conference, as it already pages by
@@ -11,8 +11,8 @@ id (``ix_registration_conference_status_id``): each page is a range of this inde
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0009_lists"
-down_revision = "0008_outbox_intent"
+revision = "0010_lists"
+down_revision = "0009_public"
 branch_labels = None
 depends_on = None
 
