@@ -29,7 +29,7 @@ from conference.extensions import db
 from conference.i18n import direction
 from conference.mailer import outbox
 from conference.mailer.rendering import Email, render_email
-from conference.text import isolate, isolate_html, ltr, ltr_runs
+from conference.text import isolate, isolate_html, ltr_runs
 
 TEMPLATE = "announcements/announcement"
 KIND = "broadcast.announcement"
@@ -102,7 +102,7 @@ def _linkify(line):
         elif _URL.match(piece):
             html += Markup('<a href="{0}" dir="ltr" style="color:#0b5d45;">{0}</a>').format(piece)
         else:
-            html += ltr(piece)
+            html += Markup('<span dir="ltr">{}</span>').format(piece)
     return html
 
 
