@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from conference.config import LANGUAGES
 from conference.i18n import direction
-from conference.text import isolate_html, isolate_runs
+from conference.text import bdi, isolate, isolate_html, isolate_runs
 
 RLM = "\u200f"
 # What a private link becomes where organizers read a message (the outbox page, its .eml).
@@ -91,6 +91,7 @@ def render_email(
     """
     if language not in LANGUAGES:
         language = "en"
+    rtl = direction(language) == "rtl"
     with force_locale(language):
         context = {
             **context,
@@ -99,7 +100,11 @@ def render_email(
             "calendar_attached": calendar is not None,
         }
         subject = render_template(f"emails/{template}.subject.txt", **context)
+        # A name keeps its own direction inside the sentence that greets it ("Hello Ada,"
+        # in Arabic): isolated in the text part, in <bdi> in the HTML.
+        context["recipient_name"] = isolate(name) if rtl and name else name
         text = render_template(f"emails/{template}.txt", **context)
+        context["recipient_name"] = bdi(name) if name else name
         html = render_template(f"emails/{template}.html", **context)
     return Email(
         kind=template.replace("/", "."),
@@ -107,8 +112,8 @@ def render_email(
         recipient_name=name,
         language=language,
         subject=" ".join(subject.split()),
-        text=right_to_left_text(text) if direction(language) == "rtl" else text,
-        html=isolate_html(html) if direction(language) == "rtl" else html,
+        text=right_to_left_text(text) if rtl else text,
+        html=isolate_html(html) if rtl else html,
         calendar=calendar,
         attachments=list(attachments),
         headers=dict(headers or {}),
