@@ -170,7 +170,10 @@ isolate_flash = isolate_markup
 
 # An HTML document as tags and the text between them (comments and declarations are tags).
 _HTML_TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.DOTALL)
-_TAG = re.compile(r"<\s*(/)?\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*?)(/)?\s*>", re.DOTALL)
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")
+# A run has a digit (a phone number), an "@" (an address) or "://" (a link): text without
+# any of them is passed over at once.
+_MAY_HOLD_RUN = re.compile(r"\d|@|://")
 _DIR_LTR = re.compile(r"""\bdir\s*=\s*["']?ltr\b""", re.IGNORECASE)
 VOID_ELEMENTS = {
     *"area base br col embed hr img input link meta param source track wbr".split(),
@@ -190,25 +193,28 @@ def isolate_html(html):
     """
     out = []
     stack = []  # (tag name, isolates or skips its content)
+    shielded_depth = 0  # how many elements on the stack isolate or skip their content
     for token in _HTML_TOKEN.split(html):
         if not token:
             continue
         if token.startswith("<"):
             out.append(token)
-            tag = _TAG.fullmatch(token)
+            tag = _TAG.match(token)
             if tag is None:
                 continue  # a comment, a doctype
-            closing, name, attributes, self_closing = tag.groups()
+            closing, name, attributes = tag.groups()
             name = name.lower()
             if closing:
                 for index in range(len(stack) - 1, -1, -1):
                     if stack[index][0] == name:
+                        shielded_depth -= sum(shielded for _, shielded in stack[index:])
                         del stack[index:]
                         break
-            elif name not in VOID_ELEMENTS and not self_closing:
+            elif name not in VOID_ELEMENTS and not attributes.rstrip().endswith("/"):
                 shielded = name == "bdi" or name in _SKIPPED or bool(_DIR_LTR.search(attributes))
                 stack.append((name, shielded))
-        elif any(shielded for _, shielded in stack):
+                shielded_depth += shielded
+        elif shielded_depth or not _MAY_HOLD_RUN.search(token):
             out.append(token)
         else:
             out.append(_isolate_text_node(token))
