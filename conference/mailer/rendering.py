@@ -101,8 +101,10 @@ def render_email(
         }
         subject = render_template(f"emails/{template}.subject.txt", **context)
         # A name keeps its own direction inside the sentence that greets it ("Hello Ada,"
-        # in Arabic): isolated in the text part, in <bdi> in the HTML.
-        context["recipient_name"] = isolate(name) if rtl and name else name
+        # in Arabic): a name in Latin letters is isolated in the text part; every name is
+        # in <bdi> in the HTML.
+        latin = bool(name) and _STARTS_LTR.match(name) is not None
+        context["recipient_name"] = isolate(name) if rtl and latin else name
         text = render_template(f"emails/{template}.txt", **context)
         context["recipient_name"] = bdi(name) if name else name
         html = render_template(f"emails/{template}.html", **context)
