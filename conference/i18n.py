@@ -7,16 +7,16 @@ current language. Emails and CLI output use ``force_locale`` with a stored langu
 """
 
 import functools
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, dates, numbers
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, get_flashed_messages, has_request_context, request
 from flask_babel import Babel, get_locale, refresh, to_user_timezone
-from flask_babel import format_date as babel_format_date
 from flask_babel import format_number as babel_format_number
 from markupsafe import Markup
 
+from conference import text
 from conference.clock import utcnow
 from conference.config import LANGUAGES
 
@@ -70,50 +70,88 @@ def translate(value, language=None):
     return value.get(language) or next((v for v in value.values() if v), "")
 
 
+# Dates and times: one style per language, in the conference's time zone.
+#
+#   a moment (a stored UTC time)  "Dec 2, 2026, 9:01 AM"   /  "2 كانون الأول 2026، 9:01 ص"
+#   a date alone                  "Dec 2, 2026"            /  "2 كانون الأول 2026"
+#   a day of the programme        "Wednesday, December 2, 2026" / "الأربعاء، 2 كانون الأول 2026"
+#   a range of days               "Dec 2 – 4, 2026"        /  "2–4 كانون الأول 2026"
+#   a time of day                 "9:01 AM"                /  "9:01 ص"
+#
+# Arabic uses the Syrian locale's calendar words: the Levantine month names (آذار, not
+# مارس) that readers in Syria expect. Digits stay Latin, as everywhere else on the site.
+DATE_SKELETON = "yMMMd"
+_DATE_LOCALES = {"ar": "ar_SY"}
+
+
+def date_locale(language=None):
+    """The locale dates and times are written in for ``language``: ``ar_SY`` for Arabic."""
+    language = str(language or current_language())
+    return _DATE_LOCALES.get(language, language)
+
+
 def format_day(day, language=None):
-    """Return a day written out in full: "Friday, March 18, 2022" / "الجمعة، 18 مارس 2022"."""
-    return dates.format_date(day, format="full", locale=language or current_language())
+    """Return a day written out in full: "Friday, March 18, 2022" / "الجمعة، 18 آذار 2022"."""
+    return _formatted_day(day, "full", date_locale(language))
 
 
 def format_date_range(start, end, language=None):
-    """Return a compact date range: "March 18 – 19, 2022" / "18–19 مارس 2022"."""
-    return _date_range(start, end, language or current_language())
+    """Return a compact date range: "Mar 18 – 19, 2022" / "18–19 آذار 2022"."""
+    return _date_range(start, end, date_locale(language))
 
 
 @functools.lru_cache(maxsize=256)  # every page and email shows the conference's dates
-def _date_range(start, end, language):
+def _date_range(start, end, locale):
     if start == end:
-        return dates.format_date(start, format="long", locale=language)
-    return dates.format_interval(start, end, skeleton="yMMMMd", locale=language)
+        return dates.format_skeleton(DATE_SKELETON, start, locale=locale)
+    return dates.format_interval(start, end, skeleton=DATE_SKELETON, locale=locale)
 
 
 def format_clock(value, language=None):
     """Return a time of day in the language's short style: "10:30 AM" / "10:30 ص"."""
-    return dates.format_time(value, format="short", locale=language or current_language())
+    return dates.format_time(value, format="short", locale=date_locale(language))
+
+
+def _zone(name):
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return UTC
+
+
+def _as_utc(value):
+    """A stored time (naive means UTC) as an aware UTC datetime."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _moment_text(local, language):
+    """A local (aware) datetime as the one date-and-time style of ``language``."""
+    locale = date_locale(language)
+    day = _formatted_day(local.date(), None, locale)
+    glue = Locale.parse(locale).datetime_formats["medium"]
+    return glue.replace("{1}", day).replace("{0}", format_clock(local.time(), language))
 
 
 def format_local_time(moment, timezone, *, now=None, language=None):
     """Return ``moment`` (naive UTC) as a clock time in ``timezone`` (a zone's name).
 
-    Only the time on the same local day as ``now``, else with the date: "10:42 AM".
-    An unknown zone reads as UTC.
+    Only the time on the same local day as ``now``, else the date and time in the one
+    style of ``format_moment``: "10:42 AM", "Dec 1, 2026, 10:42 AM". An unknown zone
+    reads as UTC.
     """
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    local = moment.replace(tzinfo=UTC).astimezone(zone)
-    today = (now or utcnow()).replace(tzinfo=UTC).astimezone(zone).date()
+    zone = _zone(timezone)
+    local = _as_utc(moment).astimezone(zone)
+    today = _as_utc(now or utcnow()).astimezone(zone).date()
     language = language or current_language()
     if local.date() == today:
         return format_clock(local.time(), language)
-    return dates.format_datetime(local, format="short", tzinfo=zone, locale=language)
+    return _moment_text(local, language)
 
 
 def format_timezone(name, language=None):
     """Return a time zone's name for people: "Pacific Time" / "توقيت المحيط الهادي"."""
     return dates.get_timezone_name(
-        ZoneInfo(name), width="long", uncommon=False, locale=language or current_language()
+        ZoneInfo(name), width="long", uncommon=False, locale=date_locale(language)
     )
 
 
@@ -126,8 +164,12 @@ def _formatted_integer(value, language):
 
 
 @functools.lru_cache(maxsize=4096)
-def _formatted_day(day, format, language):
-    return dates.format_date(day, format=format, locale=language)
+def _formatted_day(day, format, locale):
+    """``format`` "full" writes the weekday and the month in full; anything else is the
+    one date style ("Dec 2, 2026")."""
+    if format == "full":
+        return dates.format_date(day, format="full", locale=locale)
+    return dates.format_skeleton(DATE_SKELETON, day, locale=locale)
 
 
 def format_number(value):
@@ -137,13 +179,17 @@ def format_number(value):
     return babel_format_number(value)
 
 
-def format_date(value=None, format=None):
-    """Flask-Babel's ``dateformat`` (in the display time zone), remembered per day."""
+def format_date(value=None, format=None, language=None):
+    """The ``dateformat`` filter: a date (or the local day of a stored UTC time) in the one
+    date style, "Dec 2, 2026" / "2 كانون الأول 2026"; ``"full"`` adds the weekday.
+
+    ``short``, ``medium`` and ``long`` all give the one style: no page shows "12/2/26".
+    """
+    if value is None:
+        return ""
     if isinstance(value, datetime):
-        value = to_user_timezone(value).date()
-    if not isinstance(value, date) or format not in (None, "short", "medium", "long", "full"):
-        return babel_format_date(value, format)
-    return _formatted_day(value, format or "medium", current_language())
+        value = to_user_timezone(_as_utc(value)).date()
+    return _formatted_day(value, "full" if format == "full" else None, date_locale(language))
 
 
 def display_timezone():
@@ -156,29 +202,50 @@ def display_timezone():
     return name or "UTC"
 
 
-def format_moment(value, language=None):
-    """A stored UTC time as ``<time>`` in the conference's zone, one style per language."""
+def moment_text(value, language=None, timezone=None):
+    """A stored UTC time as plain text in the conference's zone (or ``timezone``), in the
+    one style of the language: "Dec 2, 2026, 9:01 AM" / "2 كانون الأول 2026، 9:01 ص".
+
+    For emails, the CLI and anything else that is not HTML; ``format_moment`` wraps the
+    same text in ``<time>``.
+    """
     if value is None:
         return ""
-    local = to_user_timezone(value.replace(tzinfo=UTC) if value.tzinfo is None else value)
-    language = language or current_language()
-    text = "{}, {}".format(
-        dates.format_skeleton("yMMMd", local, locale=language), format_clock(local.time(), language)
-    )
+    moment = _as_utc(value)
+    local = moment.astimezone(_zone(timezone)) if timezone else to_user_timezone(moment)
+    return _moment_text(local, language or current_language())
+
+
+def format_moment(value, language=None, timezone=None):
+    """A stored UTC time as ``<time>`` in the conference's zone, one style per language.
+
+    Also the ``utc_time`` and ``datetimeformat`` filters, so that every time on every
+    page reads the same way.
+    """
+    if value is None:
+        return ""
     # Markup.format escapes its arguments.
     return Markup('<time datetime="{}">{}</time>').format(
-        value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z", text
+        _as_utc(value).replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
+        moment_text(value, language, timezone),
     )
 
 
-def utc_time(value):
-    """A stored UTC time as ``<time>``: "2025-03-01 14:05 UTC", the same in both languages."""
-    if value is None:
-        return ""
-    # Markup.format escapes its arguments.
-    return Markup('<time datetime="{}Z" dir="ltr">{} UTC</time>').format(
-        value.isoformat(timespec="seconds"), value.strftime("%Y-%m-%d %H:%M")
-    )
+def format_datetime(value=None, format=None, rebase=True):
+    """The old ``datetimeformat`` filter: now the same as ``moment`` (``format`` is ignored)."""
+    return format_moment(value)
+
+
+utc_time = format_moment  # the old filter's name: the same output as ``moment``
+
+
+def isolated_flashed_messages(with_categories=False, category_filter=()):
+    """Flask's ``get_flashed_messages`` for templates: each message as ``Markup`` with its
+    links, email addresses and phone numbers in ``<bdi dir="ltr">`` (``text.isolate_flash``)."""
+    messages = get_flashed_messages(with_categories, category_filter)
+    if with_categories:
+        return [(category, text.isolate_flash(message)) for category, message in messages]
+    return [text.isolate_flash(message) for message in messages]
 
 
 def init_app(app):
@@ -193,7 +260,9 @@ def init_app(app):
     app.before_request(refresh)
     app.after_request(vary_on_language)
     app.jinja_env.filters["tr"] = translate
-    app.jinja_env.filters["utc_time"] = utc_time
+    # The old names of ``moment``: templates still using them read the same.
+    app.jinja_env.filters["utc_time"] = format_moment
+    app.jinja_env.filters["datetimeformat"] = format_datetime
     app.jinja_env.filters["moment"] = format_moment
     app.jinja_env.filters["numberformat"] = format_number
     app.jinja_env.filters["dateformat"] = format_date
@@ -201,6 +270,12 @@ def init_app(app):
     app.jinja_env.filters["clock"] = format_clock
     app.jinja_env.filters["timezone_name"] = format_timezone
     app.jinja_env.globals["date_range"] = format_date_range
+    # Values that read left to right inside text of either direction (conference.text).
+    app.jinja_env.filters["ltr"] = text.ltr
+    app.jinja_env.filters["bdi"] = text.bdi
+    app.jinja_env.filters["isolate"] = text.isolate_markup
+    # Flash messages name addresses and links: each page shows them isolated.
+    app.jinja_env.globals["get_flashed_messages"] = isolated_flashed_messages
 
     @app.context_processor
     def language_context():

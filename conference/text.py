@@ -1,13 +1,17 @@
-"""Text typed by people: cleaned one way, and email addresses compared one way.
+"""Text typed by people: cleaned one way, email addresses compared one way, and values
+that read left to right kept readable inside Arabic text, one way.
 
-Pure: strings in, strings out; no app context. Forms, services and the CLI all go
-through these two rules, so a name or an address means the same thing everywhere.
+Pure: strings in, strings out; no app context. Forms, services, templates, emails and
+the CLI all go through these rules, so a name or an address means the same thing
+everywhere and an address or a phone number reads the same in every message.
 """
 
 import re
 import unicodedata
+from html import unescape
 
 from email_validator import EmailNotValidError, validate_email
+from markupsafe import Markup, escape
 
 # Characters that could reorder or hide text in lists and exports: stripped from names.
 BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
@@ -93,8 +97,136 @@ def ltr_runs(text):
     yield text[position:], False
 
 
+# A span already isolated (by an earlier pass): left as it is.
+_ISOLATED = re.compile(f"{FSI}[^{FSI}{PDI}]*{PDI}")
+
+
 def isolate_runs(text):
     """``text`` with each link, email address and phone number between FSI and PDI, so
     that plain text (an email's text part, a flash message) keeps them readable inside
-    right-to-left text."""
+    right-to-left text. Runs already isolated are left alone: applying it twice is harmless."""
+    pieces, position = [], 0
+    for found in _ISOLATED.finditer(text):
+        pieces.append(_isolate_plain(text[position : found.start()]))
+        pieces.append(found.group(0))
+        position = found.end()
+    pieces.append(_isolate_plain(text[position:]))
+    return "".join(pieces)
+
+
+def _isolate_plain(text):
     return "".join(f"{FSI}{piece}{PDI}" if is_run else piece for piece, is_run in ltr_runs(text))
+
+
+# ---------------------------------------------------------------------------------------
+# One value, or a whole message, inside text of either direction.
+#
+# Plain text: ``isolate`` (one value) and ``isolate_runs`` (the runs of a text).
+# HTML: ``ltr`` (one value known to read left to right: an address, a link, a code),
+# ``bdi`` (one value of unknown direction: a person's name), ``isolate_markup`` (a
+# message: each run wrapped) and ``isolate_html`` (a rendered page or email: the runs of
+# its text wrapped, where nothing isolates them yet).
+
+LTR_OPEN = Markup('<bdi dir="ltr">')
+LTR_CLOSE = Markup("</bdi>")
+
+
+def isolate(value):
+    """One value (an address, a number, a code) between FSI and PDI, for plain text."""
+    if value is None or value == "":
+        return ""
+    return f"{FSI}{value}{PDI}"
+
+
+def ltr(value):
+    """One value that reads left to right, as HTML: ``<bdi dir="ltr">value</bdi>`` (escaped)."""
+    if value is None or str(value) == "":
+        return Markup("")
+    return LTR_OPEN + escape(value) + LTR_CLOSE
+
+
+def bdi(value):
+    """One value of its own direction (a name typed in either script), as ``<bdi>``."""
+    if value is None or str(value) == "":
+        return Markup("")
+    return Markup("<bdi>") + escape(value) + Markup("</bdi>")
+
+
+def isolate_markup(message):
+    """A message as HTML (``Markup``), each link, email address and phone number in it
+    wrapped in ``<bdi dir="ltr">``. Plain text is escaped first; HTML (``Markup``) keeps its
+    tags and gets the ``isolate_html`` pass. Flash messages go through this at display."""
+    if message is None:
+        return Markup("")
+    if hasattr(message, "__html__"):
+        return Markup(isolate_html(str(message.__html__())))
+    html = Markup("")
+    for piece, is_run in ltr_runs(str(message)):
+        html += (LTR_OPEN + escape(piece) + LTR_CLOSE) if is_run else escape(piece)
+    return html
+
+
+isolate_flash = isolate_markup
+
+# An HTML document as tags and the text between them (comments and declarations are tags).
+_HTML_TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.DOTALL)
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>")
+# A run has a digit (a phone number), an "@" (an address) or "://" (a link): text without
+# any of them is passed over at once.
+_MAY_HOLD_RUN = re.compile(r"\d|@|://")
+_DIR_LTR = re.compile(r"""\bdir\s*=\s*["']?ltr\b""", re.IGNORECASE)
+VOID_ELEMENTS = {
+    *"area base br col embed hr img input link meta param source track wbr".split(),
+}
+# Text in these is not read as part of the page's sentences (or is not text at all).
+_SKIPPED = {"head", "title", "style", "script", "textarea", "pre", "code", "svg", "math"}
+
+
+def isolate_html(html):
+    """Rendered HTML with each link, email address and phone number in its text wrapped in
+    ``<bdi dir="ltr">``, except where an element around it already isolates it (a ``<bdi>``
+    or anything with ``dir="ltr"``) or the text is not prose (``<title>``, ``<pre>``,
+    ``<code>``, ``<style>`` ...). Tags and attributes are left exactly as they were.
+
+    Runs are found in the text as it reads (entities decoded) and the text is escaped
+    again around them; text without a run is kept byte for byte. Safe to apply twice.
+    """
+    out = []
+    stack = []  # (tag name, isolates or skips its content)
+    shielded_depth = 0  # how many elements on the stack isolate or skip their content
+    for token in _HTML_TOKEN.split(html):
+        if not token:
+            continue
+        if token.startswith("<"):
+            out.append(token)
+            tag = _TAG.match(token)
+            if tag is None:
+                continue  # a comment, a doctype
+            closing, name, attributes = tag.groups()
+            name = name.lower()
+            if closing:
+                for index in range(len(stack) - 1, -1, -1):
+                    if stack[index][0] == name:
+                        shielded_depth -= sum(shielded for _, shielded in stack[index:])
+                        del stack[index:]
+                        break
+            elif name not in VOID_ELEMENTS and not attributes.rstrip().endswith("/"):
+                shielded = name == "bdi" or name in _SKIPPED or bool(_DIR_LTR.search(attributes))
+                stack.append((name, shielded))
+                shielded_depth += shielded
+        elif shielded_depth or not _MAY_HOLD_RUN.search(token):
+            out.append(token)
+        else:
+            out.append(_isolate_text_node(token))
+    result = "".join(out)
+    return Markup(result) if isinstance(html, Markup) else result
+
+
+def _isolate_text_node(token):
+    pieces = list(ltr_runs(unescape(token)))
+    if len(pieces) == 1:  # no run
+        return token
+    return "".join(
+        f"{LTR_OPEN}{escape(piece)}{LTR_CLOSE}" if is_run else str(escape(piece))
+        for piece, is_run in pieces
+    )

@@ -29,7 +29,7 @@ from conference.extensions import db
 from conference.i18n import direction
 from conference.mailer import outbox
 from conference.mailer.rendering import Email, render_email
-from conference.text import isolate_runs, ltr_runs
+from conference.text import isolate, isolate_html, ltr_runs
 
 TEMPLATE = "announcements/announcement"
 KIND = "broadcast.announcement"
@@ -59,9 +59,9 @@ def _context(broadcast, language, unsubscribe_url):
     body = broadcast.body.get(language, "")
     return {
         "subject": broadcast.subject.get(language, ""),
-        # In right-to-left text, links, addresses and phone numbers are isolated so that
-        # the bidi algorithm does not reorder their parts.
-        "body_text": isolate_runs(body) if direction(language) == "rtl" else body,
+        # In right-to-left messages, render_email isolates its links, addresses and phone
+        # numbers (FSI … PDI), as in every other email.
+        "body_text": body,
         "paragraphs": body_paragraphs(body),
         "unsubscribe_url": None if broadcast.is_essential else unsubscribe_url,
         "is_essential": broadcast.is_essential,
@@ -149,14 +149,16 @@ def bilingual_message(broadcast, *, to, name=None):
 
 
 def _content_html(broadcast, language, unsubscribe_url):
-    """The message's content in ``language``, without the layout around it."""
+    """The message's content in ``language``, without the layout around it (isolated in a
+    right-to-left language, as ``render_email`` does for whole messages)."""
     with force_locale(language):
-        return Markup(
+        html = Markup(
             render_template(
                 "emails/announcements/_content.html",
                 **_context(broadcast, language, unsubscribe_url),
             )
         )
+    return isolate_html(html) if direction(language) == "rtl" else html
 
 
 # ---------------------------------------------------------------------------------------
@@ -206,7 +208,11 @@ class _Messages:
             email,
             recipient=row.recipient,
             recipient_name=row.recipient_name,
-            text=email.text.replace(self.placeholder, url),
+            # The placeholder is no link, so render_email left it as it was: the link
+            # is isolated here, as every link in a right-to-left text part is.
+            text=email.text.replace(
+                self.placeholder, isolate(url) if direction(email.language) == "rtl" else url
+            ),
             html=email.html.replace(self.placeholder, str(escape(url))),
             headers={k: v.replace(self.placeholder, url) for k, v in email.headers.items()},
         )

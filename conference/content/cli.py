@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from conference.content import services
+from conference.i18n import moment_text
 
 content_cli = AppGroup("content", help="Load the conference facts and the sample programme.")
 
@@ -15,7 +16,7 @@ def _print(report, what):
         by = f" ({kept.set_by})" if kept.set_by else ""
         click.echo(
             f"  tracks.{kept.track}.capacity: kept {kept.capacity} seats set by organizers on "
-            f"{kept.set_at:%Y-%m-%d %H:%M} UTC{by}; the file says {kept.file_capacity} "
+            f"{moment_text(kept.set_at, 'en')}{by}; the file says {kept.file_capacity} "
             "(use --reset-capacities to apply it)"
         )
     if not report.changed:

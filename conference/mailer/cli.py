@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from conference.extensions import db
+from conference.i18n import moment_text
 from conference.mailer import admin
 from conference.mailer.delivery import deliver_pending, is_configured
 from conference.mailer.mime import attachment_names
@@ -76,7 +77,7 @@ def list_command(status, limit):
     if not rows:
         click.echo("The outbox is empty.")
     for row in rows:
-        when = f"{row.created_at:%Y-%m-%d %H:%M}"
+        when = moment_text(row.created_at, "en")
         line = (
             f"{row.id:>6}  {row.status.value:<8} {when}  {row.recipient}  {row.subject or row.kind}"
         )

@@ -4,7 +4,9 @@ Each message has three templates under ``templates/emails/<feature>/``:
 ``<name>.subject.txt``, ``<name>.txt`` and ``<name>.html``; the HTML ones extend
 ``emails/_layout.html``, which sets ``lang`` and ``dir`` on every wrapper, as webmail
 clients drop them from ``<html>``. Rendering happens inside ``force_locale(language)``,
-so it works the same in a request, a CLI command or a deliverer.
+so it works the same in a request, a CLI command or a deliverer. In a right-to-left
+language, links, addresses and phone numbers in both parts are isolated here, for every
+feature's messages (``right_to_left_text``).
 """
 
 import base64
@@ -16,6 +18,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from conference.config import LANGUAGES
+from conference.i18n import direction
+from conference.text import bdi, isolate, isolate_html, isolate_runs
 
 RLM = "\u200f"
 # What a private link becomes where organizers read a message (the outbox page, its .eml).
@@ -93,6 +97,7 @@ def render_email(
     """
     if language not in LANGUAGES:
         language = "en"
+    rtl = direction(language) == "rtl"
     with force_locale(language):
         context = {
             **context,
@@ -101,7 +106,13 @@ def render_email(
             "calendar_attached": calendar is not None,
         }
         subject = render_template(f"emails/{template}.subject.txt", **context)
+        # A name keeps its own direction inside the sentence that greets it ("Hello Ada,"
+        # in Arabic): a name in Latin letters is isolated in the text part; every name is
+        # in <bdi> in the HTML.
+        latin = bool(name) and _STARTS_LTR.match(name) is not None
+        context["recipient_name"] = isolate(name) if rtl and latin else name
         text = render_template(f"emails/{template}.txt", **context)
+        context["recipient_name"] = bdi(name) if name else name
         html = render_template(f"emails/{template}.html", **context)
     return Email(
         kind=template.replace("/", "."),
@@ -109,12 +120,23 @@ def render_email(
         recipient_name=name,
         language=language,
         subject=" ".join(subject.split()),
-        text=rtl_paragraphs(text) if language == "ar" else text,
-        html=html,
+        text=right_to_left_text(text) if rtl else text,
+        html=isolate_html(html) if rtl else html,
         calendar=calendar,
         attachments=list(attachments),
         headers=dict(headers or {}),
     )
+
+
+def right_to_left_text(text):
+    """The text part of a right-to-left message as mail readers must show it: each link,
+    email address and phone number isolated (FSI … PDI: "+1 (313) 555-0100" does not
+    turn into "0100-555 (313) 1+"), and each paragraph starting right to left.
+
+    Every email's text part goes through here (``render_email``); so does its HTML, through
+    ``text.isolate_html``, which wraps the same runs in ``<bdi dir="ltr">``.
+    """
+    return rtl_paragraphs(isolate_runs(text))
 
 
 def rtl_paragraphs(text):
