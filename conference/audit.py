@@ -110,7 +110,9 @@ def _repeat(key, now):
     ``count = count + 1`` in the database, so two requests at once both count (the row's
     lock orders them). Two first views at once may each write a row: both are kept.
     """
-    found = db.session.scalar(sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.group_key == key))
+    found = db.session.scalar(
+        sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.group_key == key)
+    )
     if found is None:
         return None
     db.session.execute(

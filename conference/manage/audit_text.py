@@ -1,0 +1,620 @@
+"""The audit log in words: each action code becomes a sentence in the reader's language.
+
+``ACTIONS`` maps every action the application records to its name (for the filter menu)
+and to a function that turns an event into an ``Entry``: a sentence, with the person or
+object it is about linked when the reader may open that page, and the values it changed
+("Capacity: 100 → 120"), each value in words. Missing values are left out. An action
+not listed here (one added later, say) still reads as words, never as a bare code.
+
+Everything returned is ``Markup``: values are escaped, and addresses, numbers and codes
+are isolated (``<bdi dir="ltr">``) so that they read right inside Arabic sentences.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC
+
+import sqlalchemy as sa
+from flask import current_app, g, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext, to_user_timezone
+from markupsafe import Markup, escape
+
+from conference import audit as audit_trail
+from conference.access import Role, may_open
+from conference.accounts.forms import ROLE_LABELS
+from conference.content.models import Conference, Track
+from conference.extensions import db
+from conference.i18n import format_clock, format_number, translate
+from conference.registration.exports import COLUMNS
+
+
+@dataclass
+class Entry:
+    """One event in words: ``summary`` (a sentence) and ``lines`` (what it changed)."""
+
+    summary: Markup
+    lines: list = field(default_factory=list)
+
+
+# --- Values in words -----------------------------------------------------------------------
+
+FILTER_LABELS = {
+    "q": _l("Name or email address"),
+    "track": _l("Track"),
+    "status": _l("Status"),
+    "language": _l("Email language"),
+    "checked_in": _l("Check-in"),
+}
+
+STATUS_WORDS = {
+    "confirmed": _l("with a confirmed seat"),
+    "waitlisted": _l("on the waiting list"),
+    "cancelled": _l("cancelled"),
+    "active": _l("active"),
+}
+
+LANGUAGE_WORDS = {"ar": _l("Arabic"), "en": _l("English")}
+
+CHECKED_IN_WORDS = {"yes": _l("Checked in"), "no": _l("Not checked in")}
+
+FIELD_LABELS = {
+    "full_name": _l("Full name"),
+    "email": _l("Email address"),
+    "phone": _l("Phone number"),
+    "city": _l("City"),
+    "region": _l("State or region"),
+    "language": _l("Email language"),
+    "needs": _l("Accessibility or dietary needs"),
+    "photo_consent": _l("Photo consent"),
+}
+
+ACTOR_LABELS = {
+    audit_trail.SYSTEM: _l("The system"),
+    audit_trail.CONTENT_FILE: _l("The content file"),
+}
+
+
+def ltr(value):
+    """``value`` isolated, left to right: an address, a number or a code."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(value)
+
+
+def _link(text, endpoint, **values):
+    """``text`` linked to ``endpoint`` when the reader may open it, else plain."""
+    if may_open(endpoint):
+        return Markup('<a href="{}">{}</a>').format(url_for(endpoint, **values), text)
+    return Markup(escape(text))
+
+
+def _words(message):
+    """A translated message with its values already in it, as ``Markup``.
+
+    The values given to ``_``/``ngettext`` are escaped by the caller (``_say``); the message
+    itself comes from our catalog, as in Jinja's own ``{% trans %}``.
+    """
+    return Markup(message)
+
+
+def _safe(**values):
+    return {name: escape(value) for name, value in values.items()}
+
+
+def track_name(key):
+    """The track's name in the reader's language (its bilingual name), else ``key``."""
+    if "audit_track_names" not in g:
+        rows = db.session.execute(
+            sa.select(Track.key, Track.name)
+            .join(Conference)
+            .where(Conference.slug == current_app.config["CONFERENCE_SLUG"])
+        )
+        g.audit_track_names = dict(rows.all())
+    name = g.audit_track_names.get(key)
+    return translate(name) if name else str(key)
+
+
+def role_name(value):
+    try:
+        return str(ROLE_LABELS[Role(value)])
+    except ValueError:
+        return str(value)
+
+
+def value_text(name, value):
+    """A stored detail value in words (escaped ``Markup``), or ``None`` to leave it out."""
+    if value is None or value == "" or value == [] or value == {}:
+        return None
+    if isinstance(value, bool):
+        return escape(_("Yes") if value else _("No"))
+    if name == "track" and isinstance(value, str):
+        return escape(track_name(value))
+    if name in ("role", "old", "new") and isinstance(value, str):
+        return escape(role_name(value))
+    if name == "status" and value in STATUS_WORDS:
+        return escape(STATUS_WORDS[value])
+    if name == "checked_in" and value in CHECKED_IN_WORDS:
+        return escape(CHECKED_IN_WORDS[value])
+    if name == "language" and value in LANGUAGE_WORDS:
+        return escape(LANGUAGE_WORDS[value])
+    if name == "q" and isinstance(value, str):
+        return Markup('<bdi dir="auto">{}</bdi>').format(value)
+    if name == "format" and isinstance(value, str):
+        return ltr(value.upper())
+    if name == "fields" and isinstance(value, list):
+        return escape(", ".join(str(FIELD_LABELS.get(item, item)) for item in value))
+    if name == "columns" and isinstance(value, list):
+        return escape(
+            ", ".join(str(COLUMNS[key][0]) if key in COLUMNS else str(key) for key in value)
+        )
+    if name == "filters" and isinstance(value, dict):
+        return filters_text(value)
+    if isinstance(value, int | float):
+        return ltr(format_number(value))
+    if isinstance(value, list):
+        parts = [value_text(name, item) for item in value]
+        return Markup(", ").join(part for part in parts if part is not None) or None
+    if isinstance(value, dict):
+        parts = [_fact(humanise(key), value_text(key, item)) for key, item in value.items()]
+        return Markup("; ").join(part for part in parts if part is not None) or None
+    if "@" in str(value) or str(value).isascii():
+        return ltr(value)
+    return escape(value)
+
+
+def filters_text(filters):
+    """An attendee list's filters in words: "Track: Arts; Status: on the waiting list"."""
+    parts = [
+        _fact(FILTER_LABELS.get(name, humanise(name)), value_text(name, value))
+        for name, value in filters.items()
+    ]
+    return Markup("; ").join(part for part in parts if part is not None) or None
+
+
+def humanise(code):
+    """A code as words: "registrations.imported" → "Registrations imported"."""
+    text = str(code).replace(".", " ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _fact(label, value):
+    """ "Label: value", or ``None`` when there is no value to show."""
+    if value is None:
+        return None
+    return _words(_("%(label)s: %(value)s", **_safe(label=label, value=value)))
+
+
+def _change(label, before, after):
+    """ "Label: before → after" (the arrow follows the reading direction)."""
+    if before is None:
+        return _fact(label, after)
+    if after is None:
+        return None
+    return _words(
+        _("%(label)s: %(before)s → %(after)s", **_safe(label=label, before=before, after=after))
+    )
+
+
+def _lines(*lines):
+    return [line for line in lines if line is not None]
+
+
+# --- The objects an event is about ------------------------------------------------------
+
+
+def registration_link(registration_id, *, erased=False):
+    """ "registration 123", linked to the attendee's page when the reader may open it."""
+    text = _words(_("registration %(number)s", number=ltr(registration_id)))
+    if erased or not isinstance(registration_id, int):
+        return text
+    return _link(text, "registration_staff.attendee", registration_id=registration_id)
+
+
+def account_text(email):
+    return ltr(email) if email else escape(_("an account"))
+
+
+def local_clock(moment):
+    """A stored UTC time as its clock time in the conference's zone, in ``<time>``."""
+    local = to_user_timezone(moment.replace(tzinfo=UTC))
+    return Markup('<time datetime="{}Z">{}</time>').format(
+        moment.isoformat(timespec="seconds"), format_clock(local.time())
+    )
+
+
+# --- One function per action ------------------------------------------------------------
+
+
+def _registration(event):
+    return registration_link((event.details or {}).get("registration_id"))
+
+
+def _simple(message):
+    """An action that needs no value: its sentence is always the same."""
+
+    def describe(event):
+        return Entry(escape(message))
+
+    return describe
+
+
+def _about_registration(message_of):
+    def describe(event):
+        return Entry(_words(message_of(registration=_registration(event))))
+
+    return describe
+
+
+def _account(message_of):
+    def describe(event):
+        details = event.details or {}
+        return Entry(
+            _words(message_of(user=account_text(details.get("user")))),
+            _lines(_fact(_("Role"), value_text("role", details.get("role")))),
+        )
+
+    return describe
+
+
+def _role_changed(event):
+    details = event.details or {}
+    return Entry(
+        _words(_("Role of %(user)s changed", user=account_text(details.get("user")))),
+        _lines(
+            _change(
+                _("Role"),
+                value_text("old", details.get("old")),
+                value_text("new", details.get("new")),
+            )
+        ),
+    )
+
+
+def _password_set(event):
+    details = event.details or {}
+    if details.get("via") == "command line":
+        return Entry(
+            _words(
+                _(
+                    "Password of %(user)s set from the command line",
+                    user=account_text(details.get("user")),
+                )
+            )
+        )
+    return Entry(escape(_("Password set")))
+
+
+def _minutes(message_of):
+    def describe(event):
+        minutes = (event.details or {}).get("minutes")
+        if not isinstance(minutes, int):
+            return Entry(escape(message_of(None)))
+        return Entry(_words(message_of(minutes)))
+
+    return describe
+
+
+def _slowed(minutes):
+    if minutes is None:
+        return _("Sign-in slowed down after wrong passwords")
+    return ngettext(
+        "Sign-in slowed down for %(num)s minute after wrong passwords",
+        "Sign-in slowed down for %(num)s minutes after wrong passwords",
+        minutes,
+    )
+
+
+def _step_closed(minutes):
+    if minutes is None:
+        return _("Code step closed after wrong codes")
+    return ngettext(
+        "Code step closed for %(num)s minute after wrong codes",
+        "Code step closed for %(num)s minutes after wrong codes",
+        minutes,
+    )
+
+
+def _code_failed(event):
+    wrong = (event.details or {}).get("wrong_in_a_row")
+    if not isinstance(wrong, int):
+        return Entry(escape(_("Wrong authenticator code")))
+    return Entry(
+        escape(
+            ngettext(
+                "Wrong authenticator code (%(num)s in a row)",
+                "Wrong authenticator codes (%(num)s in a row)",
+                wrong,
+            )
+        )
+    )
+
+
+def _checkin_searched(event):
+    details = event.details or {}
+    shown = details.get("shown")
+    if details.get("by") == "code":
+        summary = escape(_("Check-in code scanned or typed"))
+    else:
+        summary = _words(
+            _("Check-in search for %(query)s", query=value_text("q", details.get("query")) or "")
+        )
+    lines = []
+    if isinstance(shown, int):
+        lines.append(
+            escape(
+                ngettext(
+                    "%(num)s person shown",
+                    "%(num)s people shown",
+                    shown,
+                )
+            )
+        )
+    return Entry(summary, lines)
+
+
+def _checkin_undo(event):
+    return Entry(
+        _words(_("Check-in of %(registration)s taken back", registration=_registration(event)))
+    )
+
+
+def _listed(event):
+    filters = (event.details or {}).get("filters") or {}
+    return Entry(
+        escape(_("Attendee list searched")),
+        _lines(_fact(_("Filters"), filters_text(filters))),
+    )
+
+
+def _exported(event):
+    details = event.details or {}
+    rows = details.get("rows")
+    file_format = value_text("format", details.get("format")) or ""
+    if isinstance(rows, int) and details.get("complete"):
+        summary = ngettext(
+            "Attendees exported as %(format)s: %(num)s row",
+            "Attendees exported as %(format)s: %(num)s rows",
+            rows,
+            format=file_format,
+        )
+    elif isinstance(rows, int):
+        summary = ngettext(
+            "Attendee export as %(format)s stopped after %(num)s row",
+            "Attendee export as %(format)s stopped after %(num)s rows",
+            rows,
+            format=file_format,
+        )
+    else:
+        summary = _("Attendee export as %(format)s started", format=file_format)
+    filters = details.get("filters")
+    return Entry(
+        _words(summary),
+        _lines(
+            _fact(_("Filters"), filters_text(filters) or escape(_("everyone")))
+            if isinstance(filters, dict)
+            else None,
+            _fact(_("Columns"), value_text("columns", details.get("columns"))),
+        ),
+    )
+
+
+def _details_changed(event):
+    details = event.details or {}
+    return Entry(
+        _words(_("Details of %(registration)s changed", registration=_registration(event))),
+        _lines(_fact(_("Fields changed"), value_text("fields", details.get("fields")))),
+    )
+
+
+def _from_waitlist(event):
+    details = event.details or {}
+    capacity = details.get("capacity")
+    lines = []
+    if isinstance(capacity, int):
+        lines.append(
+            escape(
+                ngettext(
+                    "The track's capacity was raised to %(num)s seat",
+                    "The track's capacity was raised to %(num)s seats",
+                    capacity,
+                )
+            )
+        )
+    return Entry(
+        _words(
+            _(
+                "%(registration)s given a seat in %(track)s from the waiting list",
+                registration=_registration(event),
+                track=escape(track_name(details.get("track"))),
+            )
+        ),
+        lines,
+    )
+
+
+def _erased(event):
+    number = (event.details or {}).get("registration")
+    return Entry(
+        _words(_("%(registration)s erased", registration=registration_link(number, erased=True)))
+    )
+
+
+def _capacity_changed(event):
+    details = event.details or {}
+    promoted = details.get("promoted")
+    lines = _lines(
+        _change(
+            _("Capacity"),
+            value_text("capacity", details.get("previous")),
+            value_text("capacity", details.get("capacity")),
+        )
+    )
+    if isinstance(promoted, int) and promoted:
+        lines.append(
+            escape(
+                ngettext(
+                    "%(num)s person given a seat from the waiting list",
+                    "%(num)s people given a seat from the waiting list",
+                    promoted,
+                )
+            )
+        )
+    track = _link(escape(track_name(details.get("track"))), "registration_staff.tracks")
+    return Entry(_words(_("Capacity of %(track)s changed", track=track)), lines)
+
+
+def _bulk_email(event):
+    details = event.details or {}
+    recipients = details.get("recipients")
+    if isinstance(recipients, int):
+        text = escape(
+            ngettext(
+                "Email to attendees sent to %(num)s person",
+                "Email to attendees sent to %(num)s people",
+                recipients,
+            )
+        )
+    else:
+        text = escape(_("Email sent to attendees"))
+    broadcast = details.get("broadcast")
+    if isinstance(broadcast, int):
+        text = _link(text, "announcements.broadcast", broadcast_id=broadcast)
+    filters = details.get("filters")
+    return Entry(
+        text,
+        _lines(
+            _fact(_("Filters"), filters_text(filters) or escape(_("everyone")))
+            if isinstance(filters, dict)
+            else None,
+            _fact(_("Essential message"), value_text("essential", details.get("essential"))),
+        ),
+    )
+
+
+# Every action the application records: its name (for the filter menu) and its sentence.
+ACTIONS = {
+    "user.signed_in": (_l("Sign-in"), _simple(_l("Sign-in"))),
+    "user.locked": (
+        _l("Account locked after wrong passwords"),
+        _simple(_l("Account locked after wrong passwords")),
+    ),
+    "user.created": (
+        _l("Account created"),
+        _account(lambda user: _("Account created for %(user)s", user=user)),
+    ),
+    "user.invited": (
+        _l("Invitation sent"),
+        _account(lambda user: _("Invitation sent to %(user)s", user=user)),
+    ),
+    "user.role_changed": (_l("Role changed"), _role_changed),
+    "user.enabled": (
+        _l("Account enabled"),
+        _account(lambda user: _("Account of %(user)s enabled", user=user)),
+    ),
+    "user.disabled": (
+        _l("Account disabled"),
+        _account(lambda user: _("Account of %(user)s disabled", user=user)),
+    ),
+    "user.password_set": (_l("Password set"), _password_set),
+    "user.two_factor_enabled": (
+        _l("Two-factor sign-in turned on"),
+        _simple(_l("Two-factor sign-in turned on")),
+    ),
+    "user.recovery_code_used": (_l("Recovery code used"), _simple(_l("Recovery code used"))),
+    "user.signed_out_everywhere": (
+        _l("Signed out on every device"),
+        _simple(_l("Signed out on every device")),
+    ),
+    "user.session_ended": (
+        _l("A session ended from the account page"),
+        _simple(_l("A session ended from the account page")),
+    ),
+    "user.sign_in_slowed": (
+        _l("Sign-in slowed down after wrong passwords"),
+        _minutes(_slowed),
+    ),
+    "user.code_failed": (_l("Wrong authenticator code"), _code_failed),
+    "user.code_step_closed": (_l("Code step closed after wrong codes"), _minutes(_step_closed)),
+    "checkin.searched": (_l("Check-in search"), _checkin_searched),
+    "checkin.undo": (_l("Check-in taken back"), _checkin_undo),
+    "attendees.exported": (_l("Attendees exported"), _exported),
+    "attendees.listed": (_l("Attendee list searched"), _listed),
+    "attendee.viewed": (
+        _l("Attendee's details viewed"),
+        _about_registration(
+            lambda registration: _("Details of %(registration)s viewed", registration=registration)
+        ),
+    ),
+    "attendee.details_changed": (_l("Attendee's details changed"), _details_changed),
+    "attendee.email_changed": (
+        _l("Attendee's email address changed"),
+        _about_registration(
+            lambda registration: _(
+                "Email address of %(registration)s changed", registration=registration
+            )
+        ),
+    ),
+    "attendee.cancelled": (
+        _l("Registration cancelled by staff"),
+        _about_registration(
+            lambda registration: _("%(registration)s cancelled by staff", registration=registration)
+        ),
+    ),
+    "attendee.confirmation_resent": (
+        _l("Confirmation sent again"),
+        _about_registration(
+            lambda registration: _(
+                "Confirmation sent again for %(registration)s", registration=registration
+            )
+        ),
+    ),
+    "attendee.confirmed_from_waitlist": (_l("Seat given from the waiting list"), _from_waitlist),
+    "registration.erased": (_l("Registration erased"), _erased),
+    "track.capacity_changed": (_l("Track capacity changed"), _capacity_changed),
+    "bulk_email.sent": (_l("Email sent to attendees"), _bulk_email),
+}
+
+
+def _unknown(event):
+    """An action this module does not know: its code as words, and its details."""
+    details = event.details or {}
+    lines = [_fact(humanise(name), value_text(name, value)) for name, value in details.items()]
+    return Entry(ltr(humanise(event.action)), _lines(*lines))
+
+
+# --- What the page calls -----------------------------------------------------------------
+
+
+def action_name(action):
+    """The action's name for the filter menu, or its code as words."""
+    known = ACTIONS.get(action)
+    return str(known[0]) if known else humanise(action)
+
+
+def describe(event):
+    """``event`` in words, in the reader's language: an ``Entry``."""
+    known = ACTIONS.get(event.action)
+    entry = (known[1] if known else _unknown)(event)
+    if (event.count or 1) > 1:
+        entry.lines.insert(0, repeated(event))
+    return entry
+
+
+def repeated(event):
+    """ "14 times between 09:02 and 11:40" for a row that stands for repeated views."""
+    return _words(
+        ngettext(
+            "%(num)s time between %(first)s and %(last)s",
+            "%(num)s times between %(first)s and %(last)s",
+            event.count,
+            first=local_clock(event.at),
+            last=local_clock(event.last_at or event.at),
+        )
+    )
+
+
+def actor_name(event):
+    """Who acted, in words, when it was not a staff member; else ``None``."""
+    if event.actor_id is not None:
+        return None
+    label = ACTOR_LABELS.get(event.actor_email)
+    return str(label) if label is not None else None
