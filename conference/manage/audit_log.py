@@ -174,6 +174,12 @@ def count(filters, *, limit=COUNT_LIMIT):
     return db.session.scalar(sa.select(sa.func.count()).select_from(capped))
 
 
+def position(filters, first_id):
+    """Where the event ``first_id`` stands among the matches, newest first (1 for the newest)."""
+    newer = filtered(filters).with_only_columns(AuditEvent.id).where(AuditEvent.id > first_id)
+    return 1 + db.session.scalar(sa.select(sa.func.count()).select_from(newer.subquery()))
+
+
 def people():
     """The staff accounts to filter by: ``[(id, email)]``, by address."""
     return db.session.execute(sa.select(User.id, User.email).order_by(User.email)).all()

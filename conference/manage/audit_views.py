@@ -21,6 +21,12 @@ def audit():
     after = request.args.get("after", type=database_id)
     page = audit_log.page(filters, before=before, after=after)
     args = filters.as_args()
+    matches = audit_log.count(filters)
+    shown_from = (
+        audit_log.position(filters, page.rows[0].id)
+        if page.rows and matches <= audit_log.COUNT_LIMIT
+        else 1
+    )
     actions = sorted(
         ((code, str(name)) for code, (name, _describe) in audit_text.ACTIONS.items()),
         key=lambda item: item[1],
@@ -31,7 +37,8 @@ def audit():
             page=page,
             filters=filters,
             errors=errors,
-            matches=audit_log.count(filters),
+            matches=matches,
+            position=shown_from,
             count_limit=audit_log.COUNT_LIMIT,
             people=audit_log.people(),
             nobody=audit_log.NOBODY,
