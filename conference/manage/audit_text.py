@@ -201,9 +201,13 @@ def _lines(*lines):
 # --- The objects an event is about ------------------------------------------------------
 
 
-def registration_link(registration_id, *, erased=False):
-    """ "registration 123", linked to the attendee's page when the reader may open it."""
-    text = _words(_("registration %(number)s", number=ltr(registration_id)))
+def registration_link(registration_id, *, erased=False, first=False):
+    """ "registration 123" ("Registration 123" ``first`` in a sentence), linked to the
+    attendee's page when the reader may open it."""
+    if first:
+        text = _words(_("Registration %(number)s", number=ltr(registration_id)))
+    else:
+        text = _words(_("registration %(number)s", number=ltr(registration_id)))
     if erased or not isinstance(registration_id, int):
         return text
     return _link(text, "registration_staff.attendee", registration_id=registration_id)
@@ -224,8 +228,8 @@ def local_clock(moment):
 # --- One function per action ------------------------------------------------------------
 
 
-def _registration(event):
-    return registration_link((event.details or {}).get("registration_id"))
+def _registration(event, *, first=False):
+    return registration_link((event.details or {}).get("registration_id"), first=first)
 
 
 def _simple(message):
@@ -237,9 +241,9 @@ def _simple(message):
     return describe
 
 
-def _about_registration(message_of):
+def _about_registration(message_of, *, first=False):
     def describe(event):
-        return Entry(_words(message_of(registration=_registration(event))))
+        return Entry(_words(message_of(registration=_registration(event, first=first))))
 
     return describe
 
@@ -423,7 +427,7 @@ def _from_waitlist(event):
         _words(
             _(
                 "%(registration)s given a seat in %(track)s from the waiting list",
-                registration=_registration(event),
+                registration=_registration(event, first=True),
                 track=escape(track_name(details.get("track"))),
             )
         ),
@@ -434,7 +438,12 @@ def _from_waitlist(event):
 def _erased(event):
     number = (event.details or {}).get("registration")
     return Entry(
-        _words(_("%(registration)s erased", registration=registration_link(number, erased=True)))
+        _words(
+            _(
+                "%(registration)s erased",
+                registration=registration_link(number, erased=True, first=True),
+            )
+        )
     )
 
 
@@ -556,7 +565,10 @@ ACTIONS = {
     "attendee.cancelled": (
         _l("Registration cancelled by staff"),
         _about_registration(
-            lambda registration: _("%(registration)s cancelled by staff", registration=registration)
+            lambda registration: _(
+                "%(registration)s cancelled by staff", registration=registration
+            ),
+            first=True,
         ),
     ),
     "attendee.confirmation_resent": (
