@@ -3,226 +3,42 @@
 ``ACTIONS`` maps every action the application records to its name (for the filter menu)
 and to a function that turns an event into an ``Entry``: a sentence, with the person or
 object it is about linked when the reader may open that page, and the values it changed
-("Capacity: 100 → 120"), each value in words. Missing values are left out. An action
-not listed here (one added later, say) still reads as words, never as a bare code.
-
-Everything returned is ``Markup``: values are escaped, and addresses, numbers and codes
-are isolated (``<bdi dir="ltr">``) so that they read right inside Arabic sentences.
+("Capacity: 100 → 120"), each value in words (``audit_values``). Missing values are left
+out. An action not listed here (one added later, say) still reads as words, never as a
+bare code.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC
 
-import sqlalchemy as sa
-from flask import current_app, g, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext, to_user_timezone
-from markupsafe import Markup, escape
+from flask_babel import ngettext
+from markupsafe import escape
 
-from conference import audit as audit_trail
-from conference.access import Role, may_open
-from conference.accounts.forms import ROLE_LABELS
-from conference.content.models import Conference, Track
-from conference.extensions import db
-from conference.i18n import format_clock, format_number, translate
-from conference.registration.exports import COLUMNS
+from conference.manage.audit_values import (
+    ACTOR_LABELS,
+    account_text,
+    change,
+    fact,
+    filters_text,
+    humanise,
+    link,
+    local_clock,
+    ltr,
+    present,
+    registration_link,
+    track_name,
+    value_text,
+    words,
+)
 
 
 @dataclass
 class Entry:
     """One event in words: ``summary`` (a sentence) and ``lines`` (what it changed)."""
 
-    summary: Markup
+    summary: object
     lines: list = field(default_factory=list)
-
-
-# --- Values in words -----------------------------------------------------------------------
-
-FILTER_LABELS = {
-    "q": _l("Name or email address"),
-    "track": _l("Track"),
-    "status": _l("Status"),
-    "language": _l("Email language"),
-    "checked_in": _l("Check-in"),
-}
-
-STATUS_WORDS = {
-    "confirmed": _l("with a confirmed seat"),
-    "waitlisted": _l("on the waiting list"),
-    "cancelled": _l("cancelled"),
-    "active": _l("active"),
-}
-
-LANGUAGE_WORDS = {"ar": _l("Arabic"), "en": _l("English")}
-
-CHECKED_IN_WORDS = {"yes": _l("Checked in"), "no": _l("Not checked in")}
-
-FIELD_LABELS = {
-    "full_name": _l("Full name"),
-    "email": _l("Email address"),
-    "phone": _l("Phone number"),
-    "city": _l("City"),
-    "region": _l("State or region"),
-    "language": _l("Email language"),
-    "needs": _l("Accessibility or dietary needs"),
-    "photo_consent": _l("Photo consent"),
-}
-
-ACTOR_LABELS = {
-    audit_trail.SYSTEM: _l("The system"),
-    audit_trail.CONTENT_FILE: _l("The content file"),
-}
-
-
-def ltr(value):
-    """``value`` isolated, left to right: an address, a number or a code."""
-    return Markup('<bdi dir="ltr">{}</bdi>').format(value)
-
-
-def _link(text, endpoint, **values):
-    """``text`` linked to ``endpoint`` when the reader may open it, else plain."""
-    if may_open(endpoint):
-        return Markup('<a href="{}">{}</a>').format(url_for(endpoint, **values), text)
-    return Markup(escape(text))
-
-
-def _words(message):
-    """A translated message with its values already in it, as ``Markup``.
-
-    The values given to ``_``/``ngettext`` are escaped by the caller (``_say``); the message
-    itself comes from our catalog, as in Jinja's own ``{% trans %}``.
-    """
-    return Markup(message)
-
-
-def _safe(**values):
-    return {name: escape(value) for name, value in values.items()}
-
-
-def track_name(key):
-    """The track's name in the reader's language (its bilingual name), else ``key``."""
-    if "audit_track_names" not in g:
-        rows = db.session.execute(
-            sa.select(Track.key, Track.name)
-            .join(Conference)
-            .where(Conference.slug == current_app.config["CONFERENCE_SLUG"])
-        )
-        g.audit_track_names = dict(rows.all())
-    name = g.audit_track_names.get(key)
-    return translate(name) if name else str(key)
-
-
-def role_name(value):
-    try:
-        return str(ROLE_LABELS[Role(value)])
-    except ValueError:
-        return str(value)
-
-
-def value_text(name, value):
-    """A stored detail value in words (escaped ``Markup``), or ``None`` to leave it out."""
-    if value is None or value == "" or value == [] or value == {}:
-        return None
-    if isinstance(value, bool):
-        return escape(_("Yes") if value else _("No"))
-    if name == "track" and isinstance(value, str):
-        return escape(track_name(value))
-    if name in ("role", "old", "new") and isinstance(value, str):
-        return escape(role_name(value))
-    if name == "status" and value in STATUS_WORDS:
-        return escape(STATUS_WORDS[value])
-    if name == "checked_in" and value in CHECKED_IN_WORDS:
-        return escape(CHECKED_IN_WORDS[value])
-    if name == "language" and value in LANGUAGE_WORDS:
-        return escape(LANGUAGE_WORDS[value])
-    if name == "q" and isinstance(value, str):
-        return Markup('<bdi dir="auto">{}</bdi>').format(value)
-    if name == "format" and isinstance(value, str):
-        return ltr(value.upper())
-    if name == "fields" and isinstance(value, list):
-        return escape(", ".join(str(FIELD_LABELS.get(item, item)) for item in value))
-    if name == "columns" and isinstance(value, list):
-        return escape(
-            ", ".join(str(COLUMNS[key][0]) if key in COLUMNS else str(key) for key in value)
-        )
-    if name == "filters" and isinstance(value, dict):
-        return filters_text(value)
-    if isinstance(value, int | float):
-        return ltr(format_number(value))
-    if isinstance(value, list):
-        parts = [value_text(name, item) for item in value]
-        return Markup(", ").join(part for part in parts if part is not None) or None
-    if isinstance(value, dict):
-        parts = [_fact(humanise(key), value_text(key, item)) for key, item in value.items()]
-        return Markup("; ").join(part for part in parts if part is not None) or None
-    if "@" in str(value) or str(value).isascii():
-        return ltr(value)
-    return escape(value)
-
-
-def filters_text(filters):
-    """An attendee list's filters in words: "Track: Arts; Status: on the waiting list"."""
-    parts = [
-        _fact(FILTER_LABELS.get(name, humanise(name)), value_text(name, value))
-        for name, value in filters.items()
-    ]
-    return Markup("; ").join(part for part in parts if part is not None) or None
-
-
-def humanise(code):
-    """A code as words: "registrations.imported" → "Registrations imported"."""
-    text = str(code).replace(".", " ").replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
-
-
-def _fact(label, value):
-    """ "Label: value", or ``None`` when there is no value to show."""
-    if value is None:
-        return None
-    return _words(_("%(label)s: %(value)s", **_safe(label=label, value=value)))
-
-
-def _change(label, before, after):
-    """ "Label: before → after" (the arrow follows the reading direction)."""
-    if before is None:
-        return _fact(label, after)
-    if after is None:
-        return None
-    return _words(
-        _("%(label)s: %(before)s → %(after)s", **_safe(label=label, before=before, after=after))
-    )
-
-
-def _lines(*lines):
-    return [line for line in lines if line is not None]
-
-
-# --- The objects an event is about ------------------------------------------------------
-
-
-def registration_link(registration_id, *, erased=False, first=False):
-    """ "registration 123" ("Registration 123" ``first`` in a sentence), linked to the
-    attendee's page when the reader may open it."""
-    if first:
-        text = _words(_("Registration %(number)s", number=ltr(registration_id)))
-    else:
-        text = _words(_("registration %(number)s", number=ltr(registration_id)))
-    if erased or not isinstance(registration_id, int):
-        return text
-    return _link(text, "registration_staff.attendee", registration_id=registration_id)
-
-
-def account_text(email):
-    return ltr(email) if email else escape(_("an account"))
-
-
-def local_clock(moment):
-    """A stored UTC time as its clock time in the conference's zone, in ``<time>``."""
-    local = to_user_timezone(moment.replace(tzinfo=UTC))
-    return Markup('<time datetime="{}Z">{}</time>').format(
-        moment.isoformat(timespec="seconds"), format_clock(local.time())
-    )
 
 
 # --- One function per action ------------------------------------------------------------
@@ -243,7 +59,7 @@ def _simple(message):
 
 def _about_registration(message_of, *, first=False):
     def describe(event):
-        return Entry(_words(message_of(registration=_registration(event, first=first))))
+        return Entry(words(message_of(registration=_registration(event, first=first))))
 
     return describe
 
@@ -252,8 +68,8 @@ def _account(message_of):
     def describe(event):
         details = event.details or {}
         return Entry(
-            _words(message_of(user=account_text(details.get("user")))),
-            _lines(_fact(_("Role"), value_text("role", details.get("role")))),
+            words(message_of(user=account_text(details.get("user")))),
+            present(fact(_("Role"), value_text("role", details.get("role")))),
         )
 
     return describe
@@ -262,9 +78,9 @@ def _account(message_of):
 def _role_changed(event):
     details = event.details or {}
     return Entry(
-        _words(_("Role of %(user)s changed", user=account_text(details.get("user")))),
-        _lines(
-            _change(
+        words(_("Role of %(user)s changed", user=account_text(details.get("user")))),
+        present(
+            change(
                 _("Role"),
                 value_text("old", details.get("old")),
                 value_text("new", details.get("new")),
@@ -277,7 +93,7 @@ def _password_set(event):
     details = event.details or {}
     if details.get("via") == "command line":
         return Entry(
-            _words(
+            words(
                 _(
                     "Password of %(user)s set from the command line",
                     user=account_text(details.get("user")),
@@ -292,7 +108,7 @@ def _minutes(message_of):
         minutes = (event.details or {}).get("minutes")
         if not isinstance(minutes, int):
             return Entry(escape(message_of(None)))
-        return Entry(_words(message_of(minutes)))
+        return Entry(words(message_of(minutes)))
 
     return describe
 
@@ -338,7 +154,7 @@ def _checkin_searched(event):
     if details.get("by") == "code":
         summary = escape(_("Check-in code scanned or typed"))
     else:
-        summary = _words(
+        summary = words(
             _("Check-in search for %(query)s", query=value_text("q", details.get("query")) or "")
         )
     lines = []
@@ -357,7 +173,7 @@ def _checkin_searched(event):
 
 def _checkin_undo(event):
     return Entry(
-        _words(_("Check-in of %(registration)s taken back", registration=_registration(event)))
+        words(_("Check-in of %(registration)s taken back", registration=_registration(event)))
     )
 
 
@@ -365,7 +181,7 @@ def _listed(event):
     filters = (event.details or {}).get("filters") or {}
     return Entry(
         escape(_("Attendee list searched")),
-        _lines(_fact(_("Filters"), filters_text(filters))),
+        present(fact(_("Filters"), filters_text(filters))),
     )
 
 
@@ -391,12 +207,12 @@ def _exported(event):
         summary = _("Attendee export as %(format)s started", format=file_format)
     filters = details.get("filters")
     return Entry(
-        _words(summary),
-        _lines(
-            _fact(_("Filters"), filters_text(filters) or escape(_("everyone")))
+        words(summary),
+        present(
+            fact(_("Filters"), filters_text(filters) or escape(_("everyone")))
             if isinstance(filters, dict)
             else None,
-            _fact(_("Columns"), value_text("columns", details.get("columns"))),
+            fact(_("Columns"), value_text("columns", details.get("columns"))),
         ),
     )
 
@@ -404,8 +220,8 @@ def _exported(event):
 def _details_changed(event):
     details = event.details or {}
     return Entry(
-        _words(_("Details of %(registration)s changed", registration=_registration(event))),
-        _lines(_fact(_("Fields changed"), value_text("fields", details.get("fields")))),
+        words(_("Details of %(registration)s changed", registration=_registration(event))),
+        present(fact(_("Fields changed"), value_text("fields", details.get("fields")))),
     )
 
 
@@ -424,7 +240,7 @@ def _from_waitlist(event):
             )
         )
     return Entry(
-        _words(
+        words(
             _(
                 "%(registration)s given a seat in %(track)s from the waiting list",
                 registration=_registration(event, first=True),
@@ -438,7 +254,7 @@ def _from_waitlist(event):
 def _erased(event):
     number = (event.details or {}).get("registration")
     return Entry(
-        _words(
+        words(
             _(
                 "%(registration)s erased",
                 registration=registration_link(number, erased=True, first=True),
@@ -450,8 +266,8 @@ def _erased(event):
 def _capacity_changed(event):
     details = event.details or {}
     promoted = details.get("promoted")
-    lines = _lines(
-        _change(
+    lines = present(
+        change(
             _("Capacity"),
             value_text("capacity", details.get("previous")),
             value_text("capacity", details.get("capacity")),
@@ -467,8 +283,8 @@ def _capacity_changed(event):
                 )
             )
         )
-    track = _link(escape(track_name(details.get("track"))), "registration_staff.tracks")
-    return Entry(_words(_("Capacity of %(track)s changed", track=track)), lines)
+    track = link(escape(track_name(details.get("track"))), "registration_staff.tracks")
+    return Entry(words(_("Capacity of %(track)s changed", track=track)), lines)
 
 
 def _bulk_email(event):
@@ -486,15 +302,15 @@ def _bulk_email(event):
         text = escape(_("Email sent to attendees"))
     broadcast = details.get("broadcast")
     if isinstance(broadcast, int):
-        text = _link(text, "announcements.broadcast", broadcast_id=broadcast)
+        text = link(text, "announcements.broadcast", broadcast_id=broadcast)
     filters = details.get("filters")
     return Entry(
         text,
-        _lines(
-            _fact(_("Filters"), filters_text(filters) or escape(_("everyone")))
+        present(
+            fact(_("Filters"), filters_text(filters) or escape(_("everyone")))
             if isinstance(filters, dict)
             else None,
-            _fact(_("Essential message"), value_text("essential", details.get("essential"))),
+            fact(_("Essential message"), value_text("essential", details.get("essential"))),
         ),
     )
 
@@ -589,8 +405,8 @@ ACTIONS = {
 def _unknown(event):
     """An action this module does not know: its code as words, and its details."""
     details = event.details or {}
-    lines = [_fact(humanise(name), value_text(name, value)) for name, value in details.items()]
-    return Entry(ltr(humanise(event.action)), _lines(*lines))
+    lines = [fact(humanise(name), value_text(name, value)) for name, value in details.items()]
+    return Entry(ltr(humanise(event.action)), present(*lines))
 
 
 # --- What the page calls -----------------------------------------------------------------
@@ -613,7 +429,7 @@ def describe(event):
 
 def repeated(event):
     """ "14 times between 09:02 and 11:40" for a row that stands for repeated views."""
-    return _words(
+    return words(
         ngettext(
             "%(num)s time between %(first)s and %(last)s",
             "%(num)s times between %(first)s and %(last)s",
