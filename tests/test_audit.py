@@ -124,3 +124,40 @@ def test_two_views_in_one_transaction_count_twice(app, make_user, clock):
     db.session.commit()
 
     assert [row.count for row in events()[before:]] == [2]
+
+
+def test_views_at_the_same_moment_all_count(app, make_user, clock):
+    import threading
+    from types import SimpleNamespace
+
+    from conference import database
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writers take turns (one write lock): nothing runs at once")
+    admin = make_user("admin")
+    person = SimpleNamespace(id=admin.id, email=admin.email)
+    clock(datetime(2026, 12, 2, 12, 0))
+    viewed(person, 7)
+    barrier, errors = threading.Barrier(6), []
+
+    def view():
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                database.begin_write()
+                audit.record("attendee.viewed", actor=person, registration_id=7)
+                db.session.commit()
+            except Exception as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=view) for _n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    rows = [row for row in events() if row.action == "attendee.viewed"]
+    assert [row.count for row in rows] == [7]
