@@ -25,6 +25,7 @@ from conference.manage.audit_values import (
     link,
     local_clock,
     ltr,
+    object_link,
     present,
     registration_link,
     track_name,
@@ -405,7 +406,10 @@ ACTIONS = {
 def _unknown(event):
     """An action this module does not know: its code as words, and its details."""
     details = event.details or {}
-    lines = [fact(humanise(name), value_text(name, value)) for name, value in details.items()]
+    lines = [
+        fact(humanise(name), object_link(name, value) or value_text(name, value))
+        for name, value in details.items()
+    ]
     return Entry(ltr(humanise(event.action)), present(*lines))
 
 

@@ -185,6 +185,26 @@ def present(*lines):
 # --- The objects an event is about ------------------------------------------------------
 
 
+def object_link(name, value):
+    """A detail that names an object (a registration, an outbox message, a bulk email) as
+    a link to its page when the reader may open it; ``None`` for any other detail."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    if name in ("registration_id", "registration"):
+        return registration_link(value)
+    if name in ("message_id", "message"):
+        return link(
+            words(_("message %(number)s", number=ltr(value))), "outbox.message", message_id=value
+        )
+    if name in ("broadcast_id", "broadcast"):
+        return link(
+            words(_("bulk email %(number)s", number=ltr(value))),
+            "announcements.broadcast",
+            broadcast_id=value,
+        )
+    return None
+
+
 def registration_link(registration_id, *, erased=False, first=False):
     """ "registration 123" ("Registration 123" ``first`` in a sentence), linked to the
     attendee's page when the reader may open it."""

@@ -191,6 +191,20 @@ def test_an_action_the_log_does_not_know_still_reads_as_words(client, login_as):
     assert row["words"] == "Registrations imported Rows: 12 File name: a.csv"
 
 
+def test_an_unknown_action_links_the_objects_it_names(client, login_as):
+    admin = login_as("admin")
+    record("mail.retried", actor=admin, message_id=5, registration_id=6, broadcast=2)
+
+    row = rows_of(client.get("/manage/audit"))[0]
+
+    assert '<a href="/manage/outbox/5">message <bdi dir="ltr">5</bdi></a>' in row["what"]
+    assert 'href="/manage/attendees/6"' in row["what"]
+    assert 'href="/manage/email/2"' in row["what"]
+    assert row["words"] == (
+        "Mail retried Message id: message 5 Registration id: registration 6 Broadcast: bulk email 2"
+    )
+
+
 def test_registration_numbers_and_broadcasts_are_links_for_admins(client, login_as, conference):
     admin = login_as("admin")
     record("attendee.viewed", actor=admin, registration_id=7)
