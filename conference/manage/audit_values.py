@@ -18,7 +18,7 @@ from conference.access import Role, may_open
 from conference.accounts.forms import ROLE_LABELS
 from conference.content.models import Conference, Track
 from conference.extensions import db
-from conference.i18n import format_clock, format_number, translate
+from conference.i18n import current_language, format_clock, format_number, translate
 from conference.registration.exports import COLUMNS
 
 # --- Values in words -----------------------------------------------------------------------
@@ -84,6 +84,15 @@ def safe(**values):
     return {name: escape(value) for name, value in values.items()}
 
 
+def comma():
+    """The list separator of the reader's language: Arabic has its own comma."""
+    return "، " if current_language() == "ar" else ", "
+
+
+def semicolon():
+    return "؛ " if current_language() == "ar" else "; "
+
+
 def track_name(key):
     """The track's name in the reader's language (its bilingual name), else ``key``."""
     if "audit_track_names" not in g:
@@ -125,10 +134,10 @@ def value_text(name, value):
     if name == "format" and isinstance(value, str):
         return ltr(value.upper())
     if name == "fields" and isinstance(value, list):
-        return escape(", ".join(str(FIELD_LABELS.get(item, item)) for item in value))
+        return escape(comma().join(str(FIELD_LABELS.get(item, item)) for item in value))
     if name == "columns" and isinstance(value, list):
         return escape(
-            ", ".join(str(COLUMNS[key][0]) if key in COLUMNS else str(key) for key in value)
+            comma().join(str(COLUMNS[key][0]) if key in COLUMNS else str(key) for key in value)
         )
     if name == "filters" and isinstance(value, dict):
         return filters_text(value)
@@ -136,10 +145,10 @@ def value_text(name, value):
         return ltr(format_number(value))
     if isinstance(value, list):
         parts = [value_text(name, item) for item in value]
-        return Markup(", ").join(part for part in parts if part is not None) or None
+        return Markup(comma()).join(part for part in parts if part is not None) or None
     if isinstance(value, dict):
         parts = [fact(humanise(key), value_text(key, item)) for key, item in value.items()]
-        return Markup("; ").join(part for part in parts if part is not None) or None
+        return Markup(semicolon()).join(part for part in parts if part is not None) or None
     if "@" in str(value) or str(value).isascii():
         return ltr(value)
     return escape(value)
@@ -151,7 +160,7 @@ def filters_text(filters):
         fact(FILTER_LABELS.get(name, humanise(name)), value_text(name, value))
         for name, value in filters.items()
     ]
-    return Markup("; ").join(part for part in parts if part is not None) or None
+    return Markup(semicolon()).join(part for part in parts if part is not None) or None
 
 
 def humanise(code):
