@@ -39,6 +39,7 @@ class AuditEvent(db.Model):
         sa.Index(
             "ix_audit_event_group_key",
             "group_key",
+            unique=True,
             sqlite_where=sa.text("group_key IS NOT NULL"),
             postgresql_where=sa.text("group_key IS NOT NULL"),
         ),
@@ -68,26 +69,25 @@ def record(action, *, actor=None, actor_name=SYSTEM, **details):
     name what was done, not copy personal data.
 
     A repeated read-only action (``REPEATED``) by the same person on the same object and
-    day adds one to the row already written, and returns that row.
+    day adds one to the row already written (one per person, object and day), and returns
+    that row.
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
     now = utcnow()
-    key = group_key(action, actor.id if actor is not None else None, details, now)
-    if key is not None:
-        event = _repeat(key, now)
-        if event is not None:
-            return event
-    event = AuditEvent(
-        at=now,
-        actor_id=actor.id if actor is not None else None,
-        actor_email=actor.email if actor is not None else actor_name,
-        action=action,
-        details=details,
-        ip_address=request.remote_addr if has_request_context() else None,
-        count=1,
-        group_key=key,
-    )
+    values = {
+        "at": now,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_email": actor.email if actor is not None else actor_name,
+        "action": action,
+        "details": details,
+        "ip_address": request.remote_addr if has_request_context() else None,
+        "count": 1,
+        "group_key": group_key(action, actor.id if actor is not None else None, details, now),
+    }
+    if values["group_key"] is not None:
+        return _insert_or_count(values)
+    event = AuditEvent(**values)
     db.session.add(event)
     return event
 
@@ -104,23 +104,23 @@ def group_key(action, actor_id, details, at):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _repeat(key, now):
-    """Add one to the latest row with ``key``; return it, or ``None`` if there is none.
+def _insert_or_count(values):
+    """Insert the event, or add one to the row with its ``group_key``: one statement.
 
-    ``count = count + 1`` in the database, so two requests at once both count (the row's
-    lock orders them). Two first views at once may each write a row: both are kept.
+    ``INSERT ... ON CONFLICT (group_key) DO UPDATE SET count = count + 1`` (SQLite and
+    PostgreSQL): the unique index on ``group_key`` makes two views at once count twice on
+    one row, never two rows, and a repeated view costs what a first one does.
     """
-    found = db.session.scalar(
-        sa.select(sa.func.max(AuditEvent.id)).where(AuditEvent.group_key == key)
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(AuditEvent).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[AuditEvent.group_key],
+        index_where=AuditEvent.group_key.is_not(None),
+        set_={"count": AuditEvent.count + 1, "last_at": statement.excluded.at},
     )
-    if found is None:
-        return None
-    db.session.execute(
-        sa.update(AuditEvent)
-        .where(AuditEvent.id == found)
-        .values(count=AuditEvent.count + 1, last_at=now),
-        execution_options={"synchronize_session": False},
-    )
-    event = db.session.get(AuditEvent, found)
-    db.session.refresh(event)
-    return event
+    return db.session.scalars(
+        statement.returning(AuditEvent), execution_options={"populate_existing": True}
+    ).one()

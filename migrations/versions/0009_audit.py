@@ -7,7 +7,7 @@ Create Date: 2026-12-02 15:20:00
 Adds ``count`` (1 for every row already there), ``last_at`` and ``group_key`` to
 ``audit_event``: a read-only action repeated by the same person on the same object and day
 adds one to a single row instead of writing another. Adds an index on (``actor_id``,
-``id``) for the filter by person, newest first, and a partial one on ``group_key``.
+``id``) for the filter by person, newest first, and a unique partial one on ``group_key`` (one row per repeated view).
 """
 
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ def upgrade():
         batch_op.add_column(sa.Column("last_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("group_key", sa.String(length=64), nullable=True))
         batch_op.create_index("ix_audit_event_actor_id_id", ["actor_id", "id"], unique=False)
-        batch_op.create_index("ix_audit_event_group_key", ["group_key"], unique=False, **PARTIAL)
+        batch_op.create_index("ix_audit_event_group_key", ["group_key"], unique=True, **PARTIAL)
 
 
 def downgrade():
