@@ -107,7 +107,7 @@ def request_change(registration, address, *, now=None):
         write()
     else:
         _rehearse(write)
-    audit.record(REQUESTED, registration=registration.id)
+    audit.record(REQUESTED, registration_id=registration.id)
     db.session.commit()
 
 
@@ -208,7 +208,7 @@ def confirm_change(change, *, now=None):
     registration.updated_at = now
     registration.tokens.clear()  # links in the old mailbox end
     forget(registration)
-    audit.record(CHANGED, registration=registration.id)
+    audit.record(CHANGED, registration_id=registration.id)
     try:
         db.session.flush()
     except IntegrityError:  # registered with this address a moment ago

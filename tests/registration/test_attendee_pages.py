@@ -344,8 +344,10 @@ def test_lists_and_the_dashboard_stay_fast_at_100000_registrations(client, organ
     # Speed is measured by the benchmarks; here: no query per row, and no counting on a
     # cached dashboard view, whatever the number of registrations. (13: the signed-in
     # user is read with their server-side session, one query that the test's shared
-    # session cannot answer from memory as it could a plain read of the user.)
-    assert {name: n for name, n in pages.items() if n > 13} == {}
+    # session cannot answer from memory as it could a plain read of the user; 14 for the
+    # detail: its audit event groups views by the day in the conference's time zone.)
+    limits = {"detail": 14}
+    assert {name: n for name, n in pages.items() if n > limits.get(name, 13)} == {}
     assert cached_dashboard <= 4  # the user, the conference and its tracks
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Place)) == 100_000
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ManageToken)) == 0
