@@ -96,7 +96,7 @@ def test_a_change_end_to_end_keeps_the_seat_and_the_place_in_line(client, waitin
     new_link = re.search(r"https?://[^/\s]+(/registration/[A-Za-z0-9_-]+)\s", email.text)[1]
     assert "layla.new@example.org" in text(client.get(new_link))
     assert [e.details for e in audit_events(email_change.REQUESTED)] == [
-        {"registration": registration.id}
+        {"registration_id": registration.id}
     ]
     assert len(audit_events(email_change.CHANGED)) == 1
     assert changes() == []
