@@ -1,7 +1,7 @@
 """Repeated audit events share a row; indexes for the audit log's filters
 
-Revision ID: 0009_audit
-Revises: 0008_outbox_intent
+Revision ID: 0012_audit
+Revises: 0011_import
 Create Date: 2026-12-02 15:20:00
 
 Adds ``count`` (1 for every row already there), ``last_at`` and ``group_key`` to
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0009_audit"
-down_revision = "0008_outbox_intent"
+revision = "0012_audit"
+down_revision = "0011_import"
 branch_labels = None
 depends_on = None
 
