@@ -55,6 +55,7 @@ TEXT_NAMES = {
     "email", "name", "role", "fact", "track", "title", "service", "date", "day", "dates",
     "time", "when", "zone", "folder", "reason", "status", "id", "subject", "first", "last",
     "limit", "wait", "url", "link", "phone", "city", "code", "label", "value", "action",
+    "registration", "file",
 }  # fmt: skip
 PARTICLES = {
     "في", "من", "على", "إلى", "عن", "مع", "أو", "و", "ثم", "أن", "إن", "لا", "لم", "لن",
@@ -131,6 +132,13 @@ def makefile_keywords():
     return keywords
 
 
+def makefile_directories(path):
+    """Whether pybabel looks into ``path`` with the Makefile's ``--ignore-dirs ".* __pycache__"``
+    (Babel's own default would also skip ``templates/_macros``)."""
+    name = Path(path).name
+    return not name.startswith(".") and name != "__pycache__"
+
+
 def extracted(root, folders=("conference", "templates"), keywords=None):
     """The (context, msgid) of every message in the sources under ``root``."""
     with open(root / "babel.cfg", encoding="utf-8") as handle:
@@ -138,7 +146,11 @@ def extracted(root, folders=("conference", "templates"), keywords=None):
     found = set()
     for folder in folders:
         for _file, _line, message, _comments, context in extract_from_dir(
-            root / folder, method_map, options_map, keywords=keywords or makefile_keywords()
+            root / folder,
+            method_map,
+            options_map,
+            keywords=keywords or makefile_keywords(),
+            directory_filter=makefile_directories,
         ):
             found.add((context, message[0] if isinstance(message, tuple) else message))
     return found
