@@ -1,5 +1,7 @@
 """Back-office sign-in, the user's own account, and the admins' user list."""
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     abort,
@@ -47,33 +49,87 @@ def _no_store(body):
     return response
 
 
-# The back-office navigation: each entry shows to the roles its page admits, once the
-# page exists.
+# The back-office navigation, in the menu's order: (endpoint, label, the other endpoints
+# that belong to the same section). Each entry shows to the roles its page admits, once
+# the page exists: a feature's page missing from the app (the import page, say) is left
+# out rather than breaking the menu.
 STAFF_PAGES = [
-    ("manage.dashboard", _l("Dashboard")),
-    ("registration_staff.attendees", _l("Attendees")),
-    ("checkin.desk", _l("Check-in")),
-    ("announcements.compose", _l("Email attendees")),
-    ("outbox.index", _l("Outbox")),
-    ("manage.audit", _l("Audit log")),
-    ("accounts.users", _l("People with access")),
-    ("accounts.account", _l("Your account")),
+    ("manage.dashboard", _l("Dashboard"), ()),
+    (
+        "registration_staff.attendees",
+        _l("Attendees"),
+        ("registration_staff.attendee", "registration_staff.attendee_edit",
+         "registration_staff.attendee_cancel"),
+    ),
+    ("registration_staff.tracks", _l("Tracks"), ()),
+    ("registration_import.upload", _l("Import"), ("registration_import.",)),
+    ("checkin.desk", _l("Check-in"), ("checkin.",)),
+    ("announcements.index", _l("Email attendees"), ("announcements.",)),
+    ("outbox.index", _l("Outbox"), ("outbox.",)),
+    ("registration_staff.export", _l("Export"), ()),
+    ("manage.audit", _l("Audit log"), ()),
+    ("accounts.users", _l("Users"), ("accounts.confirm_disable",)),
 ]
+# The signed-in person's own page, shown with their name rather than among the sections.
+ACCOUNT_PAGE = ("accounts.account", _l("My account"), ("accounts.two_factor",))
+
+
+@dataclass(frozen=True)
+class StaffLink:
+    """One entry of the back-office menu; ``current`` when the page shown belongs to it."""
+
+    endpoint: str
+    label: str
+    current: bool
+
+
+def _belongs(endpoint, own, others):
+    if endpoint is None:
+        return False
+    if endpoint == own:
+        return True
+    return any(
+        endpoint.startswith(other) if other.endswith(".") else endpoint == other
+        for other in others
+    )
+
+
+def _link(endpoint, label, others):
+    if endpoint not in current_app.view_functions:
+        return None  # a page another part of the app adds, not (yet) there
+    allowed = access_of(current_app.view_functions[endpoint])
+    if allowed == PUBLIC or not may_open(endpoint):
+        return None
+    return StaffLink(endpoint, label, _belongs(request.endpoint, endpoint, others))
 
 
 def staff_links():
-    """The navigation entries the signed-in user may open."""
-    links = []
-    for endpoint, label in STAFF_PAGES:
-        allowed = access_of(current_app.view_functions.get(endpoint))
-        if allowed != PUBLIC and may_open(endpoint):
-            links.append((endpoint, label, allowed))
-    return links
+    """The back-office sections the signed-in user may open, in the menu's order."""
+    links = (_link(*page) for page in STAFF_PAGES)
+    return [link for link in links if link is not None]
+
+
+def account_link():
+    """The signed-in person's own account page, as a ``StaffLink`` (or ``None``)."""
+    return _link(*ACCOUNT_PAGE)
+
+
+def staff_home():
+    """Where the back office's name leads: the dashboard, else the user's landing page."""
+    if may_open("manage.dashboard"):
+        return url_for("manage.dashboard")
+    return url_for("accounts.home")
 
 
 @bp.app_context_processor
 def staff_context():
-    return {"role_labels": ROLE_LABELS, "Role": Role, "staff_links": staff_links}
+    return {
+        "role_labels": ROLE_LABELS,
+        "Role": Role,
+        "staff_links": staff_links,
+        "account_link": account_link,
+        "staff_home": staff_home,
+    }
 
 
 @bp.route("/login", methods=["GET", "POST"])
