@@ -76,6 +76,7 @@ POLICY = {
     ("accounts.users", "POST"): ADMIN,
     ("accounts.change_role", "POST"): ADMIN,
     ("accounts.set_enabled", "POST"): ADMIN,
+    ("accounts.confirm_disable", "GET"): ADMIN,
     ("accounts.resend_invitation", "POST"): ADMIN,
     ("manage.audit", "GET"): ADMIN,
     # Aggregates
@@ -91,6 +92,7 @@ POLICY = {
     ("registration_staff.attendee_resend", "POST"): PERSONAL_DATA,
     ("registration_staff.export", "GET"): PERSONAL_DATA,
     ("registration_staff.export", "POST"): PERSONAL_DATA,
+    ("announcements.index", "GET"): PERSONAL_DATA,
     ("announcements.compose", "GET"): PERSONAL_DATA,
     ("announcements.compose", "POST"): PERSONAL_DATA,
     ("announcements.broadcast", "GET"): PERSONAL_DATA,

@@ -336,17 +336,50 @@ def change_role(user_id):
     return redirect(url_for(".users"))
 
 
+@bp.get("/users/<int:user_id>/disable")
+@roles(Role.admin)
+def confirm_disable(user_id):
+    """Admins: the step before disabling an account, saying what it does."""
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash(_("You cannot disable your own account"), "error")
+        return redirect(url_for(".users"))
+    if not user.is_enabled:
+        return redirect(url_for(".users"))
+    return render_template("accounts/confirm_disable.html", user=user, form=ConfirmForm())
+
+
 @bp.post("/users/<int:user_id>/enabled")
 @roles(Role.admin)
 def set_enabled(user_id):
-    """Admins: disable an account (its sessions end) or enable it again."""
+    """Admins: disable an account (its sessions end; after the confirmation step) or
+    enable it again. The form says which (``enabled`` = 1 or 0): pressing twice does
+    the same thing twice, never the opposite."""
     user = _user_or_404(user_id)
+    wanted = request.form.get("enabled")
+    if wanted not in ("0", "1"):
+        abort(400)
+    enable = wanted == "1"
+    if not enable and request.form.get("confirmed") != "yes":
+        return redirect(url_for(".confirm_disable", user_id=user.id), code=303)
     if ConfirmForm().validate_on_submit():
         try:
-            services.set_enabled(user, not user.is_enabled, actor=current_user)
+            services.set_enabled(user, enable, actor=current_user)
         except services.AccountError as exc:
             flash(str(exc), "error")
-    return redirect(url_for(".users"))
+        else:
+            if enable:
+                flash(_("%(email)s can sign in again.", email=user.email), "success")
+            else:
+                flash(
+                    _(
+                        "%(email)s is disabled and signed out everywhere. To undo it, press "
+                        "“Enable again” on their row.",
+                        email=user.email,
+                    ),
+                    "success",
+                )
+    return redirect(url_for(".users"), code=303)
 
 
 @bp.post("/users/<int:user_id>/invitation")
