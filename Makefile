@@ -68,7 +68,7 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 
 # After adding or changing text: extract, then translate the new entries in the .po files.
 extract-messages: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --ignore-dirs ".*" \
 		--project "For Syria" --copyright-holder "For Syria organizers" \
 		-o $(TRANSLATIONS)/messages.pot conference templates
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width 88 --ignore-obsolete --no-fuzzy-matching

@@ -32,6 +32,7 @@ from conference.accounts.forms import (
 from conference.accounts.models import User
 from conference.extensions import db, limiter
 from conference.fields import ConfirmForm
+from conference.text import isolate_runs
 from conference.urls import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/manage")
@@ -58,8 +59,11 @@ STAFF_PAGES = [
     (
         "registration_staff.attendees",
         _l("Attendees"),
-        ("registration_staff.attendee", "registration_staff.attendee_edit",
-         "registration_staff.attendee_cancel"),
+        (
+            "registration_staff.attendee",
+            "registration_staff.attendee_edit",
+            "registration_staff.attendee_cancel",
+        ),
     ),
     ("registration_staff.tracks", _l("Tracks"), ()),
     ("registration_import.upload", _l("Import"), ("registration_import.",)),
@@ -89,8 +93,7 @@ def _belongs(endpoint, own, others):
     if endpoint == own:
         return True
     return any(
-        endpoint.startswith(other) if other.endswith(".") else endpoint == other
-        for other in others
+        endpoint.startswith(other) if other.endswith(".") else endpoint == other for other in others
     )
 
 
@@ -299,7 +302,7 @@ def users():
         except services.AccountError as exc:
             error = str(exc)
         else:
-            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+            flash(_("Invitation sent to %(email)s.", email=isolate_runs(user.email)), "success")
             return redirect(url_for(".users"))
     return render_template(
         "accounts/users.html",
@@ -330,7 +333,11 @@ def change_role(user_id):
             flash(str(exc), "error")
         else:
             flash(
-                _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]),
+                _(
+                    "%(email)s is now: %(role)s.",
+                    email=isolate_runs(user.email),
+                    role=ROLE_LABELS[user.role],
+                ),
                 "success",
             )
     return redirect(url_for(".users"))
@@ -369,13 +376,13 @@ def set_enabled(user_id):
             flash(str(exc), "error")
         else:
             if enable:
-                flash(_("%(email)s can sign in again.", email=user.email), "success")
+                flash(_("%(email)s can sign in again.", email=isolate_runs(user.email)), "success")
             else:
                 flash(
                     _(
                         "%(email)s is disabled and signed out everywhere. To undo it, press "
                         "“Enable again” on their row.",
-                        email=user.email,
+                        email=isolate_runs(user.email),
                     ),
                     "success",
                 )
@@ -389,7 +396,7 @@ def resend_invitation(user_id):
     user = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         services.send_invitation(user, actor=current_user)
-        flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+        flash(_("Invitation sent to %(email)s.", email=isolate_runs(user.email)), "success")
     return redirect(url_for(".users"))
 
 

@@ -31,6 +31,7 @@ from conference.content import services as content
 from conference.extensions import cache
 from conference.i18n import direction, translate
 from conference.mailer import outbox
+from conference.text import isolate_runs
 
 bp = Blueprint("announcements", __name__, url_prefix="/manage")
 
@@ -187,7 +188,10 @@ def broadcast_test(broadcast_id):
     services.send_test(broadcast, to=current_user.email, name=current_user.name)
     if outbox.is_configured():
         flash(
-            _("A test with both versions is on its way to %(email)s.", email=current_user.email),
+            _(
+                "A test with both versions is on its way to %(email)s.",
+                email=isolate_runs(current_user.email),
+            ),
             "success",
         )
     else:

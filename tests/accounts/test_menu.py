@@ -6,6 +6,7 @@ import re
 import pytest
 
 from conference.access import Role, roles
+
 from ..policy import POLICY
 
 # The sections of the menu, in order, and the page the test opens for each role.
@@ -133,7 +134,8 @@ def test_the_sign_in_page_shows_the_frame_without_a_menu(client, conference):
     html = text(client.get("/manage/login"))
 
     assert '<header class="staff-header">' in html
-    assert "staff-menu" not in html and "staff-sections" not in html
+    assert "staff-menu" not in html
+    assert "staff-sections" not in html
 
 
 def test_arabic_back_office_header(client, login_as, conference):

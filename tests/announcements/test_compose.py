@@ -232,7 +232,9 @@ def test_the_page_opens_on_the_list_with_a_new_email_button(client, login_as, dr
     html = client.get("/manage/email").get_data(as_text=True)
 
     assert f'href="/manage/email/{broadcast.id}"' in html
-    assert re.search(r'<a class="button button--primary" href="/manage/email/new">New email</a>', html)
+    assert re.search(
+        r'<a class="button button--primary" href="/manage/email/new">New email</a>', html
+    )
     assert "<textarea" not in html  # the form is a step of its own
     assert html.index("New email") < html.index("Emails sent and drafts")
 
@@ -254,8 +256,12 @@ def test_the_two_languages_are_side_by_side_each_in_its_direction(client, login_
     pair = html.split('<div class="bulk-form__languages">')[1].split("</fieldset>\n  </div>")[0]
     arabic, english = pair.split("</fieldset>")[:2]
     assert re.search(r'<input[^>]*name="subject_ar"', arabic)
-    assert re.search(r'<textarea[^>]*dir="rtl"[^>]*lang="ar"|<textarea[^>]*lang="ar"[^>]*dir="rtl"', arabic)
-    assert re.search(r'<textarea[^>]*dir="ltr"[^>]*lang="en"|<textarea[^>]*lang="en"[^>]*dir="ltr"', english)
+    assert re.search(
+        r'<textarea[^>]*dir="rtl"[^>]*lang="ar"|<textarea[^>]*lang="ar"[^>]*dir="rtl"', arabic
+    )
+    assert re.search(
+        r'<textarea[^>]*dir="ltr"[^>]*lang="en"|<textarea[^>]*lang="en"[^>]*dir="ltr"', english
+    )
     assert '<legend class="legend bulk-form__legend" lang="ar" dir="rtl">' in arabic
 
 
@@ -264,4 +270,6 @@ def test_the_attendee_list_s_group_opens_the_form_with_it_chosen(client, login_a
 
     html = client.get("/manage/email/new?track=arts").get_data(as_text=True)
 
-    assert re.search(r'<option[^>]*selected[^>]*value="arts"|<option[^>]*value="arts"[^>]*selected', html)
+    assert re.search(
+        r'<option[^>]*selected[^>]*value="arts"|<option[^>]*value="arts"[^>]*selected', html
+    )

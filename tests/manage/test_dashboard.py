@@ -20,7 +20,7 @@ def seat_row(html, track_name):
     """A track's capacity bar on the dashboard: [seats taken, capacity, waiting] as read."""
     bar = re.search(
         rf'<li class="capacity[^"]*">\s*<div class="capacity__head">.*?<bdi>{track_name}</bdi>'
-        r'(.*?)</li>',
+        r"(.*?)</li>",
         html,
         re.S,
     )
@@ -30,7 +30,9 @@ def seat_row(html, track_name):
 
 
 def is_full(html, track_name):
-    bar = re.search(rf'<li class="capacity[^"]*">((?:(?!</li>).)*?<bdi>{track_name}</bdi>.*?)</li>', html, re.S)
+    bar = re.search(
+        rf'<li class="capacity[^"]*">((?:(?!</li>).)*?<bdi>{track_name}</bdi>.*?)</li>', html, re.S
+    )
     return 'class="badge badge--full"' in bar[1]
 
 
@@ -350,7 +352,8 @@ def test_a_full_track_is_flagged_full_with_its_waiting_list(
     cache.clear()
     after = text(client.get("/manage/dashboard"))
 
-    assert is_full(before, "Arts") and is_full(after, "Arts")
+    assert is_full(before, "Arts")
+    assert is_full(after, "Arts")
     assert not is_full(after, "Social")
     assert "1 of 1 seat taken · 1 waiting" in after
 
@@ -391,9 +394,10 @@ def test_the_set_up_list_is_a_banner_with_its_count(client, login_as, conference
     assert status.total == len(status.checks) >= 8
     # the banner comes first, closed, and the list with its files and commands is inside it
     assert html.index("setup-banner") < html.index('class="tiles"')
-    assert "<details class=\"setup-banner\" id=\"setup\"" in html  # not open
+    assert '<details class="setup-banner" id="setup"' in html  # not open
     before_banner = html.split("setup-banner")[0].split('id="main"')[1]
-    assert "conference.toml" not in before_banner and "flask content" not in before_banner
+    assert "conference.toml" not in before_banner
+    assert "flask content" not in before_banner
     assert "conference/content/conference.toml</code>" in banner[1]
     pending = re.findall(r'setup-list__item--todo" data-check="([^"]+)"', banner[1])
     assert pending == checklist_keys(conference)
