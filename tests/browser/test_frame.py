@@ -81,11 +81,13 @@ def test_the_frame_fits_and_passes_axe(open_page, language, width):
         else:
             sections = page.locator("nav.staff-sections")
             links = sections.locator("a")
-            assert sections.is_visible() and page.locator("details.staff-menu").is_hidden()
+            assert sections.is_visible()
+            assert page.locator("details.staff-menu").is_hidden()
             tops = {round(links.nth(n).bounding_box()["y"]) for n in range(links.count())}
             assert len(tops) == 1, f"{path}: the sections wrap at 1280 px"
             last = links.nth(links.count() - 1).bounding_box()
-            assert 0 <= last["x"] and last["x"] + last["width"] <= width
+            assert 0 <= last["x"]
+            assert last["x"] + last["width"] <= width
             assert header["height"] <= 130
 
 
