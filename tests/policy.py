@@ -81,6 +81,7 @@ POLICY = {
     ("accounts.users", "POST"): ADMIN,
     ("accounts.change_role", "POST"): ADMIN,
     ("accounts.set_enabled", "POST"): ADMIN,
+    ("accounts.confirm_disable", "GET"): ADMIN,
     ("accounts.resend_invitation", "POST"): ADMIN,
     ("manage.audit", "GET"): ADMIN,
     # Aggregates
@@ -101,6 +102,7 @@ POLICY = {
     ("registration_import.preview", "GET"): PERSONAL_DATA,
     ("registration_import.confirm", "POST"): PERSONAL_DATA,
     ("registration_import.skipped", "GET"): PERSONAL_DATA,
+    ("announcements.index", "GET"): PERSONAL_DATA,
     ("announcements.compose", "GET"): PERSONAL_DATA,
     ("announcements.compose", "POST"): PERSONAL_DATA,
     ("announcements.broadcast", "GET"): PERSONAL_DATA,

@@ -16,6 +16,9 @@ ROLE_LABELS = {
     Role.sponsor: _l("Sponsor"),
 }
 
+# The role that sees the least: aggregates only, no page of its own.
+LEAST_PRIVILEGED = Role.sponsor
+
 
 class LoginForm(FlaskForm):
     email = EmailField(
@@ -71,7 +74,8 @@ class InviteForm(FlaskForm):
         validators=[Length(max=200)],
         render_kw={"dir": "auto", "autocomplete": "off"},
     )
-    role = SelectField(_l("Role"), choices=lambda: role_choices())
+    # An invitation grants the least privileged role unless the admin chooses another.
+    role = SelectField(_l("Role"), choices=lambda: role_choices(), default=LEAST_PRIVILEGED.value)
 
 
 class RoleForm(FlaskForm):

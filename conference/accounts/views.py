@@ -1,5 +1,7 @@
 """Back-office sign-in, the user's own account, and the admins' user list."""
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     abort,
@@ -30,6 +32,7 @@ from conference.accounts.forms import (
 from conference.accounts.models import User
 from conference.extensions import db, limiter
 from conference.fields import ConfirmForm
+from conference.text import isolate_runs
 from conference.urls import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/manage")
@@ -47,33 +50,89 @@ def _no_store(body):
     return response
 
 
-# The back-office navigation: each entry shows to the roles its page admits, once the
-# page exists.
+# The back-office navigation, in the menu's order: (endpoint, label, the other endpoints
+# that belong to the same section). Each entry shows to the roles its page admits, once
+# the page exists: a feature's page missing from the app (the import page, say) is left
+# out rather than breaking the menu.
 STAFF_PAGES = [
-    ("manage.dashboard", _l("Dashboard")),
-    ("registration_staff.attendees", _l("Attendees")),
-    ("checkin.desk", _l("Check-in")),
-    ("announcements.compose", _l("Email attendees")),
-    ("outbox.index", _l("Outbox")),
-    ("manage.audit", _l("Audit log")),
-    ("accounts.users", _l("People with access")),
-    ("accounts.account", _l("Your account")),
+    ("manage.dashboard", _l("Dashboard"), ()),
+    (
+        "registration_staff.attendees",
+        _l("Attendees"),
+        (
+            "registration_staff.attendee",
+            "registration_staff.attendee_edit",
+            "registration_staff.attendee_cancel",
+        ),
+    ),
+    ("registration_staff.tracks", _l("Tracks"), ()),
+    ("registration_import.upload", _l("Import"), ("registration_import.",)),
+    ("checkin.desk", _l("Check-in"), ("checkin.",)),
+    ("announcements.index", _l("Email attendees"), ("announcements.",)),
+    ("outbox.index", _l("Outbox"), ("outbox.",)),
+    ("registration_staff.export", _l("Export"), ()),
+    ("manage.audit", _l("Audit log"), ()),
+    ("accounts.users", _l("Users"), ("accounts.confirm_disable",)),
 ]
+# The signed-in person's own page, shown with their name rather than among the sections.
+ACCOUNT_PAGE = ("accounts.account", _l("My account"), ("accounts.two_factor",))
+
+
+@dataclass(frozen=True)
+class StaffLink:
+    """One entry of the back-office menu; ``current`` when the page shown belongs to it."""
+
+    endpoint: str
+    label: str
+    current: bool
+
+
+def _belongs(endpoint, own, others):
+    if endpoint is None:
+        return False
+    if endpoint == own:
+        return True
+    return any(
+        endpoint.startswith(other) if other.endswith(".") else endpoint == other for other in others
+    )
+
+
+def _link(endpoint, label, others):
+    if endpoint not in current_app.view_functions:
+        return None  # a page another part of the app adds, not (yet) there
+    allowed = access_of(current_app.view_functions[endpoint])
+    if allowed == PUBLIC or not may_open(endpoint):
+        return None
+    return StaffLink(endpoint, label, _belongs(request.endpoint, endpoint, others))
 
 
 def staff_links():
-    """The navigation entries the signed-in user may open."""
-    links = []
-    for endpoint, label in STAFF_PAGES:
-        allowed = access_of(current_app.view_functions.get(endpoint))
-        if allowed != PUBLIC and may_open(endpoint):
-            links.append((endpoint, label, allowed))
-    return links
+    """The back-office sections the signed-in user may open, in the menu's order."""
+    links = (_link(*page) for page in STAFF_PAGES)
+    return [link for link in links if link is not None]
+
+
+def account_link():
+    """The signed-in person's own account page, as a ``StaffLink`` (or ``None``)."""
+    return _link(*ACCOUNT_PAGE)
+
+
+def staff_home():
+    """Where the back office's name leads: the dashboard, else the user's landing page."""
+    if may_open("manage.dashboard"):
+        return url_for("manage.dashboard")
+    return url_for("accounts.home")
 
 
 @bp.app_context_processor
 def staff_context():
-    return {"role_labels": ROLE_LABELS, "Role": Role, "staff_links": staff_links}
+    return {
+        "role_labels": ROLE_LABELS,
+        "Role": Role,
+        "staff_links": staff_links,
+        "account_link": account_link,
+        "staff_home": staff_home,
+    }
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -243,7 +302,7 @@ def users():
         except services.AccountError as exc:
             error = str(exc)
         else:
-            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+            flash(_("Invitation sent to %(email)s.", email=isolate_runs(user.email)), "success")
             return redirect(url_for(".users"))
     return render_template(
         "accounts/users.html",
@@ -274,23 +333,60 @@ def change_role(user_id):
             flash(str(exc), "error")
         else:
             flash(
-                _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]),
+                _(
+                    "%(email)s is now: %(role)s.",
+                    email=isolate_runs(user.email),
+                    role=ROLE_LABELS[user.role],
+                ),
                 "success",
             )
     return redirect(url_for(".users"))
 
 
+@bp.get("/users/<int:user_id>/disable")
+@roles(Role.admin)
+def confirm_disable(user_id):
+    """Admins: the step before disabling an account, saying what it does."""
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash(_("You cannot disable your own account"), "error")
+        return redirect(url_for(".users"))
+    if not user.is_enabled:
+        return redirect(url_for(".users"))
+    return render_template("accounts/confirm_disable.html", user=user, form=ConfirmForm())
+
+
 @bp.post("/users/<int:user_id>/enabled")
 @roles(Role.admin)
 def set_enabled(user_id):
-    """Admins: disable an account (its sessions end) or enable it again."""
+    """Admins: disable an account (its sessions end; after the confirmation step) or
+    enable it again. The form says which (``enabled`` = 1 or 0): pressing twice does
+    the same thing twice, never the opposite."""
     user = _user_or_404(user_id)
+    wanted = request.form.get("enabled")
+    if wanted not in ("0", "1"):
+        abort(400)
+    enable = wanted == "1"
+    if not enable and request.form.get("confirmed") != "yes":
+        return redirect(url_for(".confirm_disable", user_id=user.id), code=303)
     if ConfirmForm().validate_on_submit():
         try:
-            services.set_enabled(user, not user.is_enabled, actor=current_user)
+            services.set_enabled(user, enable, actor=current_user)
         except services.AccountError as exc:
             flash(str(exc), "error")
-    return redirect(url_for(".users"))
+        else:
+            if enable:
+                flash(_("%(email)s can sign in again.", email=isolate_runs(user.email)), "success")
+            else:
+                flash(
+                    _(
+                        "%(email)s is disabled and signed out everywhere. To undo it, press "
+                        "“Enable again” on their row.",
+                        email=isolate_runs(user.email),
+                    ),
+                    "success",
+                )
+    return redirect(url_for(".users"), code=303)
 
 
 @bp.post("/users/<int:user_id>/invitation")
@@ -300,7 +396,7 @@ def resend_invitation(user_id):
     user = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         services.send_invitation(user, actor=current_user)
-        flash(_("Invitation sent to %(email)s.", email=user.email), "success")
+        flash(_("Invitation sent to %(email)s.", email=isolate_runs(user.email)), "success")
     return redirect(url_for(".users"))
 
 

@@ -1,7 +1,8 @@
 """Email attendees: compose in both languages, check, send a test to yourself, send; then
 watch the messages leave. (The public unsubscribe page the emails link to is in ``views``.)
 
-The flow (POST, redirect, GET): the compose form saves a draft and opens its check page
+The flow (POST, redirect, GET): the list of emails (``announcements.index``) leads to the
+compose form (``announcements.compose``), which saves a draft and opens its check page
 (``announcements.broadcast``), which shows both versions as recipients get them and the number
 of people; from there the organizer changes it, sends a test to their own address, or
 sends it. After sending, the same page shows progress and delivery status.
@@ -30,6 +31,7 @@ from conference.content import services as content
 from conference.extensions import cache
 from conference.i18n import direction, translate
 from conference.mailer import outbox
+from conference.text import isolate_runs
 
 bp = Blueprint("announcements", __name__, url_prefix="/manage")
 
@@ -55,23 +57,30 @@ def _request_seconds():
     return current_app.config["BULK_EMAIL_REQUEST_SECONDS"]
 
 
-@bp.route("/email", methods=["GET", "POST"])
+@bp.get("/email")
+@roles(*BULK_ROLES)
+def index():
+    """The emails sent and the drafts kept, newest first, and the button to write one."""
+    conference = content.conference_or_404()
+    return render_template(
+        "announcements/index.html",
+        conference=conference,
+        broadcasts=queries.list_broadcasts(conference),
+        number=format_number,
+    )
+
+
+@bp.route("/email/new", methods=["GET", "POST"])
 @roles(*BULK_ROLES)
 def compose():
-    """Write an email to a group of attendees; below, the emails sent and drafts kept."""
+    """Write an email to a group of attendees (the list's "New email")."""
     conference = content.conference_or_404()
     form = ComposeForm.for_conference(conference)
     if request.method == "GET":
         form.preset(request.args)  # "email these people" from the attendee list
     if form.validate_on_submit():
         return _save(conference, form)
-    return render_template(
-        "announcements/compose.html",
-        conference=conference,
-        form=form,
-        broadcasts=queries.list_broadcasts(conference),
-        number=format_number,
-    )
+    return render_template("announcements/compose.html", conference=conference, form=form)
 
 
 @bp.route("/email/<int:broadcast_id>/edit", methods=["GET", "POST"])
@@ -178,9 +187,18 @@ def broadcast_test(broadcast_id):
     broadcast = _broadcast_or_404(conference, broadcast_id)
     services.send_test(broadcast, to=current_user.email, name=current_user.name)
     if outbox.is_configured():
-        flash(_("A test with both versions is on its way to %(email)s.", email=current_user.email))
+        flash(
+            _(
+                "A test with both versions is on its way to %(email)s.",
+                email=isolate_runs(current_user.email),
+            ),
+            "success",
+        )
     else:
-        flash(_("The test is in the outbox. No mail server is set up yet, so it waits there."))
+        flash(
+            _("The test is in the outbox. No mail server is set up yet, so it waits there."),
+            "warning",
+        )
     return redirect(url_for(".broadcast", broadcast_id=broadcast.id), code=303)
 
 
@@ -196,9 +214,15 @@ def broadcast_send(broadcast_id):
         flash(str(exc), "error")
     else:
         if done:
-            flash(_("Sent. Every message is in the outbox; below you can follow their delivery."))
+            flash(
+                _("Sent. Every message is in the outbox; below you can follow their delivery."),
+                "success",
+            )
         else:
-            flash(_("Part of the messages are in the outbox. Press “Queue the rest” to go on."))
+            flash(
+                _("Part of the messages are in the outbox. Press “Queue the rest” to go on."),
+                "warning",
+            )
     return redirect(url_for(".broadcast", broadcast_id=broadcast.id), code=303)
 
 

@@ -1,5 +1,6 @@
 """The back office's own blueprint (``manage``, under ``/manage``) and its home page, the
-dashboard: seats per track, registrations per day, email, and the setup checklist.
+dashboard: the leading figures as tiles, seats per track, registrations per day, and the
+set-up list as a banner.
 
 Aggregates only, no personal data: volunteer coordinators see it too.
 """
@@ -22,13 +23,15 @@ def dashboard():
     if conference is None:
         return render_template("manage/dashboard.html", conference=None)
     numbers = stats.dashboard_numbers(conference)
+    seats = stats.track_seats(conference, numbers)
     return render_template(
         "manage/dashboard.html",
         conference=conference,
         numbers=numbers,
-        seats=stats.track_seats(conference, numbers),
+        seats=seats,
+        headline=stats.headline(numbers, seats),
+        setup=stats.setup_status(conference, numbers=numbers),
         chart=stats.bar_chart(numbers["days"], rtl=direction(current_language()) == "rtl"),
-        checklist=stats.checklist(conference, numbers=numbers),
         may_open=may_open,
         refresh_seconds=stats.cache_seconds(),
     )

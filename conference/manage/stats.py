@@ -170,6 +170,34 @@ def track_seats(conference, numbers):
     ]
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The dashboard's leading figures, each read at a glance from a tile."""
+
+    registrations: int  # active registrations
+    capacity: int  # seats in every track together
+    seats_left: int
+    waiting: int  # places on waiting lists, every track together
+    checked_in: int
+    mail_waiting: int  # in the outbox, not sent yet
+    mail_failed: int
+
+
+def headline(numbers, seats):
+    """Return the ``Headline`` from ``dashboard_numbers`` and ``track_seats``."""
+    mail = numbers["outbox"]
+    return Headline(
+        registrations=numbers["registrations"].get(RegistrationStatus.active.value, 0),
+        capacity=sum(track.capacity for track in seats),
+        seats_left=sum(track.seats_left for track in seats),
+        waiting=sum(track.waitlisted for track in seats),
+        checked_in=numbers["checked_in"],
+        mail_waiting=mail.get(MessageStatus.pending.value, 0)
+        + mail.get(MessageStatus.sending.value, 0),
+        mail_failed=mail.get(MessageStatus.failed.value, 0),
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # The chart: registrations per day, drawn by the server as SVG
 
@@ -259,62 +287,121 @@ class ChecklistItem:
     text: str
 
 
-def checklist(conference, *, numbers, now=None, app=None):
-    """Return what still needs doing: placeholders, past dates, mail, registration, secret."""
+@dataclass(frozen=True)
+class SetupCheck:
+    """One line of the set-up list: what it is about (``label``), whether it is ``done``,
+    and, when it is not, what to do (``text``) and where (``how``, a file or setting shown
+    as code once the list is opened)."""
+
+    key: str
+    label: str
+    done: bool
+    text: str = ""
+    how: str = ""
+
+
+@dataclass(frozen=True)
+class SetupStatus:
+    checks: list
+
+    @property
+    def done(self):
+        return sum(1 for check in self.checks if check.done)
+
+    @property
+    def total(self):
+        return len(self.checks)
+
+    @property
+    def complete(self):
+        return self.done == self.total
+
+
+CONTENT_FILE = "conference/content/conference.toml"
+
+
+def setup_status(conference, *, numbers, now=None, app=None):
+    """Return a ``SetupStatus``: every set-up check, done or not, in the order to do them."""
     app = app or current_app
     now = now or utcnow()
-    items = []
-    for fact in conference.unconfirmed or []:
-        label = FACT_LABELS.get(fact, fact)
-        items.append(
-            ChecklistItem(
-                f"unconfirmed:{fact}",
-                _l(
-                    "%(fact)s is still a placeholder: visitors see “to be announced”.",
-                    fact=label,
-                ),
-            )
+    unconfirmed = set(conference.unconfirmed or [])
+    checks = [
+        SetupCheck(
+            f"unconfirmed:{fact}",
+            FACT_LABELS[fact],
+            fact not in unconfirmed,
+            _l("%(fact)s is still a placeholder: visitors see “to be announced”.", fact=label),
+            how=CONTENT_FILE,
         )
-    if conference.ends_on < local_today(conference, now):
-        items.append(
-            ChecklistItem(
-                "dates_past",
-                _l(
-                    "The conference dates (%(dates)s) are in the past.",
-                    dates=format_date_range(conference.starts_on, conference.ends_on),
-                ),
-            )
+        for fact, label in FACT_LABELS.items()
+    ]
+    checks += [
+        SetupCheck(
+            f"unconfirmed:{fact}",
+            fact,
+            False,
+            _l("%(fact)s is still a placeholder: visitors see “to be announced”.", fact=fact),
+            how=CONTENT_FILE,
         )
-    if not conference.is_registration_open(now):
-        items.append(ChecklistItem("registration_closed", _registration_closed(conference, now)))
-    if not outbox.is_configured(app):
-        waiting = numbers["outbox"].get(MessageStatus.pending.value, 0)
-        items.append(
-            ChecklistItem(
-                "no_mail_server",
-                " ".join(
-                    [
-                        str(
-                            _l(
-                                "No mail server is set (MAIL_SERVER): emails wait in the "
-                                "outbox and nobody receives them."
-                            )
-                        ),
-                        ngettext(
-                            "%(num)s email is waiting.", "%(num)s emails are waiting.", waiting
-                        ),
-                    ]
-                ),
-            )
+        for fact in sorted(unconfirmed - set(FACT_LABELS))
+    ]
+    checks.append(
+        SetupCheck(
+            "dates_past",
+            _l("Conference dates ahead"),
+            conference.ends_on >= local_today(conference, now),
+            _l(
+                "The conference dates (%(dates)s) are in the past.",
+                dates=format_date_range(conference.starts_on, conference.ends_on),
+            ),
+            how=CONTENT_FILE,
         )
-    if uses_development_secret(app):
-        items.append(
-            ChecklistItem(
-                "development_secret",
-                _l("SECRET_KEY is not set: fine for trying the site, required before going live."),
-            )
+    )
+    checks.append(
+        SetupCheck(
+            "registration_closed",
+            _l("Registration open"),
+            conference.is_registration_open(now),
+            _registration_closed(conference, now),
+            how=CONTENT_FILE,
         )
-    return items
+    )
+    waiting = numbers["outbox"].get(MessageStatus.pending.value, 0)
+    checks.append(
+        SetupCheck(
+            "no_mail_server",
+            _l("A mail server"),
+            outbox.is_configured(app),
+            " ".join(
+                [
+                    str(
+                        _l(
+                            "No mail server is set (MAIL_SERVER): emails wait in the "
+                            "outbox and nobody receives them."
+                        )
+                    ),
+                    ngettext("%(num)s email is waiting.", "%(num)s emails are waiting.", waiting),
+                ]
+            ),
+            how="MAIL_SERVER",
+        )
+    )
+    checks.append(
+        SetupCheck(
+            "development_secret",
+            _l("A secret key of its own"),
+            not uses_development_secret(app),
+            _l("SECRET_KEY is not set: fine for trying the site, required before going live."),
+            how="SECRET_KEY",
+        )
+    )
+    return SetupStatus(checks)
+
+
+def checklist(conference, *, numbers, now=None, app=None):
+    """Return what still needs doing: placeholders, past dates, mail, registration, secret."""
+    status = setup_status(conference, numbers=numbers, now=now, app=app)
+    return [ChecklistItem(check.key, check.text) for check in status.checks if not check.done]
 
 
 def _registration_closed(conference, now):

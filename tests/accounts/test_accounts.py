@@ -524,8 +524,9 @@ def test_admins_change_roles_and_disable_accounts(client, login_as, make_user, a
     sign_in(other_client, other.email)
 
     client.post(f"/manage/users/{other.id}/role", data={"role": "checkin"})
-    client.post(f"/manage/users/{other.id}/enabled")
-    own = client.post(f"/manage/users/{admin.id}/enabled", follow_redirects=True)
+    disable = {"enabled": "0", "confirmed": "yes"}
+    client.post(f"/manage/users/{other.id}/enabled", data=disable)
+    own = client.post(f"/manage/users/{admin.id}/enabled", data=disable, follow_redirects=True)
 
     other = db.session.get(User, other.id)
     assert other.role.value == "checkin"

@@ -28,7 +28,8 @@ def test_organizer_composes_checks_tests_and_sends(client, login_as, attendee):
     english = attendee("en")
 
     page = client.get("/manage/email")
-    created = client.post("/manage/email", data=FORM)
+    new = client.get("/manage/email/new")
+    created = client.post("/manage/email/new", data=FORM)
     broadcast_id = broadcast_id_of(created)
     check = client.get(f"/manage/email/{broadcast_id}")
     frame = client.get(f"/manage/email/{broadcast_id}/preview/ar")
@@ -40,6 +41,9 @@ def test_organizer_composes_checks_tests_and_sends(client, login_as, attendee):
 
     assert page.status_code == 200
     assert "Email attendees" in page.get_data(as_text=True)
+    assert 'href="/manage/email/new"' in page.get_data(as_text=True)
+    assert new.status_code == 200
+    assert "New email" in new.get_data(as_text=True)
     assert created.status_code == 303
     html = check.get_data(as_text=True)
     assert "Check the email before you send it" in html
@@ -79,7 +83,7 @@ def test_organizer_composes_checks_tests_and_sends(client, login_as, attendee):
 def test_compose_requires_both_languages(client, login_as, conference):
     login_as("organizer")
 
-    response = client.post("/manage/email", data={**FORM, "subject_ar": "  ", "body_en": ""})
+    response = client.post("/manage/email/new", data={**FORM, "subject_ar": "  ", "body_en": ""})
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -92,7 +96,7 @@ def test_compose_requires_both_languages(client, login_as, conference):
 def test_compose_form_takes_the_segment_from_the_attendee_list(client, login_as, conference):
     login_as("admin")
 
-    response = client.get("/manage/email?track=arts&status=waitlisted&checked_in=bogus")
+    response = client.get("/manage/email/new?track=arts&status=waitlisted&checked_in=bogus")
 
     html = response.get_data(as_text=True)
     assert re.search(r'<option selected value="arts">|<option value="arts" selected>', html)
@@ -102,7 +106,7 @@ def test_compose_form_takes_the_segment_from_the_attendee_list(client, login_as,
 def test_hostile_segment_values_are_a_form_error(client, login_as, conference):
     login_as("organizer")
 
-    response = client.post("/manage/email", data={**FORM, "track": "<script>", "status": "x"})
+    response = client.post("/manage/email/new", data={**FORM, "track": "<script>", "status": "x"})
 
     assert response.status_code == 200
     assert "There is a problem" in response.get_data(as_text=True)
@@ -163,14 +167,15 @@ def test_other_staff_are_refused(client, login_as, draft, role):
 
     responses = [
         client.get("/manage/email"),
-        client.post("/manage/email", data=FORM),
+        client.get("/manage/email/new"),
+        client.post("/manage/email/new", data=FORM),
         client.get(f"/manage/email/{broadcast.id}"),
         client.get(f"/manage/email/{broadcast.id}/preview/en"),
         client.post(f"/manage/email/{broadcast.id}/test"),
         client.post(f"/manage/email/{broadcast.id}/send"),
     ]
 
-    assert [r.status_code for r in responses] == [403] * 6
+    assert [r.status_code for r in responses] == [403] * 7
     assert outbox.counts()[MessageStatus.pending] == 0
 
 
@@ -207,10 +212,64 @@ def test_hostile_compose_input_never_breaks_the_page(client, login_as, conferenc
     if client.get("/manage/account").status_code != 200:  # the first example signs in
         login_as("organizer")
 
-    response = client.post("/manage/email", data={**FORM, field: value})
+    response = client.post("/manage/email/new", data={**FORM, field: value})
 
     assert response.status_code in (200, 303)
     if response.status_code == 303:
         preview = client.get(response.headers["Location"])
         assert preview.status_code == 200
         assert "<script>alert(1)</script>" not in preview.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------------------
+# The layout: the list first, then the form on its own page
+
+
+def test_the_page_opens_on_the_list_with_a_new_email_button(client, login_as, draft):
+    login_as("organizer")
+    broadcast = draft()
+
+    html = client.get("/manage/email").get_data(as_text=True)
+
+    assert f'href="/manage/email/{broadcast.id}"' in html
+    assert re.search(
+        r'<a class="button button--primary" href="/manage/email/new">New email</a>', html
+    )
+    assert "<textarea" not in html  # the form is a step of its own
+    assert html.index("New email") < html.index("Emails sent and drafts")
+
+
+def test_an_empty_list_says_how_to_start(client, login_as, conference):
+    login_as("organizer")
+
+    html = client.get("/manage/email").get_data(as_text=True)
+
+    assert "No emails yet" in html
+    assert 'href="/manage/email/new"' in html
+
+
+def test_the_two_languages_are_side_by_side_each_in_its_direction(client, login_as, conference):
+    login_as("organizer")
+
+    html = client.get("/manage/email/new").get_data(as_text=True)
+
+    pair = html.split('<div class="bulk-form__languages">')[1].split("</fieldset>\n  </div>")[0]
+    arabic, english = pair.split("</fieldset>")[:2]
+    assert re.search(r'<input[^>]*name="subject_ar"', arabic)
+    assert re.search(
+        r'<textarea[^>]*dir="rtl"[^>]*lang="ar"|<textarea[^>]*lang="ar"[^>]*dir="rtl"', arabic
+    )
+    assert re.search(
+        r'<textarea[^>]*dir="ltr"[^>]*lang="en"|<textarea[^>]*lang="en"[^>]*dir="ltr"', english
+    )
+    assert '<legend class="legend bulk-form__legend" lang="ar" dir="rtl">' in arabic
+
+
+def test_the_attendee_list_s_group_opens_the_form_with_it_chosen(client, login_as, conference):
+    login_as("organizer")
+
+    html = client.get("/manage/email/new?track=arts").get_data(as_text=True)
+
+    assert re.search(
+        r'<option[^>]*selected[^>]*value="arts"|<option[^>]*value="arts"[^>]*selected', html
+    )

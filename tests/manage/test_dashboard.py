@@ -17,9 +17,34 @@ def text(response):
 
 
 def seat_row(html, track_name):
-    """The numbers in the dashboard's seats table for ``track_name``."""
-    row = re.search(rf"<th scope=\"row\">{track_name}</th>(.*?)</tr>", html, re.S)
-    return [int(n) for n in re.findall(r">(\d+)<", row[1])]
+    """A track's capacity bar on the dashboard: [seats taken, capacity, waiting] as read."""
+    bar = re.search(
+        rf'<li class="capacity[^"]*">\s*<div class="capacity__head">.*?<bdi>{track_name}</bdi>'
+        r"(.*?)</li>",
+        html,
+        re.S,
+    )
+    figures = re.search(r'<span class="capacity__figures">(.*?)</span>', bar[1], re.S)[1]
+    numbers = [int(n) for n in re.findall(r"\d+", figures)]
+    return numbers + [0] * (3 - len(numbers))
+
+
+def is_full(html, track_name):
+    bar = re.search(
+        rf'<li class="capacity[^"]*">((?:(?!</li>).)*?<bdi>{track_name}</bdi>.*?)</li>', html, re.S
+    )
+    return 'class="badge badge--full"' in bar[1]
+
+
+def tile(html, label):
+    """The value of the dashboard tile labelled ``label``, and its link (or None)."""
+    found = re.search(
+        rf'<(a|div) class="tile[^"]*"(?: href="([^"]*)")?><span class="tile__label">{label}</span>'
+        r' <span class="tile__value">([^<]*)</span>',
+        html,
+    )
+    assert found, f"no tile {label}"
+    return found[3], found[2]
 
 
 def test_the_dashboard_is_for_admins_organizers_and_coordinators(app):
@@ -40,10 +65,12 @@ def test_dashboard_shows_seats_waiting_lists_and_totals(
 
     html = text(response)
     assert response.status_code == 200
-    # confirmed, capacity, seats left, waiting
-    assert seat_row(html, "Arts") == [1, 1, 0, 1]
-    assert seat_row(html, "Social") == [1, 150, 149, 0]
-    assert "Active registrations</dt><dd>2</dd>" in html
+    # seats taken, capacity, waiting
+    assert seat_row(html, "Arts") == [1, 1, 1]
+    assert seat_row(html, "Social") == [1, 150, 0]
+    assert is_full(html, "Arts")
+    assert not is_full(html, "Social")
+    assert tile(html, "Registrations") == ("2", "/manage/attendees")
     assert 'href="/manage/tracks"' in html
     assert 'href="/manage/attendees"' in html
 
@@ -83,9 +110,9 @@ def test_aggregates_are_cached_briefly_and_seats_stay_current(
         sa.event.remove(db.engine, "before_cursor_execute", remember)
 
     assert not [s for s in statements if "count(" in s]  # no counting on this view
-    assert seat_row(html, "Arts") == [1, 1, 0, 0]  # the waiting list is 30 s old at most
+    assert seat_row(html, "Arts") == [1, 1, 0]  # the waiting list is 30 s old at most
     cache.clear()
-    assert seat_row(text(client.get("/manage/dashboard")), "Arts") == [1, 1, 0, 1]
+    assert seat_row(text(client.get("/manage/dashboard")), "Arts") == [1, 1, 1]
 
 
 def test_registrations_per_day_are_counted_on_the_conference_s_days(conference, make_registration):
@@ -285,3 +312,108 @@ def test_registrations_are_counted_by_status(conference, make_registration):
     assert numbers["registrations"] == {"active": 1, "cancelled": 0, "erased": 0}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
     assert stats.local_today(conference, datetime(2022, 3, 1, 3, 0)) == date(2022, 2, 28)
+
+
+# ---------------------------------------------------------------------------------------
+# The figures first: tiles, capacity bars, the set-up banner
+
+
+def test_tiles_lead_the_page_with_the_figures_and_their_pages(
+    make_conference, client, login_as, make_registration
+):
+    conference = make_conference(arts_capacity=2)
+    make_registration(tracks=["arts"], to=conference)
+    make_registration(tracks=["arts"], to=conference)
+    make_registration(tracks=["arts", "social"], to=conference)  # waits for arts
+    login_as("organizer")
+
+    html = text(client.get("/manage/dashboard"))
+
+    capacity = sum(track.capacity for track in conference.tracks)
+    assert tile(html, "Registrations") == ("3", "/manage/attendees")
+    assert tile(html, "Seats left") == (str(capacity - 3), "/manage/tracks")
+    assert tile(html, "Waiting") == ("1", "/manage/attendees?status=waitlisted")
+    assert tile(html, "Checked in") == ("0", "/manage/checkin")
+    assert tile(html, "Mail waiting")[1] == "/manage/outbox"
+    # the tiles come before the seats and the chart
+    assert html.index('class="tiles"') < html.index('id="seats-title"') < html.index("chart")
+    assert "<dt>" not in html.split('id="registrations-title"')[0].split('class="tiles"')[1]
+
+
+def test_a_full_track_is_flagged_full_with_its_waiting_list(
+    make_conference, client, login_as, make_registration
+):
+    conference = make_conference(arts_capacity=1)
+    make_registration(tracks=["arts"], to=conference)
+    login_as("organizer")
+
+    before = text(client.get("/manage/dashboard"))
+    make_registration(tracks=["arts"], to=conference)
+    cache.clear()
+    after = text(client.get("/manage/dashboard"))
+
+    assert is_full(before, "Arts")
+    assert is_full(after, "Arts")
+    assert not is_full(after, "Social")
+    assert "1 of 1 seat taken · 1 waiting" in after
+
+
+def test_a_track_with_a_seat_left_is_not_full(make_conference, client, login_as):
+    make_conference(arts_capacity=1)
+    login_as("organizer")
+
+    html = text(client.get("/manage/dashboard"))
+
+    assert not is_full(html, "Arts")
+    assert "Full</span>" not in html
+
+
+def test_coordinators_see_the_tiles_without_links_to_personal_data(
+    conference, client, login_as, make_registration
+):
+    make_registration()
+    login_as("coordinator")
+
+    html = text(client.get("/manage/dashboard"))
+
+    assert tile(html, "Registrations") == ("1", None)
+    assert tile(html, "Checked in") == ("0", None)
+    assert tile(html, "Mail waiting")[1] is None
+
+
+def test_the_set_up_list_is_a_banner_with_its_count(client, login_as, conference, app):
+    login_as("admin")
+
+    html = text(client.get("/manage/dashboard"))
+    status = stats.setup_status(conference, numbers=stats.compute_numbers(conference))
+
+    banner = re.search(r'<details class="setup-banner[^"]*"[^>]*>(.*?)</details>', html, re.S)
+    summary = re.search(r"<summary>(.*?)</summary>", banner[1], re.S)[1]
+    assert f"Set-up: {status.done} of {status.total} done" in summary
+    assert 0 < status.done < status.total
+    assert status.total == len(status.checks) >= 8
+    # the banner comes first, closed, and the list with its files and commands is inside it
+    assert html.index("setup-banner") < html.index('class="tiles"')
+    assert '<details class="setup-banner" id="setup"' in html  # not open
+    before_banner = html.split("setup-banner")[0].split('id="main"')[1]
+    assert "conference.toml" not in before_banner
+    assert "flask content" not in before_banner
+    assert "conference/content/conference.toml</code>" in banner[1]
+    pending = re.findall(r'setup-list__item--todo" data-check="([^"]+)"', banner[1])
+    assert pending == checklist_keys(conference)
+
+
+def test_a_finished_set_up_counts_every_check_done(make_app, content_data):
+    from conference.content import services as content
+
+    app = make_app(MAIL_SERVER="smtp.example.org")
+    with app.app_context():
+        data = {**content_data, "conference": {**content_data["conference"], "unconfirmed": []}}
+        content.load_content(data)
+        conference = content.get_conference("for-syria")
+        numbers = stats.compute_numbers(conference)
+
+        status = stats.setup_status(conference, numbers=numbers, now=datetime(2022, 3, 1))
+
+    assert status.complete
+    assert status.done == status.total
