@@ -57,6 +57,7 @@ class Scene:
     invitation_token: str = ""  # an invited coordinator's link to set a password
     unsubscribe_token: str = ""  # the first visitor's unsubscribe link
     email_change_token: str = ""  # a visitor's link to confirm a new address
+    door_id: int = 0  # the check-in volunteer's account
     import_id: int = 0  # an organizer's uploaded sign-up sheet, waiting for confirmation
     people: dict = field(default_factory=dict)
 
@@ -67,6 +68,7 @@ def build_scene(conference, *, crowd=300, seed=2026, full_track="arts"):
     admin = accounts.create_user(ADMIN, role=Role.admin, name="Hala Admin", password=PASSWORD)
     door = accounts.create_user(DOOR, role=Role.checkin, name="Door volunteer", password=PASSWORD)
 
+    scene.door_id = door.id
     tracks = {track.key: track for track in conference.tracks}
     if full_track in tracks:  # small enough that the crowd fills it and waits
         staff_services.change_capacity(tracks[full_track], crowd // 5, actor=admin)

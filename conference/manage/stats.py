@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel import Locale, dates
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -21,7 +20,7 @@ from flask_babel import ngettext
 from conference.clock import utcnow
 from conference.config import is_production
 from conference.extensions import cache, db
-from conference.i18n import current_language, format_date_range
+from conference.i18n import format_date_range, moment_text
 from conference.mailer import outbox
 from conference.mailer.models import MessageStatus
 from conference.registration import queries
@@ -405,15 +404,8 @@ def checklist(conference, *, numbers, now=None, app=None):
 
 
 def _registration_closed(conference, now):
-    zone = ZoneInfo(conference.timezone)
-
     def local(moment):
-        moment = moment.replace(tzinfo=UTC).astimezone(zone)
-        language = current_language()
-        return str(Locale.parse(language).datetime_formats["long"]).format(
-            dates.format_time(moment, "short", locale=language),
-            dates.format_date(moment, "long", locale=language),
-        )
+        return moment_text(moment, timezone=conference.timezone)
 
     if conference.registration_open and conference.registration_opens_at:
         if now < conference.registration_opens_at:
