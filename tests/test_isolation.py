@@ -243,7 +243,7 @@ def test_a_flash_message_isolates_the_address_it_names(client, login_as):
     )
 
     html = page.get_data(as_text=True)
-    [notice] = re.findall(r'<p class="notice[^"]*"[^>]*>.*?</p>', html, re.DOTALL)
+    [notice] = re.findall(r'<p class="flash__text">.*?</p>', html, re.DOTALL)
     assert_html_isolated(notice, expected=("invitee@forsyria.example",))
 
 

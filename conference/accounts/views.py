@@ -32,7 +32,6 @@ from conference.accounts.forms import (
 from conference.accounts.models import User
 from conference.extensions import db, limiter
 from conference.fields import ConfirmForm
-from conference.text import isolate_runs
 from conference.urls import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/manage")
@@ -302,7 +301,7 @@ def users():
         except services.AccountError as exc:
             error = str(exc)
         else:
-            flash(_("Invitation sent to %(email)s.", email=isolate_runs(user.email)), "success")
+            flash(_("Invitation sent to %(email)s.", email=user.email), "success")
             return redirect(url_for(".users"))
     return render_template(
         "accounts/users.html",
@@ -335,7 +334,7 @@ def change_role(user_id):
             flash(
                 _(
                     "%(email)s is now: %(role)s.",
-                    email=isolate_runs(user.email),
+                    email=user.email,
                     role=ROLE_LABELS[user.role],
                 ),
                 "success",
@@ -376,13 +375,13 @@ def set_enabled(user_id):
             flash(str(exc), "error")
         else:
             if enable:
-                flash(_("%(email)s can sign in again.", email=isolate_runs(user.email)), "success")
+                flash(_("%(email)s can sign in again.", email=user.email), "success")
             else:
                 flash(
                     _(
                         "%(email)s is disabled and signed out everywhere. To undo it, press "
                         "“Enable again” on their row.",
-                        email=isolate_runs(user.email),
+                        email=user.email,
                     ),
                     "success",
                 )
@@ -396,7 +395,7 @@ def resend_invitation(user_id):
     user = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
         services.send_invitation(user, actor=current_user)
-        flash(_("Invitation sent to %(email)s.", email=isolate_runs(user.email)), "success")
+        flash(_("Invitation sent to %(email)s.", email=user.email), "success")
     return redirect(url_for(".users"))
 
 

@@ -31,7 +31,6 @@ from conference.content import services as content
 from conference.extensions import cache
 from conference.i18n import direction, translate
 from conference.mailer import outbox
-from conference.text import isolate_runs
 
 bp = Blueprint("announcements", __name__, url_prefix="/manage")
 
@@ -190,7 +189,7 @@ def broadcast_test(broadcast_id):
         flash(
             _(
                 "A test with both versions is on its way to %(email)s.",
-                email=isolate_runs(current_user.email),
+                email=current_user.email,
             ),
             "success",
         )

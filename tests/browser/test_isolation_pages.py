@@ -78,7 +78,7 @@ def test_account_flash_mailbox_and_error_pages(site, signed_in, language, direct
     page.fill("#email", f"invitee-{language}-{width}@forsyria.example")
     page.locator("main form button[type=submit]").last.click()
     page.wait_for_load_state()
-    notice = page.locator(".notice").first
+    notice = page.locator(".flash__text").first
     assert notice.locator('bdi[dir="ltr"]').inner_text() == (
         f"invitee-{language}-{width}@forsyria.example"
     )

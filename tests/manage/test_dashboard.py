@@ -257,7 +257,7 @@ def test_a_closing_time_that_passed_is_named(make_conference, app):
         items = stats.checklist(conference, numbers=numbers, now=datetime(2022, 3, 12))
         [closed] = [str(item.text) for item in items if item.key == "registration_closed"]
 
-    assert closed == "Registration has closed: it closed on March 10, 2022, 5:00\u202fPM."
+    assert closed == "Registration has closed: it closed on Mar 10, 2022, 5:00\u202fPM."
 
 
 def test_waiting_emails_are_counted_when_no_mail_server_is_set(conference, make_registration, app):

@@ -362,8 +362,8 @@ def test_the_page_says_it_in_arabic(client, make_conference, register):
     html = text(client.get("/register/done", headers=AR))
 
     assert places_shown(html) == [
-        ("ثقافي", "لك مقعد مؤكَّد."),
-        ("فني", "أنت في قائمة الانتظار: رقمك 1."),
+        ("الثقافة", "لك مقعد مؤكَّد."),
+        ("الفنون", "أنت في قائمة الانتظار: رقمك 1."),
     ]
     # The address is isolated, so the full stop ends the sentence, after it.
     assert '<bdi dir="ltr">layla@example.org</bdi>.' in html
