@@ -46,6 +46,7 @@ def create_app(test_config=None):
         site,
         static,
         urls,
+        volunteers,
     )
     from conference.extensions import cache, csrf, db, limiter, migrate
 
@@ -72,6 +73,7 @@ def create_app(test_config=None):
         checkin,
         accounts,
         announcements,
+        volunteers,
         manage,
         backup,
     ):

@@ -94,6 +94,25 @@ def install_capacity_rules(app, rules):
     app.extensions["content.capacity_rules"] = rules
 
 
+def install_section(app, loader):
+    """Let a feature above content load its own tables of the content files.
+
+    ``loader(conference, data, report, *, is_sample)`` runs inside every load, after the
+    conference's own tables and before the commit: with the content file's data
+    (``is_sample=False``), the sample file's (``True``), or ``{}`` and ``True`` when the
+    sample is removed. It adds what it changed to ``report`` (a ``LoadReport``) and
+    raises ``ContentError`` to refuse the whole load. Volunteers' roles and shifts load
+    this way: content never imports the features above it.
+    """
+    app.extensions.setdefault("content.sections", []).append(loader)
+
+
+def _load_sections(conference, data, report, *, is_sample):
+    db.session.flush()
+    for loader in current_app.extensions.get("content.sections", []):
+        loader(conference, data, report, is_sample=is_sample)
+
+
 def _capacity_rules():
     rules = current_app.extensions.get("content.capacity_rules")
     if rules is None:
@@ -199,6 +218,7 @@ def load_content(data, *, reset_capacities=False):
         conference, parsing.tables_of(data, "sessions"), is_sample=False
     )
     _sync_sessions(conference, sessions, report, is_sample=False)
+    _load_sections(conference, data, report, is_sample=False)
     return _finish(conference, report)
 
 
@@ -210,14 +230,16 @@ def load_sample_programme(conference, data):
         conference, parsing.tables_of(data, "sessions"), is_sample=True
     )
     _sync_sessions(conference, sessions, report, is_sample=True)
+    _load_sections(conference, data, report, is_sample=True)
     return _finish(conference, report)
 
 
 @_atomic
 def remove_sample_programme(conference):
-    """Delete every sample session of ``conference``. Commits."""
+    """Delete every sample session of ``conference`` (and the features' samples). Commits."""
     report = LoadReport()
     _sync_sessions(conference, [], report, is_sample=True)
+    _load_sections(conference, {}, report, is_sample=True)
     return _finish(conference, report)
 
 

@@ -51,7 +51,9 @@ class Intent:
     snapshot: dict = field(default_factory=dict)
 
 
-def enqueue(intent, *, key=None, forget_after_sending=False, broadcast_id=None, fresh=False):
+def enqueue(
+    intent, *, key=None, forget_after_sending=False, broadcast_id=None, fresh=False, send_at=None
+):
     """Add ``intent`` to the outbox in the current transaction; return its row.
 
     Nothing is committed here: the caller's commit sends it, its rollback drops it.
@@ -59,6 +61,8 @@ def enqueue(intent, *, key=None, forget_after_sending=False, broadcast_id=None, 
     ``fresh`` says the caller knows the key is new (it names a row made in this
     transaction), which spares the lookup.
     With ``forget_after_sending`` the address and snapshot are blanked once sent.
+    With ``send_at`` (naive UTC) the message waits for that time (a reminder); a message
+    whose cause is gone before then is taken back with ``drop_pending``.
     """
     if key is not None and not fresh:  # a key of our own making is new: no lookup
         existing = db.session.scalar(sa.select(OutboxMessage).filter_by(idempotency_key=key))
@@ -72,6 +76,7 @@ def enqueue(intent, *, key=None, forget_after_sending=False, broadcast_id=None, 
             forget_after_sending=forget_after_sending,
             broadcast_id=broadcast_id,
             now=utcnow(),
+            send_at=send_at,
         )
     )
     db.session.add(row)
@@ -121,7 +126,7 @@ def enqueue_many(keyed_intents, *, broadcast_id=None):
     return len(rows)
 
 
-def _row_values(intent, *, key, now, forget_after_sending=False, broadcast_id=None):
+def _row_values(intent, *, key, now, forget_after_sending=False, broadcast_id=None, send_at=None):
     """The outbox row for ``intent``, as column values."""
     return {
         "idempotency_key": key,
@@ -139,7 +144,7 @@ def _row_values(intent, *, key, now, forget_after_sending=False, broadcast_id=No
         "attempts": 0,
         "locked_until": None,
         "last_error": None,
-        "next_attempt_at": now,
+        "next_attempt_at": send_at or now,
         "created_at": now,
         "sent_at": None,
     }
@@ -153,16 +158,38 @@ FORGOTTEN = {
 }
 
 
-def forget_recipient(address, *, registration_id=None):
+def drop_pending(*keys):
+    """Take back the unsent messages with these idempotency ``keys`` (a scheduled reminder
+    whose shift was dropped). Runs in the caller's transaction; a message a deliverer
+    has already claimed is past taking back.
+    """
+    db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(
+            OutboxMessage.idempotency_key.in_(keys),
+            OutboxMessage.status == MessageStatus.pending,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_recipient(address, *, registration_id=None, kind_prefix=None):
     """Blank the messages of an erasure: unsent ones are dropped, the rest emptied.
 
     With ``registration_id``, those are the registration's own messages, whatever address
     they were queued for, and messages to ``address`` that belong to no registration
     (written before messages named theirs); another registration that uses the same
     address now (someone who registered again after cancelling) keeps its messages.
-    Without it, every message to ``address``. Runs in the caller's transaction.
+    Without it, every message to ``address``; with ``kind_prefix`` only those of kinds
+    that start with it (a volunteer's, not the same person's attendee messages). Runs in
+    the caller's transaction.
     """
-    if registration_id is None:
+    if kind_prefix is not None:
+        theirs = sa.and_(
+            OutboxMessage.recipient == address,
+            OutboxMessage.kind.startswith(kind_prefix, autoescape=True),
+        )
+    elif registration_id is None:
         theirs = OutboxMessage.recipient == address
     else:
         theirs = sa.or_(
