@@ -22,6 +22,7 @@ from conference.announcements.unsubscribe import unsubscribe_token
 from conference.checkin import services as checkin
 from conference.clock import utcnow
 from conference.content import services as content
+from conference.development.volunteer_scene import add_volunteers
 from conference.extensions import db
 from conference.registration import email_change, import_store, imports, staff_services
 from conference.registration import services as registrations
@@ -59,6 +60,13 @@ class Scene:
     email_change_token: str = ""  # a visitor's link to confirm a new address
     door_id: int = 0  # the check-in volunteer's account
     import_id: int = 0  # an organizer's uploaded sign-up sheet, waiting for confirmation
+    volunteer_id: int = 0  # an adult volunteer with a shift they worked
+    volunteer_token: str = ""  # their private link
+    feed_token: str = ""  # their calendar feed's link
+    shift_id: int = 0  # their shift (in the arts track or not: see the sample)
+    minor_id: int = 0  # a volunteer under 18 whose guardian has not confirmed yet
+    guardian_token: str = ""  # the guardian's confirmation link
+    coordinator_id: int = 0  # the arts track's coordinator (COORDINATOR)
     people: dict = field(default_factory=dict)
 
 
@@ -149,6 +157,7 @@ def build_scene(conference, *, crowd=300, seed=2026, full_track="arts"):
     sheet += "Karim Nassar,karim@example.org,cultural,en\nno address,,arts,xx\n"
     pending = import_store.keep(imports.read(sheet.encode()), file_name="paper.csv", actor=admin)
     scene.import_id = pending.id
+    add_volunteers(scene, conference, admin=admin, password=PASSWORD)
     content.bump_content_version(conference)
     db.session.commit()
     return scene

@@ -134,3 +134,26 @@ def release(signup, shift, now):
     signup.held_until = None
     signup.ics_sequence += 1
     shift.taken -= 1
+
+
+class BelowTaken(Exception):
+    """A shift's maximum cannot go below the places already taken on it."""
+
+    def __init__(self, shift):
+        super().__init__(f"{shift.taken} places are taken")
+        self.taken = shift.taken
+
+
+def change_max_people(shift, max_people, *, min_people=None):
+    """Set the locked ``shift``'s maximum (and minimum) inside the caller's transaction.
+
+    Decided on the count read under the lock, so a maximum lowered while people sign up
+    never leaves anyone over it.
+
+    :raises BelowTaken: ``max_people`` is below the places already taken.
+    """
+    if max_people < shift.taken:
+        raise BelowTaken(shift)
+    shift.max_people = max_people
+    if min_people is not None:
+        shift.min_people = min(min_people, max_people)
