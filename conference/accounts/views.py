@@ -67,6 +67,7 @@ STAFF_PAGES = [
     ("registration_staff.tracks", _l("Tracks"), ()),
     ("registration_import.upload", _l("Import"), ("registration_import.",)),
     ("checkin.desk", _l("Check-in"), ("checkin.",)),
+    ("volunteers_staff.board", _l("Volunteers"), ("volunteers_staff.", "volunteers_setup.")),
     ("announcements.index", _l("Email attendees"), ("announcements.",)),
     ("outbox.index", _l("Outbox"), ("outbox.",)),
     ("registration_staff.export", _l("Export"), ()),
