@@ -60,3 +60,14 @@ def test_a_sent_message_is_not_taken_back(mail_app, smtp_server, make_email):
     outbox.drop_pending("done:a")
     db.session.commit()
     assert [row.status for row in rows()] == [MessageStatus.sent]
+
+
+def test_the_outbox_page_says_when_a_scheduled_message_goes_out(client, make_email, login_as):
+    send_at = utcnow() + timedelta(hours=20)
+    row = outbox.enqueue(make_email("later@example.org"), key="reminder:page", send_at=send_at)
+    db.session.commit()
+    login_as("organizer")
+    listing = client.get("/manage/outbox").get_data(as_text=True)
+    assert "Scheduled for" in listing
+    page = client.get(f"/manage/outbox/{row.id}").get_data(as_text=True)
+    assert "Scheduled for" in page
