@@ -54,7 +54,8 @@ def test_arrival_no_show_and_undo(client, organizer, people):
 
     client.post(url, data={"mark": "clear"})
     db.session.expire_all()
-    assert signup.attendance is None and signup.attendance_at is None
+    assert signup.attendance is None
+    assert signup.attendance_at is None
 
     client.post(url, data={"mark": "no_show"})
     db.session.expire_all()
@@ -69,7 +70,8 @@ def test_team_page_is_for_a_phone(client, organizer, people):
     assert 'href="tel:+13135550100"' in page
     assert 'class="data-list team-list"' in page
     assert "attendance__button" in page
-    assert "Under 18" in page and "Waiting for the guardian" in page
+    assert "Under 18" in page
+    assert "Waiting for the guardian" in page
     assert "<bdi>Yara Young</bdi>" in page
 
 
@@ -96,13 +98,15 @@ def test_remove_asks_then_frees_the_place_and_tells_them(client, organizer, peop
     done = client.post(url, data={"reason": "Venue change"})
 
     db.session.expire_all()
-    assert asked.status_code == 200 and "Rana General" in asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "Rana General" in asked.get_data(as_text=True)
     assert done.status_code == 303
     assert signup.status == SignupStatus.dropped
     assert shift("sample-welcome-2am").taken == 0
     assert "volunteers.shift_dropped" in kinds("rana@example.org")
     dropped = db.session.scalar(sa.select(OutboxMessage).filter_by(kind="volunteers.shift_dropped"))
-    assert dropped.snapshot["by_staff"] is True and dropped.snapshot["reason"] == "Venue change"
+    assert dropped.snapshot["by_staff"] is True
+    assert dropped.snapshot["reason"] == "Venue change"
     assert db.session.scalar(sa.select(OutboxMessage).filter_by(idempotency_key=reminder)) is None
     [event] = audit_rows("volunteer.shift_dropped")
     assert event.actor_id == organizer.id
@@ -147,8 +151,10 @@ def test_move_takes_there_frees_here_and_emails_both(conference, sign_up, make_u
     moved = staff_services.move(signup, shift("sample-hosts-2"), actor, now=BEFORE)
 
     db.session.expire_all()
-    assert moved.shift.key == "sample-hosts-2" and moved.status == SignupStatus.confirmed
-    assert shift("sample-welcome-2am").taken == 0 and shift("sample-hosts-2").taken == 1
+    assert moved.shift.key == "sample-hosts-2"
+    assert moved.status == SignupStatus.confirmed
+    assert shift("sample-welcome-2am").taken == 0
+    assert shift("sample-hosts-2").taken == 1
     assert kinds("a@example.org").count("volunteers.shift_dropped") == 1
     assert kinds("a@example.org").count("volunteers.shifts_added") == 1
     assert (
