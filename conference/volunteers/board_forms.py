@@ -131,7 +131,7 @@ class TeamEmailForm(FlaskForm):
             DataRequired(_l("Enter a subject")),
             Length(
                 max=SUBJECT_MAX,
-                message=_l("The subject must be %(num)s characters or fewer", num=SUBJECT_MAX),
+                message=_l("The subject must be 150 characters or fewer"),
             ),
         ],
         render_kw={"dir": "auto", "autocomplete": "off"},
@@ -144,7 +144,7 @@ class TeamEmailForm(FlaskForm):
             DataRequired(_l("Enter the message")),
             Length(
                 max=BODY_MAX,
-                message=_l("The message must be %(num)s characters or fewer", num=BODY_MAX),
+                message=_l("The message must be 5,000 characters or fewer"),
             ),
         ],
         render_kw={"dir": "auto", "rows": 8},

@@ -170,11 +170,11 @@ def clean_message(subject, body):
     if not subject:
         raise VolunteerError(_l("Enter a subject"))
     if len(subject) > SUBJECT_MAX:
-        raise VolunteerError(_l("The subject must be %(num)s characters or fewer", num=SUBJECT_MAX))
+        raise VolunteerError(_l("The subject must be 150 characters or fewer"))
     if not body:
         raise VolunteerError(_l("Enter the message"))
     if len(body) > BODY_MAX:
-        raise VolunteerError(_l("The message must be %(num)s characters or fewer", num=BODY_MAX))
+        raise VolunteerError(_l("The message must be 5,000 characters or fewer"))
     return subject, body
 
 

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from conference.access import Role, may_open, roles
@@ -235,7 +236,11 @@ def email_team(shift_id):
             form.form_errors.append(str(exc))
         else:
             flash(
-                _("The message is on its way to %(num)s people.", num=queued)
+                ngettext(
+                    "The message is on its way to %(num)s person.",
+                    "The message is on its way to %(num)s people.",
+                    queued,
+                )
                 if queued
                 else _("Nobody new to send it to: it has gone already."),
                 "success",
