@@ -112,3 +112,19 @@ def test_people_list_search_sort_and_hours(client, organizer, people):
     assert "Yara Young" in by_track
     assert "Nour Arts" not in by_track
     assert "Under 18" in by_track
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_person_page_counts_a_fraction_of_an_hour(client, organizer, sign_up, language):
+    from conference.volunteers import staff_services
+    from conference.volunteers.models import Attendance
+
+    outcome = sign_up("h@example.org", ["sample-hosts-2"], full_name="Huda Hosts")
+    staff_services.mark_attendance(outcome.signups[0], Attendance.arrived, organizer)
+
+    response = client.get(
+        f"/manage/volunteers/people/{outcome.volunteer.id}", headers={"Accept-Language": language}
+    )
+
+    assert response.status_code == 200
+    assert "2.25" in response.get_data(as_text=True)  # 9:45 to 12:00
