@@ -66,7 +66,7 @@ def _back(shift, signup=None):
 
 
 @bp.app_template_global()
-def shift_label(shift):
+def board_shift_label(shift):
     """A shift in a few words: "Welcome desk, Friday, 18 March, 08:30–12:30"."""
     zone = staff_queries.zone_of(shift.conference)
     start = staff_queries.checks.to_local(shift.starts_at, zone)
@@ -81,7 +81,7 @@ def shift_label(shift):
 
 
 @bp.app_template_global()
-def shift_clock(shift):
+def board_shift_clock(shift):
     """A shift's local start and end times: "8:30 AM – 12:30 PM"."""
     zone = staff_queries.zone_of(shift.conference)
     start = staff_queries.checks.to_local(shift.starts_at, zone)
@@ -90,13 +90,13 @@ def shift_clock(shift):
 
 
 @bp.app_template_global()
-def language_word(code):
+def board_language_word(code):
     """A language's name in the reader's language ("Arabic" / «العربية»)."""
     return {"ar": _("Arabic"), "en": _("English")}.get(code, code)
 
 
 @bp.app_template_global()
-def age_word(age_group):
+def board_age_word(age_group):
     """An age group in words."""
     return {
         AgeGroup.under_18: _("Under 18"),
@@ -184,7 +184,8 @@ def remove(shift_id, signup_id):
             flash(_("They are off this shift and have been emailed."), "success")
         return _back(shift)
     return private(
-        render_template("volunteers/staff/remove.html", shift=shift, signup=signup, form=form)
+        render_template("volunteers/staff/remove.html", shift=shift, signup=signup, form=form),
+        400 if form.errors else 200,
     )
 
 
@@ -196,7 +197,7 @@ def move(shift_id, signup_id):
     signup = _signup_or_404(shift, signup_id)
     conference = shift.conference
     targets = staff_queries.move_targets(conference, current_user, shift)
-    form = MoveForm().offer(targets, shift_label)
+    form = MoveForm().offer(targets, board_shift_label)
     if form.validate_on_submit():
         target = _shift_or_404(int(form.to_shift.data))
         try:
@@ -338,7 +339,7 @@ def export():
     """Choose every shift or one, and CSV or XLSX; download the roster."""
     conference = content.conference_or_404()
     shifts = staff_queries.visible_shifts(conference, current_user)
-    form = ExportForm().offer(shifts, shift_label)
+    form = ExportForm().offer(shifts, board_shift_label)
     if request.method == "GET" and request.args.get("shift"):
         value = request.args["shift"]
         if value in {choice.value for choice in form.shift.choices}:
