@@ -32,6 +32,7 @@ from conference.manage.audit_values import (
     value_text,
     words,
 )
+from conference.manage.audit_volunteers import volunteer_actions
 
 
 @dataclass
@@ -444,6 +445,7 @@ ACTIONS = {
     "track.capacity_changed": (_l("Track capacity changed"), _capacity_changed),
     "bulk_email.sent": (_l("Email sent to attendees"), _bulk_email),
 }
+ACTIONS.update(volunteer_actions(Entry))
 
 
 def _unknown(event):

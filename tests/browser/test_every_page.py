@@ -14,6 +14,7 @@ import pytest
 from conference import create_app
 from conference.content import services as content
 from conference.development.scene import ADMIN, DOOR, PASSWORD, build_scene
+from conference.development.volunteer_scene import COORDINATOR
 from conference.extensions import db
 
 from ..conftest import TEST_CONFIG
@@ -92,6 +93,20 @@ PAGES = {
     "accounts.two_factor": ("/manage/account/two-factor", ADMIN),
     "checkin.desk": ("/manage/checkin", DOOR),
     "checkin.code": ("/manage/checkin/c/{checkin_code}", DOOR),
+    "volunteers_staff.board": ("/manage/volunteers", ADMIN),
+    "volunteers_staff.shift": ("/manage/volunteers/shifts/{shift_id}", ADMIN),
+    "volunteers_staff.remove": (
+        "/manage/volunteers/shifts/{shift_id}/people/{signup_id}/remove",
+        ADMIN,
+    ),
+    "volunteers_staff.move": (
+        "/manage/volunteers/shifts/{shift_id}/people/{signup_id}/move",
+        ADMIN,
+    ),
+    "volunteers_staff.email_team": ("/manage/volunteers/shifts/{shift_id}/email", ADMIN),
+    "volunteers_staff.people": ("/manage/volunteers/people", ADMIN),
+    "volunteers_staff.person": ("/manage/volunteers/people/{minor_id}", ADMIN),
+    "volunteers_staff.export": ("/manage/volunteers/export", ADMIN),
 }
 # Further states of a page worth a look of their own: (name, path, who).
 STATES = [
@@ -99,6 +114,10 @@ STATES = [
     ("check-in search", "/manage/checkin?q=%D9%84%D9%8A%D9%84%D9%89", DOOR),
     ("check-in of an unknown code", "/manage/checkin/c/AAAAAAAAAAAAAAAA", DOOR),
     ("a page that is not there", "/no-such-page", PUBLIC),
+    ("a coordinator's staffing board", "/manage/volunteers", COORDINATOR),
+    ("a coordinator's team", "/manage/volunteers/shifts/{arts_shift_id}", COORDINATOR),
+    ("a coordinator's volunteers", "/manage/volunteers/people?sort=-hours", COORDINATOR),
+    ("the board's under-staffed shifts", "/manage/volunteers?under=y", ADMIN),
 ]
 
 
@@ -119,12 +138,37 @@ def site(tmp_path_factory, browser):
         conference = content.get_conference(app.config["CONFERENCE_SLUG"])
         content.load_sample_programme(conference, content.read_toml(content.SAMPLE_FILE))
         app.scene = build_scene(conference)
+        app.scene.arts_shift_id, app.scene.signup_id = _volunteer_ids(app.scene)
     with serving(app) as url:
         app.url = url
         app.states = {who: _signed_in(browser, url, who) for who in (ADMIN, DOOR)}
+        app.states[COORDINATOR] = _signed_in(browser, url, COORDINATOR)
         yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def _volunteer_ids(scene):
+    """An arts shift with people on it (the coordinator's), and the scene's volunteer's
+    sign-up on their shift."""
+    import sqlalchemy as sa
+
+    from conference.content.models import Track
+    from conference.volunteers.models import Shift, ShiftSignup, VolunteerRole
+
+    arts = db.session.scalar(
+        sa.select(Shift.id)
+        .join(VolunteerRole)
+        .join(Track)
+        .where(Track.key == "arts")
+        .order_by(Shift.taken.desc(), Shift.id)
+    )
+    signup = db.session.scalar(
+        sa.select(ShiftSignup.id).filter_by(
+            volunteer_id=scene.volunteer_id, shift_id=scene.shift_id
+        )
+    )
+    return arts, signup
 
 
 def _signed_in(browser, url, email):
