@@ -81,7 +81,9 @@ def create(token):
     if not form.validate_on_submit():
         abort(400)
     feed_token = services.new_feed_token(volunteer)
-    return _page(volunteer, token, feed_url=external_url(".ics", feed_token=feed_token))
+    return _page(
+        volunteer, token, feed_url=external_url("volunteer_feed.ics", feed_token=feed_token)
+    )
 
 
 @bp.route("/volunteer/<secret:token>/calendar/stop", methods=["POST"])

@@ -15,6 +15,9 @@ from conference.volunteers import emails, invitations, services
 from .conftest import BEFORE, shift
 from .mail_helpers import links, messages  # noqa: F401 - fixture
 
+# The private pages the emails link to (stand-ins where they are not registered).
+pytestmark = pytest.mark.usefixtures("links")
+
 UID = re.compile(r"^[0-9a-f-]{36}@conference\.test$")
 
 
@@ -35,7 +38,7 @@ def _rendered(kind):
     return [outbox.render(row) for row in messages(kind)]
 
 
-def test_every_invitation_parses_and_says_what_a_calendar_needs(links, sign_up):
+def test_every_invitation_parses_and_says_what_a_calendar_needs(sign_up):
     outcome = sign_up(
         "lina@example.org", ["sample-youth-1", "sample-stage-1"], language="ar", full_name="لينا"
     )
@@ -61,7 +64,7 @@ def test_every_invitation_parses_and_says_what_a_calendar_needs(links, sign_up):
     assert str(event["LOCATION"]) == "ركن الشباب"
 
 
-def test_the_uid_stays_through_request_cancel_and_taking_it_again(links, sign_up):
+def test_the_uid_stays_through_request_cancel_and_taking_it_again(sign_up):
     volunteer = sign_up("lina@example.org", ["sample-youth-1"]).volunteer
     youth = shift("sample-youth-1").id
 
@@ -71,7 +74,9 @@ def test_the_uid_stays_through_request_cancel_and_taking_it_again(links, sign_up
     services.add_shifts(volunteer, [youth], now=BEFORE)
     (again,) = _rendered(emails.SHIFTS_ADDED)
 
-    steps = [(_calendars(e)[0]["METHOD"], _event(_calendars(e)[0])) for e in (first, dropped, again)]
+    steps = [
+        (_calendars(e)[0]["METHOD"], _event(_calendars(e)[0])) for e in (first, dropped, again)
+    ]
     assert [method for method, _event_ in steps] == ["REQUEST", "CANCEL", "REQUEST"]
     assert len({str(event["UID"]) for _method, event in steps}) == 1
     assert [event["SEQUENCE"] for _method, event in steps] == [0, 1, 2]
@@ -79,7 +84,7 @@ def test_the_uid_stays_through_request_cancel_and_taking_it_again(links, sign_up
     assert dropped.calendar_method == "CANCEL"
 
 
-def test_a_change_is_an_update_with_a_higher_sequence(links, sign_up):
+def test_a_change_is_an_update_with_a_higher_sequence(sign_up):
     outcome = sign_up("lina@example.org", ["sample-youth-1"])
     (signup,) = outcome.signups
     (first,) = _rendered(emails.CONFIRMATION)
@@ -94,7 +99,7 @@ def test_a_change_is_an_update_with_a_higher_sequence(links, sign_up):
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
-def test_no_personal_data_in_a_uid(links, sign_up, language):
+def test_no_personal_data_in_a_uid(sign_up, language):
     outcome = sign_up(
         "lina.haddad@example.org", ["sample-youth-1"], language=language, phone="+1 313 555 0199"
     )
@@ -107,7 +112,7 @@ def test_no_personal_data_in_a_uid(links, sign_up, language):
     assert str(volunteer.id) != uid.split("@")[0]
 
 
-def test_the_personal_feed_has_no_attendee_and_its_own_uids(links, sign_up):
+def test_the_personal_feed_has_no_attendee_and_its_own_uids(sign_up):
     outcome = sign_up("lina@example.org", ["sample-youth-1", "sample-stage-1"])
     calendar = icalendar.Calendar.from_ical(invitations.personal_feed(outcome.volunteer))
     assert calendar["METHOD"] == "PUBLISH"

@@ -17,6 +17,9 @@ from conference.volunteers.models import TokenPurpose
 from .conftest import BEFORE, shift
 from .mail_helpers import links, messages  # noqa: F401 - fixture
 
+# The private pages the emails link to (stand-ins where they are not registered).
+pytestmark = pytest.mark.usefixtures("links")
+
 GUARDIAN = {
     "age_group": "under_18",
     "guardian_name": "Sami Haddad",
@@ -35,7 +38,7 @@ def _reminders():
     return messages(emails.REMINDER)
 
 
-def test_the_reminder_waits_for_its_time_and_goes_then(links, sign_up, smtp_server):
+def test_the_reminder_waits_for_its_time_and_goes_then(sign_up, smtp_server):
     outcome = sign_up("lina@example.org", ["sample-youth-1"])
     (signup,) = outcome.signups
     (reminder,) = _reminders()
@@ -54,7 +57,7 @@ def test_the_reminder_waits_for_its_time_and_goes_then(links, sign_up, smtp_serv
     assert "Youth corner" in sent.get_body(("plain",)).get_content()
 
 
-def test_the_reminder_follows_the_volunteer_s_reminder_hours(links, sign_up, conference):
+def test_the_reminder_follows_the_volunteer_s_reminder_hours(sign_up, conference):
     settings = checks.settings_of(conference)
     settings.reminder_hours = 36
     db.session.add(settings)
@@ -64,7 +67,7 @@ def test_the_reminder_follows_the_volunteer_s_reminder_hours(links, sign_up, con
     assert reminder.next_attempt_at == shift("sample-youth-1").starts_at - timedelta(hours=36)
 
 
-def test_dropping_the_shift_takes_its_reminder_back(links, sign_up):
+def test_dropping_the_shift_takes_its_reminder_back(sign_up):
     volunteer = sign_up("lina@example.org", ["sample-youth-1", "sample-stage-1"]).volunteer
     assert len(_reminders()) == 2
     services.drop_shift(volunteer, shift("sample-youth-1").id, now=BEFORE)
@@ -74,7 +77,7 @@ def test_dropping_the_shift_takes_its_reminder_back(links, sign_up):
     )
 
 
-def test_a_coordinator_s_removal_takes_it_back_too(links, sign_up, make_user):
+def test_a_coordinator_s_removal_takes_it_back_too(sign_up, make_user):
     volunteer = sign_up("lina@example.org", ["sample-youth-1"]).volunteer
     services.drop_shift(
         volunteer, shift("sample-youth-1").id, now=BEFORE, actor=make_user("organizer")
@@ -82,14 +85,14 @@ def test_a_coordinator_s_removal_takes_it_back_too(links, sign_up, make_user):
     assert _reminders() == []
 
 
-def test_erasure_takes_every_reminder_back(links, sign_up):
+def test_erasure_takes_every_reminder_back(sign_up):
     volunteer = sign_up("lina@example.org", ["sample-youth-1", "sample-stage-1"]).volunteer
     services.erase_volunteer(volunteer, now=BEFORE)
     assert _reminders() == []
     assert [m.kind for m in messages()] == [emails.ERASED]
 
 
-def test_no_reminder_for_held_places_until_the_guardian_confirms(links, sign_up):
+def test_no_reminder_for_held_places_until_the_guardian_confirms(sign_up):
     outcome = sign_up("young@example.org", ["sample-youth-1"], **GUARDIAN)
     assert _reminders() == []
     token = services.mint_token(outcome.volunteer, TokenPurpose.guardian)
@@ -99,7 +102,7 @@ def test_no_reminder_for_held_places_until_the_guardian_confirms(links, sign_up)
     assert reminder.next_attempt_at == shift("sample-youth-1").starts_at - timedelta(hours=24)
 
 
-def test_taking_the_shift_again_queues_a_reminder_with_the_new_sequence(links, sign_up):
+def test_taking_the_shift_again_queues_a_reminder_with_the_new_sequence(sign_up):
     volunteer = sign_up("lina@example.org", ["sample-youth-1"]).volunteer
     youth = shift("sample-youth-1").id
     services.drop_shift(volunteer, youth, now=BEFORE)
@@ -112,7 +115,7 @@ def test_taking_the_shift_again_queues_a_reminder_with_the_new_sequence(links, s
     assert outbox.render(reminder).subject.startswith("Tomorrow: Youth corner")
 
 
-def test_a_stale_reminder_that_escaped_is_not_sent(links, sign_up, smtp_server):
+def test_a_stale_reminder_that_escaped_is_not_sent(sign_up, smtp_server):
     outcome = sign_up("lina@example.org", ["sample-youth-1"])
     (reminder,) = _reminders()
     (signup,) = outcome.signups
