@@ -7,6 +7,7 @@ import re
 import icalendar
 import pytest
 
+from conference import applog
 from conference.audit import AuditEvent
 from conference.extensions import db
 from conference.volunteers import services
@@ -223,3 +224,20 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, enforced_access, lina):
     response = client.get(f"/manage/volunteers/people/{volunteer.id}/certificate")
     assert response.status_code == 302
     assert "/manage/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/volunteer/{token}/calendar",
+        "/volunteer/{token}/calendar/new",
+        "/volunteer/{token}/calendar/stop",
+        "/volunteer/calendar/{token}.ics",
+        "/volunteer/{token}/certificate",
+    ],
+)
+def test_the_tokens_of_these_pages_never_reach_a_log_line(app, path):
+    token = "s3cr3t-T0ken_abcdefghijklmnopqrstuvwxyz"
+    applog.redact_secret_paths(app)
+    line = f'"GET {path.format(token=token)} HTTP/1.1" 200'
+    assert token not in applog.redact(line)
