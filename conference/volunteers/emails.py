@@ -28,7 +28,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from conference.clock import utcnow
-from conference.content import services as content
 from conference.extensions import db
 from conference.i18n import direction, format_clock, format_day, moment_text, translate
 from conference.mailer import outbox
@@ -232,7 +231,6 @@ def _render_erased(row, rendering):
         to=row.recipient,
         name=row.recipient_name,
         language=row.language,
-        conference=content.current_conference(),
     )
 
 
