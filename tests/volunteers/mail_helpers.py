@@ -13,8 +13,6 @@ import sqlalchemy as sa
 from conference.access import public
 from conference.extensions import db
 from conference.mailer.models import OutboxMessage
-from conference.volunteers import services
-from conference.volunteers.models import TokenPurpose
 
 STAND_INS = {
     "volunteer.manage": "/volunteer/<secret:token>",
@@ -41,7 +39,3 @@ def token_in(text, prefix):
     """The token of the first link to ``…/<prefix>/<token>`` in ``text``."""
     found = re.search(rf"http://conference\.test/{prefix}/([A-Za-z0-9_-]+)", text)
     return found[1] if found else None
-
-
-def volunteer_of(token, purpose=TokenPurpose.manage):
-    return services.find_by_token(token, purpose)
