@@ -46,6 +46,7 @@ NOT_PAGES = {
     "announcements.broadcast_preview": "the email itself, shown in the preview page's frame"
     " (a sandbox that runs no script)",
     "checkin.counts": "a fragment the desk page fetches to refresh its figures",
+    "volunteer_feed.ics": "a calendar file (a volunteer's feed)",
 }
 
 # Pages, by endpoint: (path, who opens it). ``{name}`` is filled from the scene.
@@ -107,6 +108,12 @@ PAGES = {
     "volunteers_staff.people": ("/manage/volunteers/people", ADMIN),
     "volunteers_staff.person": ("/manage/volunteers/people/{minor_id}", ADMIN),
     "volunteers_staff.export": ("/manage/volunteers/export", ADMIN),
+    "volunteer_feed.manage": ("/volunteer/{volunteer_token}/calendar", PUBLIC),
+    "volunteer_certificate.show": ("/volunteer/{volunteer_token}/certificate", PUBLIC),
+    "volunteer_certificate.staff": (
+        "/manage/volunteers/people/{volunteer_id}/certificate",
+        ADMIN,
+    ),
 }
 # Further states of a page worth a look of their own: (name, path, who).
 STATES = [
