@@ -156,7 +156,8 @@ class SignupForm(FlaskForm):
         offer(form, shifts)
         form.sessions.choices = [SelectChoice(s.key, translate(s.title)) for s in sessions]
         form.skills.choices = [
-            SelectChoice(role.key, _("I have %(skill)s", skill=translate(role.skill))) for role in catalog.skill_roles(shifts)
+            SelectChoice(role.key, _("I have %(skill)s", skill=translate(role.skill)))
+            for role in catalog.skill_roles(shifts)
         ]
         if not form.submission_id.data:
             form.submission_id.data = new_submission_id()

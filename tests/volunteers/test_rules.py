@@ -172,7 +172,8 @@ def test_daily_maximum_from_the_link(conference, sign_up):
 def test_a_repeated_email_is_one_volunteer_and_gets_their_link(sign_up):
     first = sign_up("lina@example.org", ["sample-youth-1"])
     again = sign_up("LINA@example.org", ["sample-stage-1"], full_name="Someone Else")
-    assert again.volunteer.id == first.volunteer.id and not again.created
+    assert again.volunteer.id == first.volunteer.id
+    assert not again.created
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Volunteer)) == 1
     kinds = list(db.session.scalars(sa.select(OutboxMessage.kind)))
     assert kinds.count("volunteers.already_signed_up") == 1
