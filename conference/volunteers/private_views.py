@@ -98,7 +98,7 @@ def add_shifts(token):
     shifts = catalog.all_shifts(conference)
     mine = {s.shift_id for s in volunteer.current_signups}
     offered = [shift for shift in shifts if shift.id not in mine]
-    form = forms.AddShiftsForm.offering(offered)
+    form = forms.AddShiftsForm.offering(shifts)  # mine too: the rules say "already"
     refusals = {}
     if form.validate_on_submit():
         try:
