@@ -106,7 +106,8 @@ class SignupForm(FlaskForm):
     tshirt_size = SelectField(
         _l("T-shirt size (optional)"),
         choices=[SelectChoice("", _l("No T-shirt, thank you"))]
-        + [SelectChoice(size, size) for size in TSHIRT_SIZES],
+        # International size codes, read as their English letters.
+        + [SelectChoice(size, size, render_kw={"lang": "en"}) for size in TSHIRT_SIZES],
         invalid_choice_message=_l("Select a T-shirt size from the list"),
     )
     language = language_field()
