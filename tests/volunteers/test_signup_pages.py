@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from conference.content import services as content
-from conference.extensions import db
+from conference.extensions import db, limiter
 from conference.mailer.models import OutboxMessage
 from conference.volunteers import checks, views
 from conference.volunteers.models import ShiftSignup, Volunteer
@@ -336,3 +336,32 @@ def test_control_characters_are_cleaned_not_stored(client, conference):
     response = client.post("/volunteer", data=answers(full_name="Lina\x00 Haddad\u202e"))
     assert response.status_code == 303
     assert db.session.scalar(sa.select(Volunteer.full_name)) == "Lina Haddad"
+
+
+@pytest.fixture
+def limited_app(make_app):
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        REGISTRATION_RATE_LIMIT="2 per minute",
+        RESEND_RATE_LIMIT="1 per minute",
+    )
+    with app.app_context():
+        content.load_content_file()
+        conference = content.current_conference()
+        content.load_sample_programme(conference, content.read_toml(content.SAMPLE_FILE))
+        yield app
+    limiter.enabled = False  # the limiter is one object; the next app sets it again anyway
+
+
+def test_too_many_sign_ups_or_link_requests_get_the_429_page(limited_app):
+    client = limited_app.test_client()
+    statuses = [
+        client.post("/volunteer", data=answers(email=f"p{n}@example.org")).status_code
+        for n in range(3)
+    ]
+    assert statuses == [303, 303, 429]
+    assert client.get("/volunteer").status_code == 200  # only the POST is limited
+    assert client.post("/volunteer/link", data={"email": "a@example.org"}).status_code == 303
+    again = client.post("/volunteer/link", data={"email": "a@example.org"}, headers=AR)
+    assert again.status_code == 429
+    assert "طلبات كثيرة جدًا" in text(again)
