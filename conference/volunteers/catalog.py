@@ -78,14 +78,6 @@ def all_shifts(conference):
     )
 
 
-def shifts_by_id(conference, ids):
-    """The shifts of ``conference`` among ``ids`` (unknown ids are left out)."""
-    ids = [i for i in ids or () if isinstance(i, int)]
-    if not ids:
-        return []
-    return [s for s in all_shifts(conference) if s.id in set(ids)]
-
-
 def _track_key(shift):
     return shift.role.track_key or GENERAL
 

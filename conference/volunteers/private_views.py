@@ -112,7 +112,9 @@ def add_shifts(token):
             return redirect(url_for(".manage", token=token), code=303)
     elif not form.is_submitted():  # say in advance which shifts they could not take
         refusals = catalog.refusals_for(volunteer, offered, now, current_language())
-    chosen = catalog.read_filter(conference, request.args.get("track"), request.args.get("day"))
+    # Refused shifts are shown with their reasons: none may be hidden by the filter.
+    args = {} if refusals and form.is_submitted() else request.args
+    chosen = catalog.read_filter(conference, args.get("track"), args.get("day"))
     body = render_template(
         "volunteers/add_shifts.html",
         volunteer=volunteer,

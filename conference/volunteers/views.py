@@ -83,7 +83,9 @@ def signup():
             form.show_error(exc)
         else:  # new or repeated, the visitor sees the same page
             return _show_signed_up(form, settings, now)
-    chosen = catalog.read_filter(conference, request.args.get("track"), request.args.get("day"))
+    # Refused shifts are shown with their reasons: none may be hidden by the filter.
+    args = {} if refusals and form.is_submitted() else request.args
+    chosen = catalog.read_filter(conference, args.get("track"), args.get("day"))
     body = render_template(
         "volunteers/signup.html",
         conference=conference,

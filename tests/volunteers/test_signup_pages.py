@@ -365,3 +365,18 @@ def test_too_many_sign_ups_or_link_requests_get_the_429_page(limited_app):
     again = client.post("/volunteer/link", data={"email": "a@example.org"}, headers=AR)
     assert again.status_code == 429
     assert "طلبات كثيرة جدًا" in text(again)
+
+
+def test_a_refused_shift_is_shown_even_if_the_filter_hid_it(client, conference):
+    data = answers(["sample-stage-1"], age_group="under_18", **GUARDIAN)
+    response = client.post("/volunteer?track=general", data=data)
+    html = text(response)
+    assert response.status_code == 400
+    assert f'id="shift-{shift("sample-stage-1").id}-error"' in html
+
+
+def test_a_chosen_shift_the_filter_hides_stays_chosen(client, conference):
+    youth = shift("sample-youth-1").id
+    response = client.post("/volunteer?track=arts", data=answers(full_name=""))
+    assert response.status_code == 400
+    assert f'<input type="hidden" name="shifts" value="{youth}">' in text(response)
