@@ -53,7 +53,16 @@ NOT_PAGES = {
 PUBLIC = None
 PAGES = {
     "site.home": ("/", PUBLIC),
-    "site.volunteer": ("/volunteer", PUBLIC),
+    "volunteers.signup": ("/volunteer", PUBLIC),
+    "volunteers.signed_up": ("/volunteer/done", PUBLIC),
+    "volunteers.resend_link": ("/volunteer/link", PUBLIC),
+    "volunteers.link_sent": ("/volunteer/link/sent", PUBLIC),
+    "volunteers.erased": ("/volunteer/erased", PUBLIC),
+    "volunteer.manage": ("/volunteer/{volunteer_token}", PUBLIC),
+    "volunteer.add_shifts": ("/volunteer/{volunteer_token}/shifts", PUBLIC),
+    "volunteer.drop": ("/volunteer/{volunteer_token}/shifts/{shift_id}/drop", PUBLIC),
+    "volunteer.erase": ("/volunteer/{volunteer_token}/erase", PUBLIC),
+    "volunteer.guardian": ("/volunteer/guardian/{guardian_token}", PUBLIC),
     "registration.register": ("/register", PUBLIC),
     "registration.privacy": ("/privacy", PUBLIC),
     "registration.registered": ("/register/done", PUBLIC),
