@@ -10,6 +10,7 @@ import copy
 import multiprocessing
 import random
 import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -178,6 +179,56 @@ def test_many_people_racing_for_the_last_places_never_pass_the_maximum(
     taken, maximum, current, problems = _final_state(app, RACED)
     assert problems == []
     assert taken == current == maximum == already + LAST_PLACES
+
+
+def test_places_held_past_their_end_are_freed_once_while_people_race_for_them(
+    make_app, tmp_path, content_data, sample_data
+):
+    """Minors' holds that ended fill a shift: each racer frees the ended holds under the
+    shift's lock before asking for a place, and a hold is freed once, not by each."""
+    held, confirmed, racers, each = 3, 3, 8, 2
+    app, url = _setup(make_app, tmp_path, content_data, sample_data, {RACED: held + confirmed})
+    with app.app_context():
+        conference = content.get_conference("for-syria")
+        long_ago = BEFORE - timedelta(days=4)  # their 72 hours ended a day before BEFORE
+        for n in range(held):
+            services.sign_up(
+                conference,
+                shift_ids=[shift(RACED).id],
+                now=long_ago,
+                **_details(
+                    f"minor-{n}@example.org",
+                    age_group="under_18",
+                    guardian_name="Sami Khoury",
+                    guardian_email=f"guardian-{n}@example.org",
+                ),
+            )
+        for n in range(confirmed):
+            services.sign_up(
+                conference,
+                shift_ids=[shift(RACED).id],
+                now=BEFORE,
+                **_details(f"a-{n}@example.org"),
+            )
+        _close()
+
+    results = _run([(_sign_up_many, (url, f"h{n}", each, RACED)) for n in range(racers)])
+
+    outcomes = [outcome for found, _errors in results for outcome in found]
+    assert [error for _found, errors in results for error in errors] == []
+    assert outcomes.count("taken") == held  # the places the ended holds kept
+    assert set(outcomes) - {"taken"} == {Reason.full.value}
+    taken, maximum, current, problems = _final_state(app, RACED)
+    assert problems == []
+    assert taken == current == maximum == held + confirmed
+    with app.app_context():
+        statuses = db.session.scalars(
+            sa.select(ShiftSignup.status)
+            .join(Volunteer)
+            .where(Volunteer.email.startswith("minor-"))
+        ).all()
+        _close()
+    assert statuses == [SignupStatus.dropped] * held
 
 
 # --- One person, two overlapping shifts, two requests ----------------------------------
