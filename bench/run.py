@@ -10,6 +10,9 @@ by wrk from another process on loopback at 8 and 32 connections:
   email and submission id each time), against a minimal Flask + SQLAlchemy app whose
   POST inserts one row in the same database; and the same POST stopped by the spam trap
   (the form read, nothing validated or saved), the floor under the first;
+- the volunteer sign-up form posted the same way, each POST a new person taking a place
+  on one shift with places in the thousands (``bench/volunteering.py``), beside the
+  registration POST and against the same insert baseline;
 - the dashboard and the attendee list with 100,000 registrations;
 - exports of 100,000 registrations and delivery of 10,000 emails (``bench/data.py``).
 
@@ -46,12 +49,13 @@ TARGETS = {
     "dashboard (small)": ("hello", None),
     "registration POST": ("insert", 0.5),
     "registration POST, spam trap (nothing saved)": ("insert", None),
+    "volunteer sign-up POST": ("insert", None),
     "manage page (private link)": ("hello", None),
 }
 LIST_P99_MS = 100
 TIMING_TARGET = 0.10  # a repeat's median within 10% of a new registration's
 # What ``--figures`` can choose (all by default).
-FIGURES = ("pages", "registration", "lists", "exports", "outbox")
+FIGURES = ("pages", "registration", "volunteers", "lists", "exports", "outbox")
 WARM_UP = 2  # seconds of load before each measured run, not counted
 
 
@@ -146,6 +150,8 @@ class Bench:
                     self._compare(figure, instance.name, connections, result)
             if "registration" in self.figures:
                 self.registration_figures(base, instance)
+            if "volunteers" in self.figures:
+                self.volunteer_figures(base, instance)
             if "registration" in self.figures:  # the page of one of those registered
                 figure = "manage page (private link)"
                 log(f"  {figure}")
@@ -194,6 +200,32 @@ class Bench:
         if _count_registrations(instance) != before:
             raise RuntimeError("a registration was saved through the spam trap")
         self.new_and_repeat(base, instance)
+
+    def volunteer_figures(self, base, instance):
+        """The volunteer sign-up POST: every answer saved, the shift's count exact."""
+        import volunteering
+
+        figure = "volunteer sign-up POST"
+        log(f"  {figure}")
+        shift_id = volunteering.prepare_shift(instance)
+        before, _, _ = volunteering.counts(instance)
+        self.warm_requests, posted = 0, 0
+        for connections in CONNECTIONS:
+            token, session_cookie = volunteering.signup_session(base)
+            result = self.load(
+                base + "/volunteer",
+                connections,
+                script=BENCH / "wrk" / "post_volunteer.lua",
+                args=[f"{instance.name}v{connections}", token, session_cookie, str(shift_id)],
+            )
+            posted += result.requests
+            self._compare(figure, instance.name, connections, result)
+        posted += self.warm_requests
+        saved, taken, current = volunteering.settled_counts(instance)
+        if not posted <= saved - before <= posted + 2 * sum(CONNECTIONS) or taken != current:
+            raise RuntimeError(f"{posted} sign-ups answered, {saved - before} saved, {taken} taken")
+        log(f"  {saved - before} volunteers saved for {posted} answered POSTs")
+        instance.flask("check")  # the invariants of places, after the load
 
     def new_and_repeat(self, base, instance):
         """The median time of a new registration and of a repeat of a registered address.

@@ -387,6 +387,9 @@ SLOW_FIRST = (
     "test_exporting_100000_rows_keeps_memory_flat",
     "test_lists_and_the_dashboard_stay_fast_at_100000_registrations",
     "test_concurrent_sign_ups_and_cancellations_never_oversell",
+    "test_many_people_racing_for_the_last_places_never_pass_the_maximum",
+    "test_lowering_a_maximum_while_people_sign_up_leaves_no_one_over_it",
+    "test_each_volunteer_url_answers_each_role_as_declared",
 )
 
 

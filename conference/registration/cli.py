@@ -60,9 +60,10 @@ def check_command():
     Seats taken equal confirmed places and stay within capacity; waiting lists are in
     arrival order, with nobody waiting where a seat is free; every seated person has an
     invitation; every active registration has a place. Run it after an incident, a
-    restore or a fix made by hand. Reads only.
+    restore or a fix made by hand. Reads only. Features above registration add their own
+    rules (volunteers: places on shifts, overlaps, holds, erased volunteers).
     """
-    problems = invariants.check()
+    problems = invariants.check_all()
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:

@@ -16,12 +16,16 @@ tests can ask for it. The rules:
   an outbox message that carries the invitation (METHOD:REQUEST): one whose
   idempotency key starts with ``registration:<id>:`` and whose kind is a confirmation,
   a promotion or a change. Only keys and kinds are read, not the messages' contents.
+
+Features above registration add their own rules with ``install_check`` (volunteers'
+shifts do); ``check_all`` runs them all, as ``flask check`` does.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 
 from conference.audit import AuditEvent
 from conference.content.models import Track
@@ -74,6 +78,23 @@ def check(conference=None):
     problems += _seats_and_queues(tracks, places)
     problems += _places(places, registration_filter)
     problems += _invitations(registration_filter)
+    return problems
+
+
+def install_check(app, function):
+    """Let a feature above registration add its rules to ``flask check``.
+
+    ``function(conference=None)`` returns its broken rules as ``Problem``s, reading only;
+    registration never imports the features that install one.
+    """
+    app.extensions.setdefault("invariants.checks", []).append(function)
+
+
+def check_all(conference=None):
+    """Registration's broken rules, then those of every installed check (``install_check``)."""
+    problems = check(conference)
+    for function in current_app.extensions.get("invariants.checks", []):
+        problems += function(conference)
     return problems
 
 

@@ -11,10 +11,12 @@ coordinators' board, teams, attendance, exports) are the pages.
 
 def init_app(app):
     from conference.content.services import install_section
+    from conference.registration.invariants import install_check
     from conference.volunteers import emails, models  # noqa: F401 - tables, renderers
     from conference.volunteers.certificate import bp as certificate_bp
     from conference.volunteers.cli import volunteers_cli
     from conference.volunteers.feed import bp as feed_bp
+    from conference.volunteers.invariants import check as check_invariants
     from conference.volunteers.private_views import bp as private_bp
     from conference.volunteers.seed import load_section
     from conference.volunteers.staff_views import bp as staff_bp
@@ -28,3 +30,5 @@ def init_app(app):
     app.cli.add_command(volunteers_cli)
     # Roles and shifts load with the content files (content never imports us).
     install_section(app, load_section)
+    # ``flask check`` checks the shifts too (registration never imports us).
+    install_check(app, check_invariants)
