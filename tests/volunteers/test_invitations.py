@@ -107,7 +107,8 @@ def test_no_personal_data_in_a_uid(sign_up, language):
     uid = str(_event(_calendars(email)[0])["UID"])
     assert UID.match(uid)
     volunteer = outcome.volunteer
-    for personal in ("lina", "haddad", "313", "5550199", f"-{volunteer.id}@"):
+    # Not "313" alone: a random UID holds three such digits about once in a hundred.
+    for personal in ("lina", "haddad", "3135550199", "5550199", f"-{volunteer.id}@"):
         assert personal not in uid.lower()
     assert str(volunteer.id) != uid.split("@")[0]
 
