@@ -19,6 +19,9 @@ DESK = frozenset({Role.admin, Role.organizer, Role.checkin})
 # Aggregates only (no names): coordinators see them too.
 AGGREGATES = frozenset({Role.admin, Role.organizer, Role.coordinator})
 ANY_STAFF = frozenset(Role)
+# Volunteers' pages for those who staff shifts; coordinators only within their tracks
+# (``volunteers.scope``: another track's ids answer 404).
+VOLUNTEER_STAFF = frozenset({Role.admin, Role.organizer, Role.coordinator})
 
 POLICY = {
     # Public site
@@ -49,6 +52,11 @@ POLICY = {
     ("volunteer.erase", "POST"): PUBLIC,
     ("volunteer.guardian", "GET"): PUBLIC,
     ("volunteer.guardian", "POST"): PUBLIC,
+    ("volunteer_feed.manage", "GET"): PUBLIC,
+    ("volunteer_feed.create", "POST"): PUBLIC,
+    ("volunteer_feed.stop", "POST"): PUBLIC,
+    ("volunteer_feed.ics", "GET"): PUBLIC,
+    ("volunteer_certificate.show", "GET"): PUBLIC,
     # Attendees (their private link is the credential)
     ("registration.privacy", "GET"): PUBLIC,
     ("registration.register", "GET"): PUBLIC,
@@ -141,4 +149,19 @@ POLICY = {
     ("checkin.counts", "GET"): DESK,
     ("checkin.mark", "POST"): DESK,
     ("checkin.undo", "POST"): DESK,
+    # Volunteers' coordinators
+    ("volunteers_staff.board", "GET"): VOLUNTEER_STAFF,
+    ("volunteers_staff.shift", "GET"): VOLUNTEER_STAFF,
+    ("volunteers_staff.attendance", "POST"): VOLUNTEER_STAFF,
+    ("volunteers_staff.remove", "GET"): VOLUNTEER_STAFF,
+    ("volunteers_staff.remove", "POST"): VOLUNTEER_STAFF,
+    ("volunteers_staff.move", "GET"): VOLUNTEER_STAFF,
+    ("volunteers_staff.move", "POST"): VOLUNTEER_STAFF,
+    ("volunteers_staff.email_team", "GET"): VOLUNTEER_STAFF,
+    ("volunteers_staff.email_team", "POST"): VOLUNTEER_STAFF,
+    ("volunteers_staff.people", "GET"): VOLUNTEER_STAFF,
+    ("volunteers_staff.person", "GET"): VOLUNTEER_STAFF,
+    ("volunteers_staff.export", "GET"): VOLUNTEER_STAFF,
+    ("volunteers_staff.export", "POST"): VOLUNTEER_STAFF,
+    ("volunteer_certificate.staff", "GET"): VOLUNTEER_STAFF,
 }

@@ -444,10 +444,6 @@ ACTIONS = {
     "registration.erased": (_l("Registration erased"), _erased),
     "track.capacity_changed": (_l("Track capacity changed"), _capacity_changed),
     "bulk_email.sent": (_l("Email sent to attendees"), _bulk_email),
-    "volunteers.certificate_viewed": (
-        _l("Volunteer's certificate of hours viewed"),
-        _simple(_l("Volunteer's certificate of hours viewed")),
-    ),
 }
 ACTIONS.update(volunteer_actions(Entry))
 

@@ -183,6 +183,15 @@ def volunteer_actions(Entry):  # noqa: N803 - audit_text's class
             _l("Volunteer roster exported"),
             lambda event: _exported(Entry, event),
         ),
+        "volunteers.certificate_viewed": (
+            _l("Volunteer's certificate of hours viewed"),
+            _entry(
+                Entry,
+                lambda details, shift, volunteer: _(
+                    "Certificate of hours of %(volunteer)s viewed", volunteer=volunteer
+                ),
+            ),
+        ),
         "volunteer.signed_up": (_l("Volunteer signed up"), _entry(Entry, _signed_up)),
         "volunteer.shifts_added": (
             _l("Volunteer added shifts"),

@@ -99,6 +99,7 @@ EVERY_ACTION = [
         "volunteers.exported",
         {"format": "csv", "shift_id": None, "rows": None, "complete": False},
     ),
+    ("volunteers.certificate_viewed", {"volunteer": 5, "shifts": 2}),
     ("volunteer.signed_up", {"volunteer": 5, "shifts": 2, "minor": False}),
     ("volunteer.signed_up", {"volunteer": 6, "shifts": 1, "minor": True}),
     ("volunteer.shifts_added", {"volunteer": 5, "shifts": 1}),
