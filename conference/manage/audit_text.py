@@ -32,6 +32,7 @@ from conference.manage.audit_values import (
     value_text,
     words,
 )
+from conference.manage.audit_volunteers import VOLUNTEER_ACTIONS
 
 
 @dataclass
@@ -444,6 +445,10 @@ ACTIONS = {
     "track.capacity_changed": (_l("Track capacity changed"), _capacity_changed),
     "bulk_email.sent": (_l("Email sent to attendees"), _bulk_email),
 }
+ACTIONS.update(
+    (code, (name, lambda event, say=say: Entry(*say(event))))
+    for code, (name, say) in VOLUNTEER_ACTIONS.items()
+)
 
 
 def _unknown(event):

@@ -23,7 +23,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from conference.fields import MultiCheckboxField, multi_line, single_line
 from conference.i18n import LANGUAGE_NAMES
@@ -137,7 +144,7 @@ class WholeNumberField(IntegerField):
 
 
 def _text(label, *, required=None, limit=NAME_MAX, too_long, lang, area=False):
-    validators = [InputRequired(required)] if required else [Optional()]
+    validators = [DataRequired(required)] if required else [Optional()]
     validators.append(Length(max=limit, message=too_long))
     field = TextAreaField if area else StringField
     return field(
