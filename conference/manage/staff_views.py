@@ -35,6 +35,6 @@ def dashboard():
         setup=stats.setup_status(conference, numbers=numbers),
         chart=stats.bar_chart(numbers["days"], rtl=direction(current_language()) == "rtl"),
         may_open=may_open,
-        volunteers=volunteer_stats.figures(conference, current_user),
+        volunteers=volunteer_stats.cached_figures(conference, current_user),
         refresh_seconds=stats.cache_seconds(),
     )

@@ -17,6 +17,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 
@@ -84,6 +85,7 @@ def roles_by_track(conference, scopes):
     roles = db.session.scalars(
         sa.select(VolunteerRole)
         .where(VolunteerRole.conference_id == conference.id)
+        .options(so.selectinload(VolunteerRole.shifts), so.joinedload(VolunteerRole.track))
         .order_by(VolunteerRole.position, VolunteerRole.id)
     ).all()
     return [

@@ -1,15 +1,17 @@
 """The volunteers' figures on the organizers' dashboard: aggregates only, no names.
 
 A coordinator sees the figures of their tracks' shifts (``scope.shift_filter``); those
-who see everything, the whole conference's. Four aggregate queries, read fresh: the
-counts are small beside the attendees'.
+who see everything, the whole conference's. Three aggregate queries, kept in the shared
+cache as the attendees' figures are (``DASHBOARD_CACHE_SECONDS``), one entry per set of
+scopes: a page view costs no count.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 
-from conference.extensions import db
+from conference.extensions import cache, db
 from conference.volunteers import scope
 from conference.volunteers.models import (
     AgeGroup,
@@ -67,3 +69,15 @@ def figures(conference, user):
         under_minimum=int(under),
         awaiting_guardian=awaiting or 0,
     )
+
+
+def cached_figures(conference, user):
+    """``figures`` from the cache when fresh (per conference and set of scopes)."""
+    scopes = scope.scopes_of(user)
+    seen = "all" if scopes is None else ",".join(sorted(scopes)) or "none"
+    key = f"volunteers:dashboard:{conference.id}:{seen}"
+    found = cache.get(key)
+    if found is None:
+        found = asdict(figures(conference, user))
+        cache.set(key, found, timeout=current_app.config["DASHBOARD_CACHE_SECONDS"])
+    return VolunteerFigures(**found)

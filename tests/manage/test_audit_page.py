@@ -75,6 +75,21 @@ EVERY_ACTION = [
         "bulk_email.sent",
         {"broadcast": 1, "filters": {}, "recipients": 312, "essential": False},
     ),
+    ("volunteer.signed_up", {"volunteer": 3, "shifts": 2, "minor": True}),
+    ("volunteer.shifts_added", {"volunteer": 3, "shifts": 1}),
+    ("volunteer.shift_dropped", {"volunteer": 3, "shift": 4, "by_staff": True}),
+    ("volunteer.guardian_confirmed", {"volunteer": 3, "shifts": 2}),
+    ("volunteer.erased", {"volunteer": 3}),
+    ("volunteers.role_created", {"role": 5}),
+    ("volunteers.role_changed", {"role": 5, "fields": ["name", "track"]}),
+    ("volunteers.shift_created", {"shift": 4, "role": 5}),
+    (
+        "volunteers.shift_changed",
+        {"shift": 4, "changes": ["time"], "max_people": 6, "min_people": 2, "told": 3},
+    ),
+    ("volunteers.shift_deleted", {"shift": 4, "told": 0}),
+    ("volunteers.settings_changed", {"fields": ["reminder_hours"]}),
+    ("volunteers.scopes_changed", {"user": 2, "scopes": ["arts", "general"]}),
 ]
 
 
