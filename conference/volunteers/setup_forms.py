@@ -457,3 +457,14 @@ class ScopesForm(FlaskForm):
     def validate_scopes(self, field):
         if not set(field.data or ()) <= {choice.value for choice in field.choices}:
             raise ValidationError(_l("Select tracks from the list"))
+
+
+class DeleteShiftForm(FlaskForm):
+    """The confirmation of a shift's deletion, with the number of people it showed."""
+
+    people = HiddenField()
+
+    def agreed(self):
+        """How many people the user agreed to take off (0 for anything unexpected)."""
+        text = self.people.data or ""
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 7 else 0

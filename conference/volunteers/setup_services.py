@@ -325,12 +325,14 @@ def _current_signups(shift):
     )
 
 
-def delete_shift(shift, *, scopes=None, actor=None, now=None, remove_people=False):
-    """Delete ``shift``. With people on it, only with ``remove_people``: each is released
-    and emailed a cancellation (the message carries what it must show: the shift is gone).
+def delete_shift(shift, *, scopes=None, actor=None, now=None, remove_people=0):
+    """Delete ``shift``. With people on it, only when the user agreed to take off at least
+    as many (``remove_people``, the number the confirmation showed): each is released and
+    emailed a cancellation (the message carries what it must show: the shift is gone).
     Commits; returns how many people were told.
 
-    :raises SetupError: people are on it and ``remove_people`` is false.
+    :raises SetupError: more people are on it than ``remove_people`` (someone signed up
+        since the question was asked); nothing is changed.
     """
     now = now or utcnow()
     conference = shift.conference
@@ -340,7 +342,7 @@ def delete_shift(shift, *, scopes=None, actor=None, now=None, remove_people=Fals
         db.session.rollback()
         raise SetupError(_l("You do not coordinate this track"))
     signups = _current_signups(shift)
-    if signups and not remove_people:
+    if len(signups) > remove_people:
         db.session.rollback()
         raise SetupError(
             lazy_ngettext(

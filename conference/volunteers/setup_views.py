@@ -15,11 +15,16 @@ from flask_login import current_user
 from conference.access import Role, may_open, roles
 from conference.clock import utcnow
 from conference.content import services as content
-from conference.fields import ConfirmForm
 from conference.i18n import format_clock, format_day, translate
 from conference.volunteers import checks, scope
 from conference.volunteers import setup_services as services
-from conference.volunteers.setup_forms import RoleForm, ScopesForm, SettingsForm, ShiftForm
+from conference.volunteers.setup_forms import (
+    DeleteShiftForm,
+    RoleForm,
+    ScopesForm,
+    SettingsForm,
+    ShiftForm,
+)
 
 bp = Blueprint("volunteers_setup", __name__, url_prefix="/manage/volunteers/setup")
 
@@ -185,14 +190,15 @@ def shift_delete(shift_id):
     conference = content.conference_or_404()
     scopes = _scopes()
     shift = services.shift_in_scope(conference, shift_id, scopes) or abort(404)
-    form = ConfirmForm()
+    form = DeleteShiftForm()
     if form.validate_on_submit():
         try:
             told = services.delete_shift(
-                shift, scopes=scopes, actor=current_user, remove_people=True
+                shift, scopes=scopes, actor=current_user, remove_people=form.agreed()
             )
-        except services.SetupError as exc:
+        except services.SetupError as exc:  # someone signed up since: ask again
             flash(str(exc), "error")
+            return redirect(url_for(".shift_delete", shift_id=shift_id), code=303)
         else:
             flash(
                 ngettext(
