@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import escape
 
+from conference.manage.audit_setup import SETUP_ACTIONS
 from conference.manage.audit_values import (
     ACTOR_LABELS,
     account_text,
@@ -32,7 +33,6 @@ from conference.manage.audit_values import (
     value_text,
     words,
 )
-from conference.manage.audit_volunteers import VOLUNTEER_ACTIONS
 
 
 @dataclass
@@ -447,7 +447,7 @@ ACTIONS = {
 }
 ACTIONS.update(
     (code, (name, lambda event, say=say: Entry(*say(event))))
-    for code, (name, say) in VOLUNTEER_ACTIONS.items()
+    for code, (name, say) in SETUP_ACTIONS.items()
 )
 
 

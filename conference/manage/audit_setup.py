@@ -1,6 +1,7 @@
-"""The volunteers' actions in the audit log's words (``audit_text`` adds them to
-its ``ACTIONS``). Each describer returns ``(summary, lines)``; the role or shift is
-linked to its page when the reader may open it, by its number (no personal data).
+"""The volunteers' set-up actions in the audit log's words (``audit_text`` adds them to
+its ``ACTIONS``): roles, shifts, the settings and the coordinators' tracks. Each
+describer returns ``(summary, lines)``; the role or shift is linked to its set-up page
+when the reader may open it, by its number (no personal data).
 """
 
 from flask_babel import gettext as _
@@ -116,58 +117,7 @@ def _track_names(details):
     return {key: track_name(key) for key in details.get("scopes") or () if key != "general"}
 
 
-def _volunteer(event):
-    return ltr(f"#{_details(event).get('volunteer')}")
-
-
-def _shifts(event):
-    count = _details(event).get("shifts")
-    if not count:
-        return None
-    return words(ngettext("%(num)s shift", "%(num)s shifts", count))
-
-
-def _signed_up(event):
-    minor = _details(event).get("minor")
-    summary = words(
-        _("Volunteer %(volunteer)s signed up (under 18)", volunteer=_volunteer(event))
-        if minor
-        else _("Volunteer %(volunteer)s signed up", volunteer=_volunteer(event))
-    )
-    return summary, present(_shifts(event))
-
-
-def _shifts_added(event):
-    summary = words(_("Volunteer %(volunteer)s added shifts", volunteer=_volunteer(event)))
-    return summary, present(_shifts(event))
-
-
-def _shift_dropped(event):
-    details = _details(event)
-    values = {"volunteer": _volunteer(event), "shift": _shift(event)}
-    summary = words(
-        _("Volunteer %(volunteer)s taken off shift %(shift)s by staff", **values)
-        if details.get("by_staff")
-        else _("Volunteer %(volunteer)s left shift %(shift)s", **values)
-    )
-    return summary, []
-
-
-def _guardian_confirmed(event):
-    summary = words(_("Guardian of volunteer %(volunteer)s confirmed", volunteer=_volunteer(event)))
-    return summary, present(_shifts(event))
-
-
-def _erased(event):
-    return words(_("Volunteer %(volunteer)s erased", volunteer=_volunteer(event))), []
-
-
-VOLUNTEER_ACTIONS = {
-    "volunteer.signed_up": (_l("Volunteer signed up"), _signed_up),
-    "volunteer.shifts_added": (_l("Volunteer added shifts"), _shifts_added),
-    "volunteer.shift_dropped": (_l("Volunteer's shift dropped"), _shift_dropped),
-    "volunteer.guardian_confirmed": (_l("Guardian confirmed"), _guardian_confirmed),
-    "volunteer.erased": (_l("Volunteer erased"), _erased),
+SETUP_ACTIONS = {
     "volunteers.role_created": (_l("Volunteer role created"), _role_created),
     "volunteers.role_changed": (_l("Volunteer role changed"), _role_changed),
     "volunteers.shift_created": (_l("Volunteer shift created"), _shift_created),
