@@ -26,6 +26,9 @@ REPEATED = {
     "attendee.viewed": ("registration_id",),
     "attendees.listed": ("filters",),
     "checkin.searched": ("by", "query"),
+    "volunteers.team_viewed": ("shift_id",),
+    "volunteers.person_viewed": ("volunteer_id",),
+    "volunteers.listed": ("filters",),
 }
 
 

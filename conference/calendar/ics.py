@@ -154,11 +154,12 @@ def cancellation(event, *, uid, sequence, organizer, attendee, now=None):
     return _calendar("CANCEL", [component])
 
 
-def feed(events, *, name, organizer=None, now=None):
+def feed(events, *, name, organizer=None, now=None, busy=False):
     """Return a PUBLISH calendar named ``name`` holding ``events`` ({uid: event}).
 
     No ATTENDEE, as RFC 5546 requires of PUBLISH. Events are TRANSPARENT: a programme
-    with parallel tracks must not mark subscribers busy all day.
+    with parallel tracks must not mark subscribers busy all day. A feed of someone's own
+    commitments (a volunteer's shifts) is ``busy``: its events are OPAQUE.
     """
     if not isinstance(events, Mapping):
         raise TypeError("events must map each UID to its CalendarEvent")
@@ -171,7 +172,7 @@ def feed(events, *, name, organizer=None, now=None):
             organizer=organizer,
             now=now,
             status="CONFIRMED",
-            transparency="TRANSPARENT",
+            transparency="OPAQUE" if busy else "TRANSPARENT",
         )
         for uid, event in events.items()
     ]

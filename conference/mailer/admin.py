@@ -40,6 +40,16 @@ KIND_LABELS = {
     "accounts.invitation": _l("Staff invitation"),
     "accounts.sign_in_link": _l("Sign-in link"),
     "mailer.test": _l("Test message"),
+    "volunteers.confirmation": _l("Volunteer's shifts confirmed"),
+    "volunteers.awaiting_guardian": _l("Volunteer's places held for their guardian"),
+    "volunteers.guardian_request": _l("Guardian asked to confirm a volunteer"),
+    "volunteers.already_signed_up": _l("Volunteer already signed up"),
+    "volunteers.shifts_added": _l("Volunteer's shifts added"),
+    "volunteers.shift_dropped": _l("Volunteer's shift dropped"),
+    "volunteers.shift_changed": _l("Volunteer's shift changed"),
+    "volunteers.reminder": _l("Reminder of a volunteer shift"),
+    "volunteers.team_message": _l("Email to a shift's team"),
+    "volunteers.erased": _l("Volunteer's data erased"),
 }
 
 

@@ -126,3 +126,11 @@ SETUP_ACTIONS = {
     "volunteers.settings_changed": (_l("Volunteering settings changed"), _settings_changed),
     "volunteers.scopes_changed": (_l("Coordinator's tracks changed"), _scopes_changed),
 }
+
+
+def setup_actions(Entry):  # noqa: N803 - the class, passed in: no import of audit_text
+    """``SETUP_ACTIONS`` as ``audit_text.ACTIONS`` holds them: code → (name, describe)."""
+    return {
+        code: (name, lambda event, say=say: Entry(*say(event)))
+        for code, (name, say) in SETUP_ACTIONS.items()
+    }

@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import escape
 
-from conference.manage.audit_setup import SETUP_ACTIONS
 from conference.manage.audit_values import (
     ACTOR_LABELS,
     account_text,
@@ -33,6 +32,7 @@ from conference.manage.audit_values import (
     value_text,
     words,
 )
+from conference.manage.audit_volunteers import volunteer_actions
 
 
 @dataclass
@@ -444,11 +444,12 @@ ACTIONS = {
     "registration.erased": (_l("Registration erased"), _erased),
     "track.capacity_changed": (_l("Track capacity changed"), _capacity_changed),
     "bulk_email.sent": (_l("Email sent to attendees"), _bulk_email),
+    "volunteers.certificate_viewed": (
+        _l("Volunteer's certificate of hours viewed"),
+        _simple(_l("Volunteer's certificate of hours viewed")),
+    ),
 }
-ACTIONS.update(
-    (code, (name, lambda event, say=say: Entry(*say(event))))
-    for code, (name, say) in SETUP_ACTIONS.items()
-)
+ACTIONS.update(volunteer_actions(Entry))
 
 
 def _unknown(event):

@@ -7,7 +7,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    get_flashed_messages,
     make_response,
     redirect,
     render_template,
@@ -78,19 +77,6 @@ def home():
 
     full = services.seat_state(current_app.config["CONFERENCE_SLUG"])
     return _cached_page("home", render, state=",".join(full))
-
-
-@bp.route("/volunteer")
-@public
-def volunteer():
-    """Volunteer sign-up, until it opens."""
-    return _coming_soon("volunteer")
-
-
-def _coming_soon(feature):
-    conference = content.conference_or_404()
-    get_flashed_messages()  # nothing to show here; keep the session clean
-    return render_template("site/coming_soon.html", conference=conference, feature=feature)
 
 
 @bp.route("/language/<code>")
@@ -181,7 +167,8 @@ def robots():
 def sitemap():
     base = current_app.config["BASE_URL"]
     pages = [
-        url_for(endpoint) for endpoint in ("site.home", "registration.register", "site.volunteer")
+        url_for(endpoint)
+        for endpoint in ("site.home", "registration.register", "volunteers.signup")
     ]
     urls = "".join(f"<url><loc>{base}{path}</loc></url>" for path in pages)
     body = (

@@ -12,7 +12,9 @@ coordinators' board, teams, attendance, exports) are the pages.
 def init_app(app):
     from conference.content.services import install_section
     from conference.volunteers import emails, models  # noqa: F401 - tables, renderers
+    from conference.volunteers.certificate import bp as certificate_bp
     from conference.volunteers.cli import volunteers_cli
+    from conference.volunteers.feed import bp as feed_bp
     from conference.volunteers.private_views import bp as private_bp
     from conference.volunteers.seed import load_section
     from conference.volunteers.setup_views import bp as setup_bp
@@ -22,6 +24,8 @@ def init_app(app):
     app.register_blueprint(bp)
     app.register_blueprint(private_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(feed_bp)
+    app.register_blueprint(certificate_bp)
     app.register_blueprint(setup_bp)
     app.cli.add_command(volunteers_cli)
     # Roles and shifts load with the content files (content never imports us).

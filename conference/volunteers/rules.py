@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 
 class Reason(enum.Enum):
@@ -44,11 +45,12 @@ MESSAGES = {
     ),
     Reason.overlap: _l("It overlaps your shift %(other)s."),
     Reason.session: _l("It overlaps a session you want to attend: %(other)s."),
+    # The lengths are phrases (``duration``, ``minutes``), each with its plural form.
     Reason.rest: _l(
-        "It would make %(hours)s hours of shifts without a break of at least %(minutes)s "
-        "minutes (the most is %(limit)s hours in a row)."
+        "It would make %(stretch)s of shifts without a break of at least %(pause)s "
+        "(the most is %(limit)s in a row)."
     ),
-    Reason.daily: _l("It would make %(hours)s hours of shifts that day (the most is %(limit)s)."),
+    Reason.daily: _l("It would make %(worked)s of shifts that day (the most is %(limit)s)."),
 }
 
 
@@ -171,15 +173,17 @@ def _time_refusal(person, shift, limits):
         (s.ends_at - s.starts_at for s in slots if day(s.starts_at) == their_day), timedelta()
     )
     if daily > limits.max_daily:
-        return Refusal(Reason.daily, {"hours": _hours(daily), "limit": _hours(limits.max_daily)})
+        return Refusal(
+            Reason.daily, {"worked": duration(daily), "limit": duration(limits.max_daily)}
+        )
     for start, end in stretches(slots, limits.min_break):
         if start <= shift.slot.starts_at < end and end - start > limits.max_consecutive:
             return Refusal(
                 Reason.rest,
                 {
-                    "hours": _hours(end - start),
-                    "minutes": int(limits.min_break.total_seconds() // 60),
-                    "limit": _hours(limits.max_consecutive),
+                    "stretch": duration(end - start),
+                    "pause": minutes(limits.min_break),
+                    "limit": duration(limits.max_consecutive),
                 },
             )
     return None
@@ -199,6 +203,18 @@ def stretches(slots, min_break):
             start, end = slot.starts_at, slot.ends_at
     if start is not None:
         yield start, end
+
+
+def duration(delta):
+    """A length in hours as words with its plural form: "6 hours", "ساعتان"; a fraction
+    ("4.5") takes the form of many (Arabic's "other")."""
+    hours = delta.total_seconds() / 3600
+    form = int(hours) if hours == int(hours) else 100
+    return lazy_ngettext("%(hours)s hour", "%(hours)s hours", form, hours=_hours(delta))
+
+
+def minutes(delta):
+    return lazy_ngettext("%(num)s minute", "%(num)s minutes", int(delta.total_seconds() // 60))
 
 
 def _hours(delta):

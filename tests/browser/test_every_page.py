@@ -14,6 +14,7 @@ import pytest
 from conference import create_app
 from conference.content import services as content
 from conference.development.scene import ADMIN, DOOR, PASSWORD, build_scene
+from conference.development.volunteer_scene import COORDINATOR
 from conference.extensions import db
 
 from ..conftest import TEST_CONFIG
@@ -45,13 +46,23 @@ NOT_PAGES = {
     "announcements.broadcast_preview": "the email itself, shown in the preview page's frame"
     " (a sandbox that runs no script)",
     "checkin.counts": "a fragment the desk page fetches to refresh its figures",
+    "volunteer_feed.ics": "a calendar file (a volunteer's feed)",
 }
 
 # Pages, by endpoint: (path, who opens it). ``{name}`` is filled from the scene.
 PUBLIC = None
 PAGES = {
     "site.home": ("/", PUBLIC),
-    "site.volunteer": ("/volunteer", PUBLIC),
+    "volunteers.signup": ("/volunteer", PUBLIC),
+    "volunteers.signed_up": ("/volunteer/done", PUBLIC),
+    "volunteers.resend_link": ("/volunteer/link", PUBLIC),
+    "volunteers.link_sent": ("/volunteer/link/sent", PUBLIC),
+    "volunteers.erased": ("/volunteer/erased", PUBLIC),
+    "volunteer.manage": ("/volunteer/{volunteer_token}", PUBLIC),
+    "volunteer.add_shifts": ("/volunteer/{volunteer_token}/shifts", PUBLIC),
+    "volunteer.drop": ("/volunteer/{volunteer_token}/shifts/{shift_id}/drop", PUBLIC),
+    "volunteer.erase": ("/volunteer/{volunteer_token}/erase", PUBLIC),
+    "volunteer.guardian": ("/volunteer/guardian/{guardian_token}", PUBLIC),
     "registration.register": ("/register", PUBLIC),
     "registration.privacy": ("/privacy", PUBLIC),
     "registration.registered": ("/register/done", PUBLIC),
@@ -92,6 +103,26 @@ PAGES = {
     "accounts.two_factor": ("/manage/account/two-factor", ADMIN),
     "checkin.desk": ("/manage/checkin", DOOR),
     "checkin.code": ("/manage/checkin/c/{checkin_code}", DOOR),
+    "volunteers_staff.board": ("/manage/volunteers", ADMIN),
+    "volunteers_staff.shift": ("/manage/volunteers/shifts/{shift_id}", ADMIN),
+    "volunteers_staff.remove": (
+        "/manage/volunteers/shifts/{shift_id}/people/{signup_id}/remove",
+        ADMIN,
+    ),
+    "volunteers_staff.move": (
+        "/manage/volunteers/shifts/{shift_id}/people/{signup_id}/move",
+        ADMIN,
+    ),
+    "volunteers_staff.email_team": ("/manage/volunteers/shifts/{shift_id}/email", ADMIN),
+    "volunteers_staff.people": ("/manage/volunteers/people", ADMIN),
+    "volunteers_staff.person": ("/manage/volunteers/people/{minor_id}", ADMIN),
+    "volunteers_staff.export": ("/manage/volunteers/export", ADMIN),
+    "volunteer_feed.manage": ("/volunteer/{volunteer_token}/calendar", PUBLIC),
+    "volunteer_certificate.show": ("/volunteer/{volunteer_token}/certificate", PUBLIC),
+    "volunteer_certificate.staff": (
+        "/manage/volunteers/people/{volunteer_id}/certificate",
+        ADMIN,
+    ),
     "volunteers_setup.index": ("/manage/volunteers/setup", ADMIN),
     "volunteers_setup.role_new": ("/manage/volunteers/setup/roles/new", ADMIN),
     "volunteers_setup.role_edit": ("/manage/volunteers/setup/roles/{role_id}", ADMIN),
@@ -107,6 +138,10 @@ STATES = [
     ("check-in search", "/manage/checkin?q=%D9%84%D9%8A%D9%84%D9%89", DOOR),
     ("check-in of an unknown code", "/manage/checkin/c/AAAAAAAAAAAAAAAA", DOOR),
     ("a page that is not there", "/no-such-page", PUBLIC),
+    ("a coordinator's staffing board", "/manage/volunteers", COORDINATOR),
+    ("a coordinator's team", "/manage/volunteers/shifts/{arts_shift_id}", COORDINATOR),
+    ("a coordinator's volunteers", "/manage/volunteers/people?sort=-hours", COORDINATOR),
+    ("the board's under-staffed shifts", "/manage/volunteers?under=y", ADMIN),
 ]
 
 
@@ -127,12 +162,37 @@ def site(tmp_path_factory, browser):
         conference = content.get_conference(app.config["CONFERENCE_SLUG"])
         content.load_sample_programme(conference, content.read_toml(content.SAMPLE_FILE))
         app.scene = build_scene(conference)
+        app.scene.arts_shift_id, app.scene.signup_id = _volunteer_ids(app.scene)
     with serving(app) as url:
         app.url = url
         app.states = {who: _signed_in(browser, url, who) for who in (ADMIN, DOOR)}
+        app.states[COORDINATOR] = _signed_in(browser, url, COORDINATOR)
         yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def _volunteer_ids(scene):
+    """An arts shift with people on it (the coordinator's), and the scene's volunteer's
+    sign-up on their shift."""
+    import sqlalchemy as sa
+
+    from conference.content.models import Track
+    from conference.volunteers.models import Shift, ShiftSignup, VolunteerRole
+
+    arts = db.session.scalar(
+        sa.select(Shift.id)
+        .join(VolunteerRole)
+        .join(Track)
+        .where(Track.key == "arts")
+        .order_by(Shift.taken.desc(), Shift.id)
+    )
+    signup = db.session.scalar(
+        sa.select(ShiftSignup.id).filter_by(
+            volunteer_id=scene.volunteer_id, shift_id=scene.shift_id
+        )
+    )
+    return arts, signup
 
 
 def _signed_in(browser, url, email):

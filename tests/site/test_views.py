@@ -113,9 +113,9 @@ def test_unknown_language_gets_a_clear_404_page(client, conference):
 
 @pytest.mark.parametrize(
     ("path", "heading"),
-    [("/volunteer", "Volunteer sign-up opens soon")],
+    [("/volunteer", "Volunteer at For Syria")],
 )
-def test_calls_to_action_lead_to_an_opens_soon_page(client, conference, path, heading):
+def test_the_call_to_volunteer_leads_to_the_sign_up(client, conference, path, heading):
     response = client.get(path)
 
     assert response.status_code == 200
