@@ -110,6 +110,23 @@ POLICY = {
     ("manage.audit", "GET"): ADMIN,
     # Aggregates
     ("manage.dashboard", "GET"): AGGREGATES,
+    # Volunteers' set-up: roles and shifts within a coordinator's tracks (no names);
+    # the settings and the coordinators' tracks for organizers.
+    ("volunteers_setup.index", "GET"): AGGREGATES,
+    ("volunteers_setup.role_new", "GET"): AGGREGATES,
+    ("volunteers_setup.role_new", "POST"): AGGREGATES,
+    ("volunteers_setup.role_edit", "GET"): AGGREGATES,
+    ("volunteers_setup.role_edit", "POST"): AGGREGATES,
+    ("volunteers_setup.shift_new", "GET"): AGGREGATES,
+    ("volunteers_setup.shift_new", "POST"): AGGREGATES,
+    ("volunteers_setup.shift_edit", "GET"): AGGREGATES,
+    ("volunteers_setup.shift_edit", "POST"): AGGREGATES,
+    ("volunteers_setup.shift_delete", "GET"): AGGREGATES,
+    ("volunteers_setup.shift_delete", "POST"): AGGREGATES,
+    ("volunteers_setup.settings", "GET"): PERSONAL_DATA,
+    ("volunteers_setup.settings", "POST"): PERSONAL_DATA,
+    ("volunteers_setup.coordinators", "GET"): PERSONAL_DATA,
+    ("volunteers_setup.coordinators", "POST"): PERSONAL_DATA,
     # Attendees' data
     ("registration_staff.attendees", "GET"): PERSONAL_DATA,
     ("registration_staff.attendee", "GET"): PERSONAL_DATA,

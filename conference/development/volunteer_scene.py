@@ -74,6 +74,7 @@ def add_volunteers(scene, conference, *, admin, password, count=40, seed=2026):
     signup.attendance_at = signup.shift.starts_at + timedelta(minutes=5)
     scene.volunteer_id = adult.id
     scene.shift_id = signup.shift_id
+    scene.role_id = signup.shift.role_id  # its role (the set-up pages)
     scene.volunteer_token = volunteers.mint_token(adult)
     scene.feed_token = new_token()
     adult.feed_token_hash = token_hash(scene.feed_token)

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup, escape
 
+from conference.manage.audit_setup import setup_actions
 from conference.manage.audit_values import (
     fact,
     humanise,
@@ -222,4 +223,6 @@ def volunteer_actions(Entry):  # noqa: N803 - audit_text's class
                 lambda details, shift, volunteer: _("%(volunteer)s erased", volunteer=volunteer),
             ),
         ),
+        # Roles, shifts, the settings and the coordinators' tracks (the set-up pages).
+        **setup_actions(Entry),
     }

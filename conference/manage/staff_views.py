@@ -6,11 +6,13 @@ Aggregates only, no personal data: volunteer coordinators see it too.
 """
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 
 from conference.access import Role, may_open, roles
 from conference.content import services as content
 from conference.i18n import current_language, direction
 from conference.manage import stats
+from conference.volunteers import stats as volunteer_stats
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -33,5 +35,6 @@ def dashboard():
         setup=stats.setup_status(conference, numbers=numbers),
         chart=stats.bar_chart(numbers["days"], rtl=direction(current_language()) == "rtl"),
         may_open=may_open,
+        volunteers=volunteer_stats.cached_figures(conference, current_user),
         refresh_seconds=stats.cache_seconds(),
     )

@@ -19,6 +19,7 @@ def init_app(app):
     from conference.volunteers.invariants import check as check_invariants
     from conference.volunteers.private_views import bp as private_bp
     from conference.volunteers.seed import load_section
+    from conference.volunteers.setup_views import bp as setup_bp
     from conference.volunteers.staff_views import bp as staff_bp
     from conference.volunteers.views import bp
 
@@ -27,6 +28,7 @@ def init_app(app):
     app.register_blueprint(staff_bp)
     app.register_blueprint(feed_bp)
     app.register_blueprint(certificate_bp)
+    app.register_blueprint(setup_bp)
     app.cli.add_command(volunteers_cli)
     # Roles and shifts load with the content files (content never imports us).
     install_section(app, load_section)

@@ -123,6 +123,14 @@ PAGES = {
         "/manage/volunteers/people/{volunteer_id}/certificate",
         ADMIN,
     ),
+    "volunteers_setup.index": ("/manage/volunteers/setup", ADMIN),
+    "volunteers_setup.role_new": ("/manage/volunteers/setup/roles/new", ADMIN),
+    "volunteers_setup.role_edit": ("/manage/volunteers/setup/roles/{role_id}", ADMIN),
+    "volunteers_setup.shift_new": ("/manage/volunteers/setup/shifts/new", ADMIN),
+    "volunteers_setup.shift_edit": ("/manage/volunteers/setup/shifts/{shift_id}", ADMIN),
+    "volunteers_setup.shift_delete": ("/manage/volunteers/setup/shifts/{shift_id}/delete", ADMIN),
+    "volunteers_setup.settings": ("/manage/volunteers/setup/settings", ADMIN),
+    "volunteers_setup.coordinators": ("/manage/volunteers/setup/coordinators", ADMIN),
 }
 # Further states of a page worth a look of their own: (name, path, who).
 STATES = [

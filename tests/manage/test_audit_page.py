@@ -107,6 +107,17 @@ EVERY_ACTION = [
     ("volunteer.shift_dropped", {"volunteer": 5, "shift": 3, "by_staff": False}),
     ("volunteer.guardian_confirmed", {"volunteer": 6, "shifts": 1}),
     ("volunteer.erased", {"volunteer": 5}),
+    ("volunteers.certificate_viewed", {"volunteer": 5, "shifts": 2}),
+    ("volunteers.role_created", {"role": 5}),
+    ("volunteers.role_changed", {"role": 5, "fields": ["name", "track"]}),
+    ("volunteers.shift_created", {"shift": 4, "role": 5}),
+    (
+        "volunteers.shift_changed",
+        {"shift": 4, "changes": ["time"], "max_people": 6, "min_people": 2, "told": 3},
+    ),
+    ("volunteers.shift_deleted", {"shift": 4, "told": 0}),
+    ("volunteers.settings_changed", {"fields": ["reminder_hours"]}),
+    ("volunteers.scopes_changed", {"user": 2, "scopes": ["arts", "general"]}),
 ]
 
 
