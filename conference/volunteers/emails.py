@@ -19,6 +19,7 @@ Private links are minted when the message is rendered (only their hash is writte
 through ``Rendering.stage``); the outbox page shows ``PRIVATE_LINK_REMOVED`` instead.
 """
 
+from datetime import datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,7 @@ from conference.volunteers.models import (
     SignupStatus,
     TokenPurpose,
     Volunteer,
+    VolunteerRole,
     VolunteerStatus,
     VolunteerToken,
 )
@@ -280,12 +282,37 @@ class _View:
     def signups(self):
         """The snapshot's sign-ups with the SEQUENCE each had when it was queued."""
         found = []
+        gone = self.snapshot.get("shift_gone")
         for item in self.snapshot.get("signups") or ():
             signup = db.session.get(ShiftSignup, item["id"])
+            if signup is None and gone:
+                signup = self._gone(gone)
             if signup is None or signup.volunteer_id != self.volunteer.id:
                 raise outbox.RenderError("its shift sign-up no longer exists")
             found.append((signup, item["sequence"]))
         return sorted(found, key=lambda pair: (pair[0].shift.starts_at, pair[0].shift_id))
+
+    def _gone(self, gone):
+        """A deleted shift's sign-up as its cancellation must show it, from the snapshot
+        (``setup_services.delete_shift``): objects outside the session, never saved."""
+        role = VolunteerRole(
+            name=gone["role"], description={}, languages=[], adults_only=False, skill=None
+        )
+        shift = Shift(
+            role=role,
+            place=gone["place"],
+            starts_at=datetime.fromisoformat(gone["starts_at"]),
+            ends_at=datetime.fromisoformat(gone["ends_at"]),
+            language_need=None,
+        )
+        shift.conference = self.conference
+        return ShiftSignup(
+            shift=shift,
+            volunteer_id=self.volunteer.id,
+            ics_uid=gone["uid"],
+            ics_sequence=gone["sequence"],
+            status=SignupStatus.dropped,
+        )
 
     def held(self):
         return [

@@ -9,6 +9,7 @@ import re
 import time
 from datetime import datetime, timedelta
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from conference import create_app
 from conference.audit import AuditEvent
 from conference.content import services as content
 from conference.extensions import db
+from conference.mailer import outbox
 from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.volunteers import services, setup_services
 from conference.volunteers.models import (
@@ -319,6 +321,13 @@ def test_a_shift_with_people_is_deleted_only_after_taking_them_off(
     [dropped] = messages("volunteers.shift_dropped")
     assert dropped.snapshot["by_staff"] is True
     assert dropped.snapshot["shift_gone"]["uid"] == signup.ics_uid
+    # The cancellation renders from what it carries: the shift and its sign-up are gone.
+    email = outbox.render(dropped, outbox.Rendering(display=True))
+    assert "Youth corner" in email.text
+    cancel = icalendar.Calendar.from_ical(email.calendar)
+    assert str(cancel["METHOD"]) == "CANCEL"
+    (event,) = cancel.walk("VEVENT")
+    assert str(event["UID"]).startswith(signup.ics_uid)
     assert messages("volunteers.reminder") == []  # taken back with the place
     assert events("volunteers.shift_deleted")[0].details["told"] == 1
     empty = shift("sample-youth-2")
