@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import has_request_context
+from flask_babel import get_locale
 
 from conference.content.models import ProgrammeSession
 from conference.extensions import db
@@ -112,14 +114,17 @@ def shift_facts(shift, need_met=True):
 def _skill_label(role, language=None):
     if not role.skill:
         return ""
-    from flask_babel import get_locale
-
     language = language or (str(get_locale()) if get_locale() else "en")
     return role.skill.get(language) or role.skill.get("en") or ""
 
 
 def person_facts(conference, *, languages, age_group, skills, sessions, current=(), language="en"):
-    """The rules' view of a person; ``current``: their held and confirmed ``ShiftSignup``s."""
+    """The rules' view of a person; ``current``: their held and confirmed ``ShiftSignup``s.
+
+    The shifts and sessions a refusal names are labelled in the language of the page that
+    shows it (the request's), else in ``language``.
+    """
+    language = _shown_in(language)
     return rules.Person(
         languages=frozenset(languages or ()),
         is_minor=age_group == AgeGroup.under_18,
@@ -128,6 +133,14 @@ def person_facts(conference, *, languages, age_group, skills, sessions, current=
         shift_ids=frozenset(s.shift_id for s in current),
         sessions=session_slots(conference, sessions, language),
     )
+
+
+def _shown_in(language):
+    if has_request_context():
+        locale = get_locale()
+        if locale is not None and locale.language in ("ar", "en"):
+            return locale.language
+    return language
 
 
 def needs_met(shifts):

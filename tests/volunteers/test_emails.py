@@ -18,7 +18,7 @@ from conference.volunteers.models import SignupStatus, TokenPurpose, VolunteerTo
 from .conftest import BEFORE, shift
 from .mail_helpers import links, messages, token_in  # noqa: F401 - fixture
 
-# The private pages the emails link to (stand-ins where they are not registered).
+# The private pages the emails link to.
 pytestmark = pytest.mark.usefixtures("links")
 
 GUARDIAN = {

@@ -16,7 +16,7 @@ from conference.volunteers.models import Attendance, CoordinatorScope
 from .conftest import BEFORE, shift
 from .mail_helpers import links  # noqa: F401 - fixture
 
-# The private pages the emails link to (stand-ins where they are not registered).
+# The private pages the emails link to.
 pytestmark = pytest.mark.usefixtures("links")
 
 FEED = re.compile(r'value="(http://conference\.test/volunteer/calendar/[A-Za-z0-9_-]+\.ics)"')

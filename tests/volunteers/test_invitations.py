@@ -15,7 +15,7 @@ from conference.volunteers import emails, invitations, services
 from .conftest import BEFORE, shift
 from .mail_helpers import links, messages  # noqa: F401 - fixture
 
-# The private pages the emails link to (stand-ins where they are not registered).
+# The private pages the emails link to.
 pytestmark = pytest.mark.usefixtures("links")
 
 UID = re.compile(r"^[0-9a-f-]{36}@conference\.test$")

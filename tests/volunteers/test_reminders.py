@@ -17,7 +17,7 @@ from conference.volunteers.models import TokenPurpose
 from .conftest import BEFORE, shift
 from .mail_helpers import links, messages  # noqa: F401 - fixture
 
-# The private pages the emails link to (stand-ins where they are not registered).
+# The private pages the emails link to.
 pytestmark = pytest.mark.usefixtures("links")
 
 GUARDIAN = {

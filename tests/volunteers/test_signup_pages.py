@@ -380,3 +380,12 @@ def test_a_chosen_shift_the_filter_hides_stays_chosen(client, conference):
     response = client.post("/volunteer?track=arts", data=answers(full_name=""))
     assert response.status_code == 400
     assert f'<input type="hidden" name="shifts" value="{youth}">' in text(response)
+
+
+def test_a_refusal_names_the_session_in_the_language_of_the_page(client, conference):
+    # Emails in English, the page in Arabic: the clash names the session in Arabic.
+    data = answers(keys=["sample-youth-1"], sessions=["sample-arts-1"], language="en")
+    response = client.post("/volunteer", data=data, headers=AR)
+    assert response.status_code == 400
+    assert "تتعارض مع جلسة تريد حضورها: معرض: ألوان الوطن." in text(response)
+    assert "Exhibition: colours of home" not in words(response)
