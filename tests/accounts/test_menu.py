@@ -16,6 +16,7 @@ SECTIONS = [
     "registration_staff.tracks",
     "registration_import.upload",
     "checkin.desk",
+    "volunteers_staff.board",
     "announcements.index",
     "outbox.index",
     "registration_staff.export",

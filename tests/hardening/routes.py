@@ -33,6 +33,8 @@ from conference.registration.models import Registration
 from conference.registration.queries import Filters
 from conference.registration.views import CHANGED_EMAIL, LINK_EMAIL, REGISTERED_EMAIL
 from conference.tokens import new_token, token_hash
+from conference.volunteers import services as volunteers
+from conference.volunteers.models import Shift, TokenPurpose
 
 from ..manage.test_authorization import rules_of, signed_in_client, site, url_values
 
@@ -128,10 +130,49 @@ def walk(site):
         table = imports.read(b"email,full_name,tracks\nnot-an-address,Someone,arts\n")
         done = import_store.keep(table, file_name="paper.csv", actor=admin)
         import_store.confirm(conference, done, actor=admin)  # its result page, its skipped rows
+        signup = volunteers.sign_up(
+            conference,
+            email="walk.volunteer@example.org",
+            full_name="Walk Volunteer",
+            phone=None,
+            languages=["ar", "en"],
+            age_group="25_plus",
+            language="en",
+            tshirt_size=None,
+            skills=[],
+            sessions=[],
+            guardian_name=None,
+            guardian_email=None,
+            privacy_accepted=True,
+            shift_ids=[db.session.scalar(db.select(Shift.id).filter_by(key="sample-youth-1"))],
+        ).signups[0]
+        volunteer_token = volunteers.mint_token(signup.volunteer)
+        db.session.commit()
+        feed_token = volunteers.new_feed_token(signup.volunteer)
+        minor = volunteers.sign_up(
+            conference,
+            email="walk.minor@example.org",
+            full_name="Walk Minor",
+            phone=None,
+            languages=["ar", "en"],
+            age_group="under_18",
+            language="ar",
+            tshirt_size=None,
+            skills=[],
+            sessions=[],
+            guardian_name="Walk Guardian",
+            guardian_email="walk.guardian@example.org",
+            privacy_accepted=True,
+            shift_ids=[db.session.scalar(db.select(Shift.id).filter_by(key="sample-youth-2"))],
+        ).volunteer
+        guardian_token = volunteers.mint_token(minor, TokenPurpose.guardian)
         values = {
             "token": registrations.mint_token(seated),
             "broadcast_id": draft.id,
             "import_id": done.id,
+            "volunteer_id": signup.volunteer_id,
+            "shift_id": signup.shift_id,
+            "signup_id": signup.id,
         }
         change_token = new_token()
         db.session.add(
@@ -149,6 +190,19 @@ def walk(site):
             "subscription.unsubscribe": {"token": unsubscribe_token(seated.id)},
             "checkin.code": {"code": checkin_code.ensure_checkin_code(seated)},
             "site.set_language": {"code": "ar"},
+            "volunteer.guardian": {"token": guardian_token},
+            "volunteer_feed.ics": {"feed_token": feed_token},
+            **{
+                endpoint: {"token": volunteer_token}
+                for endpoint in (
+                    "volunteer.manage",
+                    "volunteer.add_shifts",
+                    "volunteer.drop",
+                    "volunteer.erase",
+                    "volunteer_feed.manage",
+                    "volunteer_certificate.show",
+                )
+            },
         }
         anonymous_session = {
             REGISTERED_EMAIL: "walk0@example.org",
