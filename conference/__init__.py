@@ -38,12 +38,15 @@ def create_app(test_config=None):
         development,
         errors,
         i18n,
+        images,
         mailer,
         manage,
         pagecache,
         registration,
         security,
+        showcase,
         site,
+        sponsors,
         static,
         urls,
         volunteers,
@@ -64,6 +67,7 @@ def create_app(test_config=None):
     access.init_app(app)
     static.init_app(app)
     errors.init_app(app)
+    images.init_app(app)
     for feature in (
         content,
         mailer,
@@ -74,6 +78,8 @@ def create_app(test_config=None):
         accounts,
         announcements,
         volunteers,
+        showcase,
+        sponsors,
         manage,
         backup,
     ):

@@ -122,6 +122,10 @@ class Defaults:
     CACHE_THRESHOLD = 200
 
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Uploaded photos and logos (images.py): the largest file and the most pixels taken.
+    # A request carrying photos (a story's) may be as large as its photos allow.
+    IMAGE_MAX_BYTES = 8 * 1024 * 1024
+    IMAGE_MAX_PIXELS = 40_000_000
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

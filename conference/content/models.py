@@ -164,5 +164,29 @@ class Sponsor(db.Model):
     tier: so.Mapped[str] = so.mapped_column(sa.String(32), default="supporter")
     website: so.Mapped[str | None] = so.mapped_column(sa.String(300))
     position: so.Mapped[int] = so.mapped_column(default=0)
+    # A sentence or two in each language, and the keys of the tracks they support.
+    description: so.Mapped[dict | None] = so.mapped_column(Translated)
+    tracks: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    # The logo: a re-encoded raster (``images.StoredImage.key``) or a sanitised SVG.
+    logo_key: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    logo_svg: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Set when organizers edit the sponsor: loading content then leaves it alone.
+    edited_at: so.Mapped[datetime | None]
+    edited_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
 
     conference: so.Mapped[Conference] = so.relationship(back_populates="sponsors")
+
+
+class SponsorTier(db.Model):
+    """A sponsorship level, in order (the first is shown first), with bilingual labels."""
+
+    __tablename__ = "sponsor_tier"
+    __table_args__ = (
+        sa.UniqueConstraint("conference_id", "key", name="uq_sponsor_tier_conference_key"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    conference_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("conference.id"), index=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(32))
+    label: so.Mapped[dict] = so.mapped_column(Translated)
+    position: so.Mapped[int] = so.mapped_column(default=0)
