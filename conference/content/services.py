@@ -23,6 +23,7 @@ changes go the other way: registration calls ``capacity_set_by_organizers`` and
 import functools
 import hashlib
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -286,6 +287,14 @@ def bump_content_version(conference):
         return False
     conference.content_version = version
     return True
+
+
+def touch_content_version(conference):
+    """Give ``conference`` a new content version whatever changed: for what the content
+    file does not hold but public pages show (stories, sponsors edited by organizers).
+    Every cached page is keyed by it, so the next request of every process renders anew.
+    Does not commit."""
+    conference.content_version = secrets.token_hex(8)
 
 
 def _finish(conference, report):
