@@ -85,7 +85,7 @@ def process(data, *, widths=WIDTHS, max_bytes=None, max_pixels=None):
         raise ImageRefused(_l("The selected file is empty"))
     if len(data) > max_bytes:
         raise ImageRefused(
-            _l("The photo must be smaller than %(size)s MB", size=max_bytes // (1024 * 1024))
+            _l("The photo must be smaller than %(limit)s", limit=f"{max_bytes // 2**20} MB")
         )
     picture = _open(data, max_pixels)
     picture = ImageOps.exif_transpose(picture)
@@ -120,8 +120,8 @@ def _open(data, max_pixels):
         # Checked from the header, before a single pixel is decoded.
         raise ImageRefused(
             _l(
-                "The photo is too large: at most %(pixels)s million pixels",
-                pixels=max_pixels // 1_000_000,
+                "The photo has too many pixels: make it smaller (%(limit)s at most)",
+                limit=f"{max_pixels // 1_000_000} MP",
             )
         )
     try:

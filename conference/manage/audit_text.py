@@ -32,6 +32,7 @@ from conference.manage.audit_values import (
     value_text,
     words,
 )
+from conference.manage.audit_showcase import showcase_actions
 from conference.manage.audit_volunteers import volunteer_actions
 
 
@@ -446,6 +447,7 @@ ACTIONS = {
     "bulk_email.sent": (_l("Email sent to attendees"), _bulk_email),
 }
 ACTIONS.update(volunteer_actions(Entry))
+ACTIONS.update(showcase_actions(Entry))
 
 
 def _unknown(event):

@@ -75,6 +75,7 @@ EVERY_ACTION = [
         "bulk_email.sent",
         {"broadcast": 1, "filters": {}, "recipients": 312, "essential": False},
     ),
+    ("story.withdrawn", {"story_id": 4, "by": "submitter"}),
     ("volunteers.team_viewed", {"shift_id": 3}),
     ("volunteers.person_viewed", {"volunteer_id": 5}),
     (

@@ -1,0 +1,45 @@
+"""The showcase's and sponsors' audit actions in words (``audit_text.ACTIONS`` takes them
+from ``showcase_actions``): stories submitted, confirmed, decided, edited, featured and
+withdrawn; sponsors edited. The story is linked to its moderation page. ``Entry`` is
+passed in: this module does not import ``audit_text``."""
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from conference.manage.audit_values import link, ltr, words
+
+# Who withdrew consent, in words.
+BY_WORDS = {
+    "submitter": _l("by the person who submitted it"),
+    "guardian": _l("by the guardian"),
+    "organizer": _l("by an organizer, on request"),
+}
+
+
+def _story(details):
+    story_id = details.get("story_id")
+    text = words(_("story %(number)s", number=ltr(story_id)))
+    if not isinstance(story_id, int):
+        return text
+    return link(text, "showcase_staff.story", story_id=story_id)
+
+
+def _withdrawn(details):
+    by = BY_WORDS.get(details.get("by"))
+    if by is None:
+        return _("Consent for %(story)s withdrawn", story=_story(details))
+    return _("Consent for %(story)s withdrawn %(by)s", story=_story(details), by=by)
+
+
+def _entry(Entry, message_of):  # noqa: N803 - the class
+    def describe(event):
+        return Entry(words(message_of(event.details or {})))
+
+    return describe
+
+
+def showcase_actions(Entry):  # noqa: N803 - audit_text's class
+    """The showcase's actions: code → (name, function of an event → ``Entry``)."""
+    return {
+        "story.withdrawn": (_l("Story consent withdrawn"), _entry(Entry, _withdrawn)),
+    }

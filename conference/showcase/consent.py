@@ -1,0 +1,72 @@
+"""Consent: recording what was agreed, and withdrawing it.
+
+Every change of a story's consent goes through ``record``: the story's columns hold the
+consent in force, a ``ConsentRecord`` keeps the event as it was agreed (who, when, which
+wording in which language). ``withdraw`` is the one way a story leaves every page at
+once, whoever asks (the submitter or the guardian from their link, an organizer on
+request): the story is unpublished, unfeatured, its photos stop being served, and every
+cached page is keyed anew, in the caller's transaction.
+"""
+
+from conference import audit
+from conference.clock import utcnow
+from conference.showcase import publication
+from conference.showcase.models import ConsentEvent, ConsentRecord, StoryStatus
+
+SUBMITTER = "submitter"
+GUARDIAN = "guardian"
+ORGANIZER = "organizer"
+
+
+def record(story, event, *, by_role, by_name, language, wording, now=None):
+    """Add a consent event reflecting the story's consent columns as they now are."""
+    entry = ConsentRecord(
+        story=story,
+        event=event,
+        by_role=by_role,
+        by_name=by_name[:200],
+        at=now or utcnow(),
+        language=language,
+        wording=wording,
+        public=story.consent_public,
+        sponsors=story.consent_sponsors,
+        until=story.consent_until,
+        credit=story.credit,
+    )
+    story.consents.append(entry)
+    return entry
+
+
+def withdraw(story, *, by_role, by_name, language, wording, actor=None, now=None):
+    """Withdraw all consent: the story is shown nowhere from this transaction on.
+
+    Returns whether anything changed (a story already withdrawn is left as it is). The
+    caller commits. ``actor`` is the organizer who acted on a request, if one did.
+    """
+    if story.status is StoryStatus.withdrawn:
+        return False
+    now = now or utcnow()
+    story.status = StoryStatus.withdrawn
+    story.withdrawn_at = now
+    story.updated_at = now
+    story.featured = False
+    story.consent_public = False
+    story.consent_sponsors = False
+    record(
+        story,
+        ConsentEvent.withdrawn,
+        by_role=by_role,
+        by_name=by_name,
+        language=language,
+        wording=wording,
+        now=now,
+    )
+    publication.refresh(story)
+    audit.record(
+        "story.withdrawn",
+        actor=actor,
+        actor_name=by_role,
+        story_id=story.id,
+        by=by_role,
+    )
+    return True
