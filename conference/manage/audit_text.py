@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import escape
 
+from conference.manage.audit_showcase import showcase_actions
 from conference.manage.audit_values import (
     ACTOR_LABELS,
     account_text,
@@ -32,7 +33,6 @@ from conference.manage.audit_values import (
     value_text,
     words,
 )
-from conference.manage.audit_showcase import showcase_actions
 from conference.manage.audit_volunteers import volunteer_actions
 
 
