@@ -40,6 +40,9 @@ class Conference(db.Model):
     registration_closes_at: so.Mapped[datetime | None]
     # Changes whenever anything shown on the public pages changes; part of cache keys.
     content_version: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    # The hash of what the content files hold, as last loaded: ``content_version`` moves
+    # when it changes, and also when something the files do not hold changes (a story).
+    content_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     updated_at: so.Mapped[datetime] = so.mapped_column(
         default=sa.func.now(), onupdate=sa.func.now()
     )

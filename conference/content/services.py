@@ -282,10 +282,11 @@ def bump_content_version(conference):
     """
     db.session.flush()
     snapshot = json.dumps(_snapshot(conference), sort_keys=True, default=str)
-    version = hashlib.sha256(snapshot.encode()).hexdigest()[:16]
-    if version == conference.content_version:
+    content_hash = hashlib.sha256(snapshot.encode()).hexdigest()[:16]
+    if content_hash == conference.content_hash:
         return False
-    conference.content_version = version
+    conference.content_hash = content_hash
+    touch_content_version(conference)
     return True
 
 
@@ -293,7 +294,7 @@ def touch_content_version(conference):
     """Give ``conference`` a new content version whatever changed: for what the content
     file does not hold but public pages show (stories, sponsors edited by organizers).
     Every cached page is keyed by it, so the next request of every process renders anew.
-    Does not commit."""
+    A version is never reused. Does not commit."""
     conference.content_version = secrets.token_hex(8)
 
 
@@ -307,7 +308,8 @@ def _snapshot(conference):
     columns = lambda row, skip=(): {  # noqa: E731 - a local one-liner reads best here
         c.key: getattr(row, c.key)
         for c in row.__table__.columns
-        if c.key not in {"id", "conference_id", "content_version", "updated_at", *skip}
+        if c.key
+        not in {"id", "conference_id", "content_version", "content_hash", "updated_at", *skip}
     }
     return {
         "conference": columns(conference),

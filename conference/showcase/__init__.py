@@ -4,4 +4,8 @@ consent; the submitter's private link; moderation; the public gallery and story 
 
 
 def init_app(app):
-    from conference.showcase import models  # noqa: F401 - tables
+    from conference.content.services import install_section
+    from conference.showcase import models, samples  # noqa: F401 - tables
+
+    # The labelled sample stories load with the sample programme (content never imports us).
+    install_section(app, samples.load_section)

@@ -76,6 +76,8 @@ class Story(db.Model):
     submitted_at: so.Mapped[datetime]
     updated_at: so.Mapped[datetime]
     withdrawn_at: so.Mapped[datetime | None]
+    # One of the labelled sample stories of the sample programme (``samples``).
+    is_sample: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     conference: so.Mapped[Conference] = so.relationship()
     track: so.Mapped[Track | None] = so.relationship()

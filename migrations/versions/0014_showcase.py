@@ -131,6 +131,7 @@ def upgrade():
         sa.Column("submitted_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("withdrawn_at", sa.DateTime(), nullable=True),
+        sa.Column("is_sample", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(
             ["conference_id"], ["conference.id"], name=op.f("fk_story_conference_id_conference")
         ),
@@ -249,6 +250,9 @@ def upgrade():
     with op.batch_alter_table("story_token", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_story_token_story_id"), ["story_id"], unique=False)
 
+    with op.batch_alter_table("conference", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("content_hash", sa.String(length=64), nullable=True))
+
     with op.batch_alter_table("sponsor", schema=None) as batch_op:
         batch_op.add_column(sa.Column("description", sa.JSON(), nullable=True))
         batch_op.add_column(
@@ -261,6 +265,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("conference", schema=None) as batch_op:
+        batch_op.drop_column("content_hash")
+
     with op.batch_alter_table("sponsor", schema=None) as batch_op:
         batch_op.drop_column("edited_by")
         batch_op.drop_column("edited_at")
