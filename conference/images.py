@@ -223,7 +223,9 @@ def image(key, width):
     response = make_response(bytes(row.data))
     response.headers["Content-Type"] = "image/webp"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox"
+    )
     # The key is never reused, so the bytes never change; but withdrawal must reach
     # shared caches, so only browsers keep it for long.
     response.headers["Cache-Control"] = f"private, max-age={YEAR}, immutable"

@@ -35,6 +35,8 @@ POLICY = {
     ("calendar.track", "GET"): PUBLIC,
     ("calendar.session", "GET"): PUBLIC,
     ("calendar.add", "GET"): PUBLIC,
+    # Uploaded images, re-encoded; served only while their owner may be shown
+    ("media.image", "GET"): PUBLIC,
     # Volunteers (their private link, or the guardian's, is the credential)
     ("volunteers.signup", "GET"): PUBLIC,
     ("volunteers.signup", "POST"): PUBLIC,

@@ -47,6 +47,7 @@ NOT_PAGES = {
     " (a sandbox that runs no script)",
     "checkin.counts": "a fragment the desk page fetches to refresh its figures",
     "volunteer_feed.ics": "a calendar file (a volunteer's feed)",
+    "media.image": "an image (a story's photo, re-encoded)",
 }
 
 # Pages, by endpoint: (path, who opens it). ``{name}`` is filled from the scene.

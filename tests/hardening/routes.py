@@ -24,6 +24,7 @@ from conference.announcements.unsubscribe import unsubscribe_token
 from conference.clock import utcnow
 from conference.content import services as content
 from conference.extensions import db
+from conference.images import StoredImage
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
 from conference.registration import checkin_code, import_store, imports
@@ -105,6 +106,14 @@ def _minted_invitation(user):
     db.session.commit()
     link = next(word for word in text.split() if "/manage/invitation/" in word)
     return link.rsplit("/", 1)[1]
+
+
+def _a_shown_image():
+    """The key and width of an image that is served (a sample story's picture)."""
+    row = db.session.execute(
+        db.select(StoredImage.key, StoredImage.width).filter_by(visible=True).limit(1)
+    ).one()
+    return {"key": row.key, "width": row.width}
 
 
 @pytest.fixture
@@ -190,6 +199,7 @@ def walk(site):
             "subscription.unsubscribe": {"token": unsubscribe_token(seated.id)},
             "checkin.code": {"code": checkin_code.ensure_checkin_code(seated)},
             "site.set_language": {"code": "ar"},
+            "media.image": _a_shown_image(),
             "volunteer.guardian": {"token": guardian_token},
             "volunteer_feed.ics": {"feed_token": feed_token},
             **{
