@@ -60,7 +60,11 @@ from lighthouse_report import (  # noqa: E402
 
 ROOT = servers.ROOT
 NPM_DIR = ROOT / "bench" / "lighthouse"
-LIGHTHOUSE = NPM_DIR / "node_modules" / ".bin" / "lighthouse"
+# Lighthouse 13 needs Node.js 22; npm's ``node`` package (pinned beside it) brings one, so
+# the machine's own Node.js may be older.
+NODE = NPM_DIR / "node_modules" / ".bin" / "node"
+LIGHTHOUSE = NPM_DIR / "node_modules" / "lighthouse" / "cli" / "index.js"
+ATTEMPTS = 2  # a crashed Lighthouse run (``NO_NAVSTART`` and the like) is tried once more
 RESULTS = ROOT / "bench" / "results" / "lighthouse.md"
 CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = (
@@ -82,7 +86,7 @@ def log(message):
 
 def ensure_lighthouse():
     """Install the pinned Lighthouse (``npm ci``) unless it is there already."""
-    if LIGHTHOUSE.exists():
+    if LIGHTHOUSE.exists() and NODE.exists():
         return
     log("Installing Lighthouse (npm ci in bench/lighthouse) ...")
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NPM_DIR, check=True)
@@ -156,6 +160,7 @@ def run_lighthouse(url, cookies, report_path, workdir):
     headers_path = workdir / "headers.json"  # the session cookie stays off the command line
     headers_path.write_text(json.dumps({"Cookie": servers.cookie_header(cookies)}))
     command = [
+        str(NODE),
         str(LIGHTHOUSE),
         url,
         "--form-factor=mobile",
@@ -167,8 +172,31 @@ def run_lighthouse(url, cookies, report_path, workdir):
         "--quiet",
     ]
     env = {**os.environ, "CHROME_PATH": CHROME_PATH}
-    subprocess.run(command, cwd=workdir, env=env, check=True)
-    return json.loads(report_path.read_text())
+    result = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True)
+    if result.returncode:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise LighthouseFailed(lines[-1] if lines else f"exit status {result.returncode}")
+    report = json.loads(report_path.read_text())
+    if report.get("runtimeError"):
+        error = report["runtimeError"]
+        raise LighthouseFailed(f"{error.get('code')}: {error.get('message', '')}".strip())
+    return report
+
+
+class LighthouseFailed(Exception):
+    """A Lighthouse run that ended without a report; ``str()`` says how it ended."""
+
+
+def report_with_retry(label, url, cookies, report_path, workdir):
+    """Run Lighthouse on ``url``, once more if it crashes; return (report, failures)."""
+    failures = []
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return run_lighthouse(url, cookies, report_path, workdir), failures
+        except LighthouseFailed as failure:
+            log(f"Lighthouse: {label}, attempt {attempt} of {ATTEMPTS} failed: {failure}")
+            failures.append(str(failure))
+    return None, failures
 
 
 # label, path (None: the attendee's private page), cookies (None: the staff session), what
@@ -216,22 +244,40 @@ def measure(args, workdir, port, origin):
             status, page_html, _jar = servers.request(base, path, cookies=cookies)
             if status != 200 or expected not in page_html:
                 raise SystemExit(f"{label} ({path}) answered {status} without {expected!r}.")
-            runs = []
+            runs, failures = [], []
             for run in range(args.runs):
                 log(f"Lighthouse: {label} (run {run + 1} of {args.runs}) ...")
                 report_path = workdir / f"report-{index}-{run}.json"
-                report = run_lighthouse(origin + path, cookies, report_path, workdir)
-                if report.get("runtimeError"):
-                    raise SystemExit(f"{label}: {report['runtimeError']}")
-                runs.append(summarize(label, report, origin))
+                report, failed = report_with_retry(
+                    label, origin + path, cookies, report_path, workdir
+                )
+                failures += failed
+                if report is not None:
+                    runs.append(summarize(label, report, origin))
+            if not runs:  # a row that says so; the other pages are still measured
+                rows.append(failed_row(label, private, failures))
+                continue
             row = median_row(runs)
             row["private"] = private
+            row["retried"] = len(failures)
             rows.append(row)
             if path == "/":
                 images, blocking, problems = page_checks(page_html, origin)
                 row["compressed"] = compressed_estimate(base, report, cookies)
                 budget.append((row, images, blocking, problems))
     return rows, budget
+
+
+def failed_row(label, private, failures):
+    """The table's row for a page whose every Lighthouse run crashed."""
+    return {
+        "label": label,
+        "private": private,
+        "failed": failures[-1],
+        "scores": dict.fromkeys(CATEGORIES),
+        "failing": [],
+        "errors": {},
+    }
 
 
 def main(argv=None):
@@ -278,6 +324,9 @@ def main(argv=None):
             problems.append(f"{row['label']}: requests to other hosts: {row['foreign']}")
         problems.extend(f"{row['label']}: {problem}" for problem in found)
     for row in rows:
+        if row.get("failed"):
+            problems.append(f"{row['label']}: Lighthouse failed {ATTEMPTS} times: {row['failed']}")
+            continue
         for key in CATEGORIES:
             score = row["scores"][key]
             if key == "seo" and row["private"]:

@@ -163,6 +163,9 @@ def markdown(rows, notes, meta):
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
+        if row.get("failed"):  # crashed twice: said, not scored
+            lines.append(f"| {row['label']} | failed twice: {row['failed']} | | | | | |")
+            continue
         s = row["scores"]
         seo = f"{s['seo']}" + (" ¹" if row["private"] else "")
         lines.append(
@@ -171,6 +174,13 @@ def markdown(rows, notes, meta):
             f"{row['lcp_ms'] / 1000:.1f} s |"
         )
     lines.append("")
+    retried = [row["label"] for row in rows if row.get("retried")]
+    if retried:
+        lines.append(
+            f"Lighthouse crashed once and was run again for: {', '.join(retried)} "
+            "(a run that crashes twice is shown as failed)."
+        )
+        lines.append("")
     if any(row["private"] for row in rows):
         lines.append(
             "¹ Kept out of search engines on purpose: these pages hold personal data and open "
