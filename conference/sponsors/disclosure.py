@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 SHOWN, SMALL, HIDDEN = "shown", "small", "hidden"
-DEFAULT_MIN_GROUP = 5
 
 
 def threshold():
     """The smallest group shown (``SPONSOR_MIN_GROUP``, at least 2)."""
-    return max(int(current_app.config.get("SPONSOR_MIN_GROUP", DEFAULT_MIN_GROUP)), 2)
+    return max(int(current_app.config["SPONSOR_MIN_GROUP"]), 2)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ summary shows both side by side).
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 
 from conference.content.models import Track
 from conference.sponsors import disclosure, portal_queries
@@ -29,9 +30,18 @@ STATUS_LABELS = {
 LANGUAGE_LABELS = {"ar": Label(_l("Arabic")), "en": Label(_l("English"))}
 
 
+OTHER_PLACES = "Other places (fewer than %(num)s each)"
+
+
 def _place_label(key, k):
     if key == portal_queries.OTHER:
-        return Label(_l("Other places (fewer than %(num)s each)", num=k))
+        return Label(
+            lazy_ngettext(
+                "Other places (fewer than %(num)s each)",
+                "Other places (fewer than %(num)s each)",
+                k,
+            )
+        )
     if key == portal_queries.NOT_GIVEN:
         return Label(_l("Not given"))
     return Label(key, typed=True)
