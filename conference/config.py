@@ -89,14 +89,18 @@ class Defaults:
     TOTP_ISSUER = "For Syria"
     LOGIN_RATE_LIMIT = "10 per minute; 100 per hour"
     # Where each role lands after signing in: the first of these pages that exists, else
-    # their account page (sponsors have no page of their own).
+    # their account page.
     STAFF_HOME = {
         "admin": ("manage.dashboard",),
         "organizer": ("manage.dashboard",),
         "coordinator": ("manage.dashboard",),
         "checkin": ("checkin.desk",),
-        "sponsor": (),
+        "sponsor": ("sponsor_portal.home",),
     }
+    # The sponsor portal shows no group of fewer people than this: smaller groups read
+    # "fewer than 5", and other figures are hidden with them so none can be worked out
+    # by subtraction (``sponsors.disclosure``).
+    SPONSOR_MIN_GROUP = 5
     # Seconds the dashboard's figures are kept before they are counted again.
     DASHBOARD_CACHE_SECONDS = 30
     # Seconds a web request spends queueing a bulk email's messages before it hands back

@@ -22,6 +22,9 @@ ANY_STAFF = frozenset(Role)
 # Volunteers' pages for those who staff shifts; coordinators only within their tracks
 # (``volunteers.scope``: another track's ids answer 404).
 VOLUNTEER_STAFF = frozenset({Role.admin, Role.organizer, Role.coordinator})
+# The sponsor portal: sponsors see their own sponsor's aggregates; organizers and
+# administrators preview any sponsor's portal.
+SPONSOR_PORTAL = frozenset({Role.sponsor, Role.admin, Role.organizer})
 
 POLICY = {
     # Public site
@@ -183,4 +186,10 @@ POLICY = {
     ("volunteers_staff.export", "GET"): VOLUNTEER_STAFF,
     ("volunteers_staff.export", "POST"): VOLUNTEER_STAFF,
     ("volunteer_certificate.staff", "GET"): VOLUNTEER_STAFF,
+    # The sponsor portal (aggregates and consented stories only)
+    ("sponsor_portal.home", "GET"): SPONSOR_PORTAL,
+    ("sponsor_portal.showcase", "GET"): SPONSOR_PORTAL,
+    ("sponsor_portal.story", "GET"): SPONSOR_PORTAL,
+    ("sponsor_portal.track", "GET"): SPONSOR_PORTAL,
+    ("sponsor_portal.summary", "GET"): SPONSOR_PORTAL,
 }

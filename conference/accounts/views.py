@@ -73,6 +73,7 @@ STAFF_PAGES = [
     ("registration_staff.export", _l("Export"), ()),
     ("manage.audit", _l("Audit log"), ()),
     ("accounts.users", _l("Users"), ("accounts.confirm_disable",)),
+    ("sponsor_portal.home", _l("Sponsor portal"), ("sponsor_portal.",)),
 ]
 # The signed-in person's own page, shown with their name rather than among the sections.
 ACCOUNT_PAGE = ("accounts.account", _l("My account"), ("accounts.two_factor",))

@@ -6,3 +6,6 @@ to edit sponsors, tiers and logos.
 
 def init_app(app):
     from conference.sponsors import models  # noqa: F401 - tables
+    from conference.sponsors.portal_views import bp as portal_bp
+
+    app.register_blueprint(portal_bp)

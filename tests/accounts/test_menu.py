@@ -22,6 +22,7 @@ SECTIONS = [
     "registration_staff.export",
     "manage.audit",
     "accounts.users",
+    "sponsor_portal.home",
 ]
 
 
@@ -118,14 +119,14 @@ def test_the_current_section_is_marked_also_on_its_inner_pages(
     assert current(compose) == ["announcements.index"]
 
 
-def test_a_sponsor_without_sections_still_has_a_frame(client, login_as, conference):
+def test_a_sponsor_has_the_frame_and_only_their_portal_in_the_menu(client, login_as, conference):
     login_as("sponsor")
 
     response = client.get("/manage/account")
     html = text(response)
 
     assert response.status_code == 200
-    assert menu(html) == []
+    assert menu(html) == ["sponsor_portal.home"]
     assert re.search(r'<a class="staff-brand" href="/manage/"', html)
     assert "Sign out" in html
 

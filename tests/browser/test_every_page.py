@@ -132,6 +132,13 @@ PAGES = {
     "volunteers_setup.shift_delete": ("/manage/volunteers/setup/shifts/{shift_id}/delete", ADMIN),
     "volunteers_setup.settings": ("/manage/volunteers/setup/settings", ADMIN),
     "volunteers_setup.coordinators": ("/manage/volunteers/setup/coordinators", ADMIN),
+    # The sponsor portal, as an administrator previews it (the scene's sponsor of arts);
+    # tests/browser/test_sponsor_portal.py looks at it as a sponsor.
+    "sponsor_portal.home": ("/sponsor", ADMIN),
+    "sponsor_portal.showcase": ("/sponsor/showcase", ADMIN),
+    "sponsor_portal.story": ("/sponsor/showcase/{story_id}", ADMIN),
+    "sponsor_portal.track": ("/sponsor/impact/arts", ADMIN),
+    "sponsor_portal.summary": ("/sponsor/summary", ADMIN),
 }
 # Further states of a page worth a look of their own: (name, path, who).
 STATES = [
@@ -164,6 +171,7 @@ def site(tmp_path_factory, browser):
         content.load_sample_programme(conference, content.read_toml(content.SAMPLE_FILE))
         app.scene = build_scene(conference)
         app.scene.arts_shift_id, app.scene.signup_id = _volunteer_ids(app.scene)
+        app.scene.story_id = _sponsor_and_story(conference)
     with serving(app) as url:
         app.url = url
         app.states = {who: _signed_in(browser, url, who) for who in (ADMIN, DOOR)}
@@ -194,6 +202,15 @@ def _volunteer_ids(scene):
         )
     )
     return arts, signup
+
+
+def _sponsor_and_story(conference):
+    """A sponsor of the arts track (for the portal's pages); a story shown to sponsors."""
+    from conference.showcase.models import Story
+    from tests.sponsors.seeding import make_sponsor
+
+    make_sponsor(conference, tracks=["arts"])
+    return db.session.scalar(db.select(Story.id).order_by(Story.id).limit(1))
 
 
 def _signed_in(browser, url, email):

@@ -23,6 +23,7 @@ from conference.announcements import services as announcements
 from conference.announcements.unsubscribe import unsubscribe_token
 from conference.clock import utcnow
 from conference.content import services as content
+from conference.content.models import Sponsor
 from conference.extensions import db
 from conference.images import StoredImage
 from conference.mailer import outbox
@@ -33,6 +34,7 @@ from conference.registration.email_change import EmailChange
 from conference.registration.models import Registration
 from conference.registration.queries import Filters
 from conference.registration.views import CHANGED_EMAIL, LINK_EMAIL, REGISTERED_EMAIL
+from conference.showcase.models import Story
 from conference.tokens import new_token, token_hash
 from conference.volunteers import services as volunteers
 from conference.volunteers.models import Shift, TokenPurpose
@@ -175,7 +177,17 @@ def walk(site):
             shift_ids=[db.session.scalar(db.select(Shift.id).filter_by(key="sample-youth-2"))],
         ).volunteer
         guardian_token = volunteers.mint_token(minor, TokenPurpose.guardian)
+        # A sponsor of the arts track, whose portal the admin previews; a sample story.
+        db.session.add(
+            Sponsor(
+                conference=conference,
+                key="walk-sponsor",
+                name={"en": "Walk Sponsor", "ar": "راعي الجولة"},
+                tracks=["arts"],
+            )
+        )
         values = {
+            "story_id": db.session.scalar(db.select(Story.id).order_by(Story.id).limit(1)),
             "token": registrations.mint_token(seated),
             "broadcast_id": draft.id,
             "import_id": done.id,
