@@ -1,8 +1,20 @@
 """Sponsors: their accounts and the sponsor portal (the showcase, impact by track in
 figures no one can be identified from, a printable summary), and the organizers' pages
 to edit sponsors, tiers and logos.
+
+``loader`` loads tiers and sponsors with the content files (a section of every load);
+``svg`` makes SVG logos safe and ``logos`` keeps either kind; ``services`` holds the
+organizers' changes; ``views`` is the public sponsors page and the SVG logos,
+``staff_views`` the organizers' pages.
 """
 
 
 def init_app(app):
+    from conference.content.services import install_section
     from conference.sponsors import models  # noqa: F401 - tables
+    from conference.sponsors.loader import load_section
+    from conference.sponsors.views import bp
+
+    app.register_blueprint(bp)
+    # Tiers and sponsors load with the content files (content never imports us).
+    install_section(app, load_section)
