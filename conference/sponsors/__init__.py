@@ -13,8 +13,10 @@ def init_app(app):
     from conference.content.services import install_section
     from conference.sponsors import models  # noqa: F401 - tables
     from conference.sponsors.loader import load_section
+    from conference.sponsors.staff_views import bp as staff_bp
     from conference.sponsors.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(staff_bp)
     # Tiers and sponsors load with the content files (content never imports us).
     install_section(app, load_section)

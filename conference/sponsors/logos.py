@@ -90,7 +90,10 @@ def svg_version(sponsor):
 
 
 def logo_tag(sponsor, sizes, *, alt=""):
-    """The ``<img>`` of ``sponsor``'s logo (``sizes``: ``images.sizes_of`` of the logos)."""
+    """The ``<img>`` of ``sponsor``'s logo (``sizes``: ``images.sizes_of`` of the logos,
+    ``None`` to look this one up)."""
+    if sizes is None:
+        sizes = images.sizes_of([sponsor.logo_key])
     if sponsor.logo_svg:
         width, height = svg.size_of(sponsor.logo_svg, SHOWN_HEIGHT)
         src = url_for("sponsors.logo_svg", sponsor_id=sponsor.id, v=svg_version(sponsor))
