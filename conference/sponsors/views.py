@@ -18,7 +18,7 @@ bp = Blueprint("sponsors", __name__)
 YEAR = 365 * 24 * 3600
 SVG_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
+    "form-action 'none'; frame-ancestors 'none'; sandbox"
 )
 
 

@@ -80,7 +80,7 @@ def test_an_svg_logo_is_served_safe_with_a_strict_policy(client, conference):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Security-Policy"] == (
         "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-        "form-action 'none'; frame-ancestors 'none'"
+        "form-action 'none'; frame-ancestors 'none'; sandbox"
     )
     assert "max-age=31536000" in response.headers["Cache-Control"]
     assert response.get_data() == cedar.logo_svg.encode()
