@@ -144,3 +144,23 @@ def test_a_load_that_changes_sponsors_gives_a_new_content_version(
     content.load_content(with_sponsors(content_data, [sponsor("acme")]))
 
     assert conference.content_version != before
+
+
+def test_the_command_says_which_sponsors_it_kept(app, runner, make_conference, tmp_path):
+    make_conference()
+    source = content.CONTENT_FILE.read_text(encoding="utf-8")
+    extra = '\n[[sponsors]]\nkey = "acme"\ntier = "lead"\nname = { en = "Acme", ar = "أكمي" }\n'
+    path = tmp_path / "conference.toml"
+    path.write_text(source + extra, encoding="utf-8")
+    assert runner.invoke(args=["content", "load", str(path)]).exit_code == 0
+    acme = _sponsors()["acme"]
+    acme.edited_at, acme.edited_by = utcnow(), "organizer@forsyria.example"
+    acme.name = {"en": "Acme Ltd", "ar": "أكمي"}
+    db.session.commit()
+
+    result = runner.invoke(args=["content", "load", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert "sponsors.acme: kept as organizers edited it on" in result.output
+    assert "(organizer@forsyria.example)" in result.output
+    assert _sponsors()["acme"].name["en"] == "Acme Ltd"
