@@ -272,3 +272,22 @@ def test_the_staff_pages_render_in_arabic(client, organizer, conference):
         response = client.get(path, headers=AR)
         assert response.status_code == 200, path
         assert '<html lang="ar" dir="rtl">' in response.get_data(as_text=True)
+
+
+def test_an_uploaded_svg_is_stored_made_safe(client, organizer, conference):
+    hostile = (
+        b'<?xml version="1.0"?><!-- made in an editor -->'
+        b'<svg xmlns="http://www.w3.org/2000/svg" '
+        b'xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd" viewBox="0 0 10 10">'
+        b'<sodipodi:namedview id="v"/><metadata>who made it</metadata>'
+        b'<a href="#top"><circle cx="5" cy="5" r="4" fill="#c00" data-track="1"/></a></svg>'
+    )
+    data = _form(logo=(io.BytesIO(hostile), "logo.svg"))
+
+    response = client.post("/manage/sponsors/new", data=data, content_type="multipart/form-data")
+
+    assert response.status_code == 303
+    assert _sponsor("olive-trust").logo_svg == (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        '<circle cx="5" cy="5" r="4" fill="#c00" /></svg>'
+    )
