@@ -40,6 +40,9 @@ POLICY = {
     ("calendar.add", "GET"): PUBLIC,
     # Uploaded images, re-encoded; served only while their owner may be shown
     ("media.image", "GET"): PUBLIC,
+    # Sponsors: the public page, and SVG logos made safe
+    ("sponsors.index", "GET"): PUBLIC,
+    ("sponsors.logo_svg", "GET"): PUBLIC,
     # Volunteers (their private link, or the guardian's, is the credential)
     ("volunteers.signup", "GET"): PUBLIC,
     ("volunteers.signup", "POST"): PUBLIC,
@@ -132,6 +135,23 @@ POLICY = {
     ("volunteers_setup.settings", "POST"): PERSONAL_DATA,
     ("volunteers_setup.coordinators", "GET"): PERSONAL_DATA,
     ("volunteers_setup.coordinators", "POST"): PERSONAL_DATA,
+    # Sponsors, tiers and sponsor portal accounts (organizers)
+    ("sponsors_staff.index", "GET"): PERSONAL_DATA,
+    ("sponsors_staff.new", "GET"): PERSONAL_DATA,
+    ("sponsors_staff.new", "POST"): PERSONAL_DATA,
+    ("sponsors_staff.edit", "GET"): PERSONAL_DATA,
+    ("sponsors_staff.edit", "POST"): PERSONAL_DATA,
+    ("sponsors_staff.move", "POST"): PERSONAL_DATA,
+    ("sponsors_staff.delete", "GET"): PERSONAL_DATA,
+    ("sponsors_staff.delete", "POST"): PERSONAL_DATA,
+    ("sponsors_staff.invite", "POST"): PERSONAL_DATA,
+    ("sponsors_staff.remove_account", "POST"): PERSONAL_DATA,
+    ("sponsors_staff.tiers", "GET"): PERSONAL_DATA,
+    ("sponsors_staff.tiers", "POST"): PERSONAL_DATA,
+    ("sponsors_staff.tier_edit", "GET"): PERSONAL_DATA,
+    ("sponsors_staff.tier_edit", "POST"): PERSONAL_DATA,
+    ("sponsors_staff.tier_move", "POST"): PERSONAL_DATA,
+    ("sponsors_staff.tier_delete", "POST"): PERSONAL_DATA,
     # Attendees' data
     ("registration_staff.attendees", "GET"): PERSONAL_DATA,
     ("registration_staff.attendee", "GET"): PERSONAL_DATA,

@@ -19,6 +19,8 @@ def _print(report, what):
             f"{moment_text(kept.set_at, 'en')}{by}; the file says {kept.file_capacity} "
             "(use --reset-capacities to apply it)"
         )
+    for kept in report.kept_edited:
+        click.echo(f"  {kept}")
     if not report.changed:
         click.echo(f"{what}: already up to date.")
         return

@@ -176,6 +176,9 @@ class Sponsor(db.Model):
     # Set when organizers edit the sponsor: loading content then leaves it alone.
     edited_at: so.Mapped[datetime | None]
     edited_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    # A sponsor of the sample programme (demonstrations only): labelled, and removed
+    # with the sample.
+    is_sample: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     conference: so.Mapped[Conference] = so.relationship(back_populates="sponsors")
 
@@ -193,3 +196,6 @@ class SponsorTier(db.Model):
     key: so.Mapped[str] = so.mapped_column(sa.String(32))
     label: so.Mapped[dict] = so.mapped_column(Translated)
     position: so.Mapped[int] = so.mapped_column(default=0)
+    # Set when organizers edit the tier: loading content then leaves it alone.
+    edited_at: so.Mapped[datetime | None]
+    edited_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))

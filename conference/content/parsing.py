@@ -63,19 +63,6 @@ def track_values(item, n):
     }
 
 
-def sponsor_values(item, n):
-    where = f"sponsors[{n}]"
-    website = item.get("website")
-    if website is not None and not str(website).startswith(("https://", "http://")):
-        raise ContentError(f"{where}.website: must start with https://")
-    return {
-        "key": key_field(item, where),
-        "name": bilingual(item, "name", where),
-        "tier": str(item.get("tier", "supporter")),
-        "website": website,
-    }
-
-
 def session_values(conference, items, *, is_sample):
     tracks = {t.key: t for t in conference.tracks}
     result = []

@@ -37,7 +37,7 @@ from flask_login import current_user
 from conference import audit
 from conference.clock import utcnow
 from conference.content import parsing
-from conference.content.models import Conference, ProgrammeSession, Sponsor, Track
+from conference.content.models import Conference, ProgrammeSession, Track
 from conference.content.parsing import ContentError, read_toml
 from conference.extensions import db
 
@@ -68,7 +68,12 @@ class LoadReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     kept: list[KeptCapacity] = field(default_factory=list)
+    # Rows organizers edited that a section's load left alone ("sponsor acme: edited by
+    # organizers on ..."), printed as they are.
+    kept_edited: list[str] = field(default_factory=list)
     version_changed: bool = False
+    # The folder paths in the file are read from (a sponsor's logo): the file's own.
+    base_dir: Path = CONTENT_DIR
 
     @property
     def changed(self):
@@ -159,17 +164,18 @@ def get_content_version(slug):
 
 
 @_atomic
-def load_content(data, *, reset_capacities=False):
+def load_content(data, *, reset_capacities=False, base_dir=CONTENT_DIR):
     """Create or update the conference, its tracks and sponsors from parsed content.
 
     Capacities organizers changed are kept (and listed in ``LoadReport.kept``) unless
     ``reset_capacities``, which applies the file's and forgets that organizers set them.
-    Commits. Returns a ``LoadReport``.
+    Paths in ``data`` (sponsors' logos) are read from ``base_dir``. Commits. Returns a
+    ``LoadReport``.
 
     :raises ContentError: a required value is missing or malformed (nothing is changed).
     """
     facts = parsing.table_of(data, "conference")
-    report = LoadReport()
+    report = LoadReport(base_dir=Path(base_dir))
     slug = parsing.text_field(facts, "slug", "conference")
     conference = get_conference(slug)
     if conference is None:
@@ -211,10 +217,6 @@ def load_content(data, *, reset_capacities=False):
     _sync(conference.tracks, Track, tracks, report, "track", defaults={"capacity": 0})
     _apply_capacities(conference, capacities, report, reset=reset_capacities)
 
-    items = parsing.tables_of(data, "sponsors")
-    sponsors = [parsing.sponsor_values(item, n) for n, item in enumerate(items, 1)]
-    _sync(conference.sponsors, Sponsor, sponsors, report, "sponsor")
-
     sessions = parsing.session_values(
         conference, parsing.tables_of(data, "sessions"), is_sample=False
     )
@@ -224,9 +226,9 @@ def load_content(data, *, reset_capacities=False):
 
 
 @_atomic
-def load_sample_programme(conference, data):
+def load_sample_programme(conference, data, *, base_dir=CONTENT_DIR):
     """Replace the sample sessions of ``conference`` with those in ``data``. Commits."""
-    report = LoadReport()
+    report = LoadReport(base_dir=Path(base_dir))
     sessions = parsing.session_values(
         conference, parsing.tables_of(data, "sessions"), is_sample=True
     )
@@ -246,7 +248,10 @@ def remove_sample_programme(conference):
 
 def load_content_file(path=CONTENT_FILE, *, reset_capacities=False):
     """Load the content file at ``path``; see ``load_content``."""
-    return load_content(read_toml(path), reset_capacities=reset_capacities)
+    path = Path(path)
+    return load_content(
+        read_toml(path), reset_capacities=reset_capacities, base_dir=path.resolve().parent
+    )
 
 
 def capacity_set_by_organizers(track, *, previous, promoted, actor=None, now=None):

@@ -5,6 +5,7 @@ passed in: this module does not import ``audit_text``."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from conference.manage.audit_values import link, ltr, words
 
@@ -42,4 +43,85 @@ def showcase_actions(Entry):  # noqa: N803 - audit_text's class
     """The showcase's actions: code → (name, function of an event → ``Entry``)."""
     return {
         "story.withdrawn": (_l("Story consent withdrawn"), _entry(Entry, _withdrawn)),
+    }
+
+
+# --- Sponsors ----------------------------------------------------------------------------
+
+
+def _sponsor(details):
+    name = details.get("name") or details.get("sponsor") or ""
+    text = Markup('<bdi dir="auto">{}</bdi>').format(name)
+    sponsor_id = details.get("sponsor_id")
+    if not isinstance(sponsor_id, int):
+        return text
+    return link(text, "sponsors_staff.edit", sponsor_id=sponsor_id)
+
+
+def _tier(details):
+    return Markup('<bdi dir="auto">{}</bdi>').format(
+        details.get("label") or details.get("tier") or ""
+    )
+
+
+def _user(details):
+    return ltr(details.get("user") or "")
+
+
+def sponsor_actions(Entry):  # noqa: N803 - audit_text's class
+    """The sponsors' actions: code → (name, function of an event → ``Entry``)."""
+    say = lambda message: _entry(Entry, message)  # noqa: E731 - a short local helper
+    return {
+        "sponsor.created": (
+            _l("Sponsor added"),
+            say(lambda d: _("Sponsor %(sponsor)s added", sponsor=_sponsor(d))),
+        ),
+        "sponsor.updated": (
+            _l("Sponsor changed"),
+            say(lambda d: _("Sponsor %(sponsor)s changed", sponsor=_sponsor(d))),
+        ),
+        "sponsor.moved": (
+            _l("Sponsor moved"),
+            say(lambda d: _("Sponsor %(sponsor)s moved in its tier", sponsor=_sponsor(d))),
+        ),
+        "sponsor.deleted": (
+            _l("Sponsor deleted"),
+            say(lambda d: _("Sponsor %(sponsor)s deleted", sponsor=_sponsor(d))),
+        ),
+        "sponsor.account_added": (
+            _l("Sponsor portal account invited"),
+            say(
+                lambda d: _(
+                    "%(user)s invited to the portal of %(sponsor)s",
+                    user=_user(d),
+                    sponsor=_sponsor(d),
+                )
+            ),
+        ),
+        "sponsor.account_removed": (
+            _l("Sponsor portal account removed"),
+            say(
+                lambda d: _(
+                    "%(user)s no longer has access to the portal of %(sponsor)s",
+                    user=_user(d),
+                    sponsor=_sponsor(d),
+                )
+            ),
+        ),
+        "sponsor_tier.created": (
+            _l("Sponsor tier added"),
+            say(lambda d: _("Sponsor tier %(tier)s added", tier=_tier(d))),
+        ),
+        "sponsor_tier.updated": (
+            _l("Sponsor tier changed"),
+            say(lambda d: _("Sponsor tier %(tier)s changed", tier=_tier(d))),
+        ),
+        "sponsor_tier.moved": (
+            _l("Sponsor tier moved"),
+            say(lambda d: _("Sponsor tier %(tier)s moved", tier=_tier(d))),
+        ),
+        "sponsor_tier.deleted": (
+            _l("Sponsor tier deleted"),
+            say(lambda d: _("Sponsor tier %(tier)s deleted", tier=_tier(d))),
+        ),
     }

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import escape
 
-from conference.manage.audit_showcase import showcase_actions
+from conference.manage.audit_showcase import showcase_actions, sponsor_actions
 from conference.manage.audit_values import (
     ACTOR_LABELS,
     account_text,
@@ -448,6 +448,7 @@ ACTIONS = {
 }
 ACTIONS.update(volunteer_actions(Entry))
 ACTIONS.update(showcase_actions(Entry))
+ACTIONS.update(sponsor_actions(Entry))
 
 
 def _unknown(event):

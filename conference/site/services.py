@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from conference.content.models import Conference, ProgrammeSession, Track
+from conference.content.models import Conference, ProgrammeSession, Sponsor, SponsorTier, Track
 from conference.extensions import db
 
 
@@ -63,3 +63,28 @@ def seat_state(slug):
             .order_by(Track.key)
         )
     )
+
+
+@dataclass
+class TierGroup:
+    """A sponsor tier (``None``: sponsors in no known tier) and its sponsors, in order."""
+
+    tier: SponsorTier | None
+    sponsors: list[Sponsor]
+
+
+def sponsors_by_tier(conference):
+    """The conference's sponsors grouped by tier, tiers in their order; empty tiers left out.
+
+    Sponsors whose tier is unknown (a tier since deleted) come last, in a group of their own.
+    """
+    tiers = db.session.scalars(
+        sa.select(SponsorTier)
+        .where(SponsorTier.conference_id == conference.id)
+        .order_by(SponsorTier.position, SponsorTier.id)
+    ).all()
+    groups = {tier.key: TierGroup(tier, []) for tier in tiers}
+    other = TierGroup(None, [])
+    for sponsor in sorted(conference.sponsors, key=lambda s: (s.position, s.id)):
+        groups.get(sponsor.tier, other).sponsors.append(sponsor)
+    return [group for group in [*groups.values(), other] if group.sponsors]

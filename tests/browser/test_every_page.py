@@ -48,6 +48,7 @@ NOT_PAGES = {
     "checkin.counts": "a fragment the desk page fetches to refresh its figures",
     "volunteer_feed.ics": "a calendar file (a volunteer's feed)",
     "media.image": "an image (a story's photo, re-encoded)",
+    "sponsors.logo_svg": "an image (a sponsor's SVG logo, made safe)",
 }
 
 # Pages, by endpoint: (path, who opens it). ``{name}`` is filled from the scene.
@@ -139,6 +140,13 @@ PAGES = {
     "sponsor_portal.story": ("/sponsor/showcase/{story_id}", ADMIN),
     "sponsor_portal.track": ("/sponsor/impact/arts", ADMIN),
     "sponsor_portal.summary": ("/sponsor/summary", ADMIN),
+    "sponsors.index": ("/sponsors", PUBLIC),
+    "sponsors_staff.index": ("/manage/sponsors", ADMIN),
+    "sponsors_staff.new": ("/manage/sponsors/new", ADMIN),
+    "sponsors_staff.edit": ("/manage/sponsors/{sponsor_id}", ADMIN),
+    "sponsors_staff.delete": ("/manage/sponsors/{sponsor_id}/delete", ADMIN),
+    "sponsors_staff.tiers": ("/manage/sponsors/tiers", ADMIN),
+    "sponsors_staff.tier_edit": ("/manage/sponsors/tiers/{tier_id}", ADMIN),
 }
 # Further states of a page worth a look of their own: (name, path, who).
 STATES = [
@@ -172,6 +180,7 @@ def site(tmp_path_factory, browser):
         app.scene = build_scene(conference)
         app.scene.arts_shift_id, app.scene.signup_id = _volunteer_ids(app.scene)
         app.scene.story_id = _sponsor_and_story(conference)
+        app.scene.sponsor_id, app.scene.tier_id = _sponsor_ids()
     with serving(app) as url:
         app.url = url
         app.states = {who: _signed_in(browser, url, who) for who in (ADMIN, DOOR)}
@@ -211,6 +220,14 @@ def _sponsor_and_story(conference):
 
     make_sponsor(conference, tracks=["arts"])
     return db.session.scalar(db.select(Story.id).order_by(Story.id).limit(1))
+
+
+def _sponsor_ids():
+    """A sample sponsor (with its logo) and a tier."""
+    from conference.content.models import Sponsor, SponsorTier
+
+    sponsor = db.session.scalar(db.select(Sponsor.id).order_by(Sponsor.id))
+    return sponsor, db.session.scalar(db.select(SponsorTier.id).order_by(SponsorTier.id))
 
 
 def _signed_in(browser, url, email):

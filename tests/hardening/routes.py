@@ -118,6 +118,11 @@ def _a_shown_image():
     return {"key": row.key, "width": row.width}
 
 
+def _an_svg_logo():
+    """The id of a sponsor with an SVG logo (a sample sponsor's)."""
+    return db.session.scalar(db.select(Sponsor.id).where(Sponsor.logo_svg.is_not(None)))
+
+
 @pytest.fixture
 def walk(site):
     """A ``SiteWalk`` over the ``site`` fixture's app, with every URL leading to a page."""
@@ -212,6 +217,7 @@ def walk(site):
             "checkin.code": {"code": checkin_code.ensure_checkin_code(seated)},
             "site.set_language": {"code": "ar"},
             "media.image": _a_shown_image(),
+            "sponsors.logo_svg": {"sponsor_id": _an_svg_logo()},
             "volunteer.guardian": {"token": guardian_token},
             "volunteer_feed.ics": {"feed_token": feed_token},
             **{

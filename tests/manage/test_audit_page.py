@@ -119,6 +119,16 @@ EVERY_ACTION = [
     ("volunteers.shift_deleted", {"shift": 4, "told": 0}),
     ("volunteers.settings_changed", {"fields": ["reminder_hours"]}),
     ("volunteers.scopes_changed", {"user": 2, "scopes": ["arts", "general"]}),
+    ("sponsor.created", {"sponsor_id": 1, "sponsor": "acme", "name": "Acme"}),
+    ("sponsor.updated", {"sponsor_id": 1, "sponsor": "acme", "name": "Acme", "changed": ["logo"]}),
+    ("sponsor.moved", {"sponsor_id": 1, "sponsor": "acme", "name": "Acme", "direction": "up"}),
+    ("sponsor.deleted", {"sponsor_id": 1, "sponsor": "acme", "name": "Acme"}),
+    ("sponsor.account_added", {"sponsor_id": 1, "name": "Acme", "user": "s@example.org"}),
+    ("sponsor.account_removed", {"sponsor_id": 1, "name": "Acme", "user": "s@example.org"}),
+    ("sponsor_tier.created", {"tier": "gold", "label": "Gold"}),
+    ("sponsor_tier.updated", {"tier": "gold", "label": "Gold"}),
+    ("sponsor_tier.moved", {"tier": "gold", "label": "Gold", "direction": "down"}),
+    ("sponsor_tier.deleted", {"tier": "gold", "label": "Gold"}),
 ]
 
 

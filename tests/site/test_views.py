@@ -22,7 +22,9 @@ def test_home_shows_the_conference_in_english(client, conference):
         assert f"<h3>{track}</h3>" in html
     assert "Sample programme." in html
     assert "Venue to be announced" in html
-    assert "Our sponsors will be announced here." in html
+    # The sample's sponsors, labelled as such.
+    assert "Cedar Community Fund" in html
+    assert "Sample sponsor" in html
 
 
 def test_home_is_arabic_and_right_to_left_for_arabic_browsers(client, conference):
