@@ -74,7 +74,7 @@ def keep_private(response):
     return response
 
 
-@bp.app_context_processor
+@bp.context_processor
 def story_helpers():
     return {
         "story_html": richtext.render,

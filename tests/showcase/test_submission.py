@@ -43,11 +43,7 @@ def approve(story):
 
 def visible(story):
     keys = [p.image_key for p in story.photos]
-    return set(
-        db.session.scalars(
-            sa.select(StoredImage.visible).where(StoredImage.key.in_(keys))
-        )
-    )
+    return set(db.session.scalars(sa.select(StoredImage.visible).where(StoredImage.key.in_(keys))))
 
 
 def test_a_story_is_saved_with_its_consent_as_agreed(conference):
@@ -82,13 +78,22 @@ def test_no_place_chosen_or_a_past_end_date_is_refused(conference):
     with pytest.raises(submission.SubmissionError) as refused:
         make_story(conference, consent_until=date(2000, 1, 1))
     assert refused.value.field == "until"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Story).filter_by(is_sample=False)) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Story).filter_by(is_sample=False))
+        == 0
+    )
 
 
 @pytest.mark.parametrize(
     "link",
-    ["javascript:alert(1)", "data:text/html,x", "https://", "ftp://example.org", "https://exa mple.org",
-     "https://example.org/\u202egnp.exe"],
+    [
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "https://",
+        "ftp://example.org",
+        "https://exa mple.org",
+        "https://example.org/\u202egnp.exe",
+    ],
 )
 def test_only_plain_web_addresses_are_taken_as_links(conference, link):
     with pytest.raises(submission.SubmissionError):
@@ -143,7 +148,9 @@ def test_an_edit_is_a_revision_and_an_approved_story_is_read_again(conference):
     assert revision.changes["title"] == ["A choir in Detroit", "A choir in Dearborn"]
     assert revision.changes["links"] == [["https://example.org/choir"], []]
     assert story.photos[0].alt == "The choir singing"
-    same = dict(title=story.title, body=story.body, other_title="", other_body="", links=[], alts={})
+    same = dict(
+        title=story.title, body=story.body, other_title="", other_body="", links=[], alts={}
+    )
     assert not submission.edit(story, **same)
     assert len(story.revisions) == 1
 
@@ -182,7 +189,9 @@ def test_a_wider_consent_for_a_minor_asks_the_guardian_again(conference):
     assert not story.shown_publicly(date.today())
     assert len(messages("showcase.guardian_request")) == 2
     # Narrowing needs nobody.
-    story2 = minor_story(conference, submitter_email="b@example.org", guardian_email="g@example.org")
+    story2 = minor_story(
+        conference, submitter_email="b@example.org", guardian_email="g@example.org"
+    )
     submission.confirm_guardian(story2, language="en")
     submission.change_consent(
         story2, credit="anonymous", public=True, sponsors=False, until=None, language="en"
@@ -207,8 +216,11 @@ def test_withdrawal_leaves_every_state_consistent(conference, by):
     story = db.session.get(Story, story.id)
     assert story.status is StoryStatus.withdrawn
     assert story.withdrawn_at is not None
-    assert not (story.featured or story.consent_public or story.consent_sponsors)
-    assert not story.shown_publicly(date.today()) and not story.shown_to_sponsors(date.today())
+    assert not (story.featured)
+    assert not (story.consent_public)
+    assert not (story.consent_sponsors)
+    assert not story.shown_publicly(date.today())
+    assert not story.shown_to_sponsors(date.today())
     assert visible(story) == {False}
     assert story.conference.content_version != version
     record = story.consents[-1]
@@ -217,7 +229,8 @@ def test_withdrawal_leaves_every_state_consistent(conference, by):
     assert submission.find_by_token(guardian, TokenPurpose.guardian) is None
     assert submission.find_by_token(manage) == story  # the submitter still sees the status
     withdrawn = messages("showcase.withdrawn")
-    assert len(withdrawn) == 1 and withdrawn[0].snapshot["by"] == by
+    assert len(withdrawn) == 1
+    assert withdrawn[0].snapshot["by"] == by
     actions = list(db.session.scalars(sa.select(AuditEvent.action)))
     assert actions.count("story.withdrawn") == 1
     # Twice changes nothing; nothing can change afterwards.
@@ -228,7 +241,9 @@ def test_withdrawal_leaves_every_state_consistent(conference, by):
             story, credit="full_name", public=True, sponsors=True, until=None, language="en"
         )
     with pytest.raises(submission.SubmissionError):
-        submission.edit(story, title="x", body="y", other_title="", other_body="", links=[], alts={})
+        submission.edit(
+            story, title="x", body="y", other_title="", other_body="", links=[], alts={}
+        )
     assert not submission.confirm_guardian(story, language="en")
     assert not story.consent_public
     # A guardian request queued before is not sent with a link any more.
@@ -242,7 +257,8 @@ def test_withdrawal_leaves_every_state_consistent(conference, by):
 def test_only_the_hash_of_a_private_link_is_stored(conference, story):
     token = manage_token(story)
     hashes = list(db.session.scalars(sa.select(StoryToken.token_hash)))
-    assert token not in hashes and len(hashes) == 1
+    assert token not in hashes
+    assert len(hashes) == 1
     assert submission.find_by_token(token) == story
     assert submission.find_by_token(token + "x") is None
     assert submission.find_by_token("x" * 500) is None
@@ -254,21 +270,24 @@ def test_a_lost_link_is_sent_for_the_address_s_stories_only(conference, story):
     assert submission.send_links(conference, "not an address") == 0
     rows = messages("showcase.link")
     assert len(rows) == 1
-    assert submission.find_by_token(
-        __import__("tests.showcase.conftest", fromlist=["token_in"]).token_in(
-            delivered(rows[0]).text, "mine"
+    assert (
+        submission.find_by_token(
+            __import__("tests.showcase.conftest", fromlist=["token_in"]).token_in(
+                delivered(rows[0]).text, "mine"
+            )
         )
-    ) == story
+        == story
+    )
 
 
 def test_photos_are_stored_without_their_metadata(conference):
     story = make_story(conference, photos=[photo(gps=True, size=(1600, 1200))])
-    rows = db.session.scalars(
-        sa.select(StoredImage).filter_by(key=story.photos[0].image_key)
-    ).all()
+    rows = db.session.scalars(sa.select(StoredImage).filter_by(key=story.photos[0].image_key)).all()
     assert sorted(row.width for row in rows) == list(images.WIDTHS)
     for row in rows:
         data = bytes(row.data)
-        assert b"Exif" not in data and b"SecretCam" not in data and b"GPS" not in data
+        assert b"Exif" not in data
+        assert b"SecretCam" not in data
+        assert b"GPS" not in data
     assert story.photos[0].width == 1200
     assert utcnow()  # the clock is real here
