@@ -29,7 +29,7 @@ from conference.extensions import csrf, limiter
 from conference.fields import ConfirmForm
 from conference.i18n import current_language, direction
 from conference.registration.forms import EMAIL_MAX
-from conference.showcase import consent, forms, submission
+from conference.showcase import changes, consent, forms, submission
 from conference.showcase.models import StoryStatus, TokenPurpose
 
 bp = Blueprint("showcase", __name__)
@@ -79,8 +79,7 @@ def story_helpers():
     return {
         "story_html": richtext.render,
         "story_dir": direction,
-        "consent_wording": submission.wording,
-        "story_status": submission.status_words,
+        "story_status": changes.status_words,
         "consent_event": consent_event,
     }
 
@@ -232,7 +231,7 @@ def edit(token):
         form = forms.EditStoryForm.posted()
     if form.validate_on_submit():
         try:
-            changed = submission.edit(story, **form.edit_values(story))
+            changed = changes.edit(story, **form.edit_values(story))
         except submission.SubmissionError as error:
             form.show_error(error)
         else:
@@ -255,7 +254,7 @@ def change_consent(token):
     language = current_language()
     if form.validate_on_submit():
         try:
-            changed = submission.change_consent(story, language=language, **form.scope_values())
+            changed = changes.change_consent(story, language=language, **form.scope_values())
         except submission.SubmissionError as error:
             form.show_error(error)
         else:
@@ -282,7 +281,7 @@ def withdraw(token):
     form = ConfirmForm()
     language = current_language()
     if form.validate_on_submit():
-        submission.withdraw(story, by_role=consent.SUBMITTER, language=language)
+        changes.withdraw(story, by_role=consent.SUBMITTER, language=language)
         flash(_("Your consent is withdrawn. The story is shown nowhere now."), "success")
         return redirect(url_for(".mine", token=token), code=303)
     return render_template(
@@ -309,9 +308,9 @@ def guardian(token):
     language = current_language()
     if form.validate_on_submit():
         if request.form.get("decision") == "refuse":
-            submission.withdraw(story, by_role=consent.GUARDIAN, language=language)
+            changes.withdraw(story, by_role=consent.GUARDIAN, language=language)
             return render_template("showcase/guardian_refused.html")
-        submission.confirm_guardian(story, language=language)
+        changes.confirm_guardian(story, language=language)
         return redirect(url_for(".guardian", token=token), code=303)
     return render_template(
         "showcase/guardian.html",

@@ -12,7 +12,7 @@ from conference.audit import AuditEvent
 from conference.clock import utcnow
 from conference.extensions import db
 from conference.images import StoredImage
-from conference.showcase import consent, submission
+from conference.showcase import changes, consent, submission
 from conference.showcase.models import (
     ConsentEvent,
     Credit,
@@ -108,7 +108,7 @@ def test_a_minor_waits_for_the_guardian_who_confirms(conference):
     token = guardian_token(story)
     assert submission.find_by_token(token, TokenPurpose.guardian) == story
     assert submission.find_by_token(token) is None  # not the submitter's link
-    assert submission.confirm_guardian(story, language="en")
+    assert changes.confirm_guardian(story, language="en")
     assert story.status is StoryStatus.submitted
     assert story.guardian_confirmed_at is not None
     record = story.consents[-1]
@@ -118,7 +118,7 @@ def test_a_minor_waits_for_the_guardian_who_confirms(conference):
         "Huda Haddad",
     )
     assert record.wording == submission.wording("guardian", "en")
-    assert not submission.confirm_guardian(story, language="en")  # twice changes nothing
+    assert not changes.confirm_guardian(story, language="en")  # twice changes nothing
     assert len(messages("showcase.guardian_confirmed")) == 1
 
 
@@ -132,7 +132,7 @@ def test_an_edit_is_a_revision_and_an_approved_story_is_read_again(conference):
     story = make_story(conference, photos=[photo()])
     approve(story)
     assert visible(story) == {True}
-    changed = submission.edit(
+    changed = changes.edit(
         story,
         title="A choir in Dearborn",
         body=story.body,
@@ -151,7 +151,7 @@ def test_an_edit_is_a_revision_and_an_approved_story_is_read_again(conference):
     same = dict(
         title=story.title, body=story.body, other_title="", other_body="", links=[], alts={}
     )
-    assert not submission.edit(story, **same)
+    assert not changes.edit(story, **same)
     assert len(story.revisions) == 1
 
 
@@ -159,7 +159,7 @@ def test_a_consent_change_is_recorded_and_refreshes_what_is_shown(conference):
     story = make_story(conference, photos=[photo()])
     approve(story)
     until = date.today() + timedelta(days=400)
-    assert submission.change_consent(
+    assert changes.change_consent(
         story, credit="initials", public=False, sponsors=True, until=until, language="ar"
     )
     record = story.consents[-1]
@@ -179,10 +179,10 @@ def test_a_consent_change_is_recorded_and_refreshes_what_is_shown(conference):
 
 def test_a_wider_consent_for_a_minor_asks_the_guardian_again(conference):
     story = minor_story(conference, consent_sponsors=False)
-    submission.confirm_guardian(story, language="en")
+    changes.confirm_guardian(story, language="en")
     approve(story)
     assert story.shown_publicly(date.today())
-    submission.change_consent(
+    changes.change_consent(
         story, credit="full_name", public=True, sponsors=True, until=None, language="en"
     )
     assert story.guardian_confirmed_at is None
@@ -192,8 +192,8 @@ def test_a_wider_consent_for_a_minor_asks_the_guardian_again(conference):
     story2 = minor_story(
         conference, submitter_email="b@example.org", guardian_email="g@example.org"
     )
-    submission.confirm_guardian(story2, language="en")
-    submission.change_consent(
+    changes.confirm_guardian(story2, language="en")
+    changes.change_consent(
         story2, credit="anonymous", public=True, sponsors=False, until=None, language="en"
     )
     assert story2.guardian_confirmed_at is not None
@@ -204,13 +204,13 @@ def test_withdrawal_leaves_every_state_consistent(conference, by):
     story = minor_story(conference, photos=[photo(), photo(colour=(0, 0, 200))])
     manage = manage_token(story)
     guardian = guardian_token(story)
-    submission.confirm_guardian(story, language="en")
+    changes.confirm_guardian(story, language="en")
     story.featured = True
     approve(story)
     assert visible(story) == {True}
     version = story.conference.content_version
 
-    assert submission.withdraw(story, by_role=by, language="ar")
+    assert changes.withdraw(story, by_role=by, language="ar")
 
     db.session.expire_all()
     story = db.session.get(Story, story.id)
@@ -234,17 +234,15 @@ def test_withdrawal_leaves_every_state_consistent(conference, by):
     actions = list(db.session.scalars(sa.select(AuditEvent.action)))
     assert actions.count("story.withdrawn") == 1
     # Twice changes nothing; nothing can change afterwards.
-    assert not submission.withdraw(story, by_role=by, language="en")
+    assert not changes.withdraw(story, by_role=by, language="en")
     assert len(messages("showcase.withdrawn")) == 1
     with pytest.raises(submission.SubmissionError):
-        submission.change_consent(
+        changes.change_consent(
             story, credit="full_name", public=True, sponsors=True, until=None, language="en"
         )
     with pytest.raises(submission.SubmissionError):
-        submission.edit(
-            story, title="x", body="y", other_title="", other_body="", links=[], alts={}
-        )
-    assert not submission.confirm_guardian(story, language="en")
+        changes.edit(story, title="x", body="y", other_title="", other_body="", links=[], alts={})
+    assert not changes.confirm_guardian(story, language="en")
     assert not story.consent_public
     # A guardian request queued before is not sent with a link any more.
     guardian_rows = messages("showcase.guardian_request")
