@@ -47,7 +47,8 @@ def edit(story, *, title, body, other_title, other_body, links, alts, now=None):
     """Change the story's text, links and photo descriptions; keep a revision. Commits.
 
     ``alts`` maps a photo's id to its new description. An approved story that changes
-    goes back to moderation: nothing unread is ever shown. Returns whether anything
+    goes back to moderation: nothing unread is ever shown; a minor's guardian who had
+    confirmed is asked again. Returns whether anything
     changed. :raises SubmissionError: what is wrong (nothing is saved).
     """
     now = now or utcnow()
@@ -100,7 +101,10 @@ def edit(story, *, title, body, other_title, other_body, links, alts, now=None):
     if story.status is StoryStatus.approved:
         story.status = StoryStatus.submitted
         story.featured = False
-        publication.refresh(story)
+    if story.subject_is_minor and story.guardian_confirmed_at is not None:
+        # The guardian agreed to the words as they were: they read the new ones first.
+        _ask_guardian_again(story)
+    publication.refresh(story)
     audit.record("story.edited", story_id=story.id, by=consent.SUBMITTER, fields=sorted(changes))
     db.session.commit()
     return True
@@ -138,14 +142,18 @@ def change_consent(story, *, credit, public, sponsors, until, language, now=None
     )
     asks_guardian = story.subject_is_minor and widened
     if asks_guardian:
-        story.guardian_confirmed_at = None
-        if story.status is StoryStatus.submitted:
-            story.status = StoryStatus.awaiting_guardian
-        outbox.enqueue(emails.guardian_request(story))
+        _ask_guardian_again(story)
     publication.refresh(story)
     audit.record("story.consent_changed", story_id=story.id, guardian_asked=asks_guardian)
     db.session.commit()
     return True
+
+
+def _ask_guardian_again(story):
+    story.guardian_confirmed_at = None
+    if story.status is StoryStatus.submitted:
+        story.status = StoryStatus.awaiting_guardian
+    outbox.enqueue(emails.guardian_request(story))
 
 
 CREDIT_ORDER = [Credit.anonymous, Credit.initials, Credit.full_name]

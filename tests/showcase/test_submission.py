@@ -155,6 +155,18 @@ def test_an_edit_is_a_revision_and_an_approved_story_is_read_again(conference):
     assert len(story.revisions) == 1
 
 
+def test_an_edit_of_a_minor_s_story_asks_the_guardian_again(conference):
+    story = minor_story(conference)
+    changes.confirm_guardian(story, language="en")
+    assert story.status is StoryStatus.submitted
+    changes.edit(
+        story, title="New", body="New words", other_title="", other_body="", links=[], alts={}
+    )
+    assert story.guardian_confirmed_at is None
+    assert story.status is StoryStatus.awaiting_guardian
+    assert len(messages("showcase.guardian_request")) == 2
+
+
 def test_a_consent_change_is_recorded_and_refreshes_what_is_shown(conference):
     story = make_story(conference, photos=[photo()])
     approve(story)
