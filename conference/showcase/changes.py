@@ -39,6 +39,16 @@ def _editable(story):
         raise SubmissionError(_l("This story was withdrawn or declined: it can no longer change."))
 
 
+def _lock(story, *, editable=True):
+    """Begin the write and hold the story's row, read afresh: a twin request (a withdrawal
+    and an edit at once, two confirmations) waits for this one and then sees its result."""
+    database.begin_write()
+    db.session.refresh(story, with_for_update=True)
+    if editable and story.status not in OPEN:
+        db.session.rollback()
+        _editable(story)
+
+
 # ---------------------------------------------------------------------------------------
 # Changes from the submitter's link
 
@@ -78,7 +88,7 @@ def edit(story, *, title, body, other_title, other_body, links, alts, now=None):
     for photo_id, alt in (alts or {}).items():
         if photo_id in photos and not clean_alt(alt):
             raise SubmissionError(_l("Describe each photo for people who cannot see it"))
-    database.begin_write()
+    _lock(story)
     changes = {}
     for name, value in after.items():
         if getattr(story, name) != value:
@@ -121,10 +131,11 @@ def change_consent(story, *, credit, public, sponsors, until, language, now=None
     _editable(story)
     today = publication.conference_today(story.conference, now)
     credit, public, sponsors, until = clean_scope(credit, public, sponsors, until, today)
+    _lock(story)
     before = (story.credit, story.consent_public, story.consent_sponsors, story.consent_until)
     if before == (credit, public, sponsors, until):
+        db.session.commit()
         return False
-    database.begin_write()
     widened = _wider(before, (credit, public, sponsors, until))
     story.credit = credit
     story.consent_public = public
@@ -175,7 +186,7 @@ def withdraw(story, *, by_role, language, now=None):
     The guardian's link stops working; the submitter is told by email. Commits; returns
     whether anything changed (a second withdrawal changes nothing).
     """
-    database.begin_write()
+    _lock(story, editable=False)
     by_name = story.guardian_name if by_role == consent.GUARDIAN else story.submitter_name
     changed = consent.withdraw(
         story,
@@ -206,9 +217,10 @@ def confirm_guardian(story, *, language, now=None):
     A second confirmation, or one after a withdrawal, changes nothing. Commits.
     """
     now = now or utcnow()
+    _lock(story, editable=False)
     if story.status not in OPEN or story.guardian_confirmed_at is not None:
+        db.session.commit()
         return False
-    database.begin_write()
     story.guardian_confirmed_at = now
     story.updated_at = now
     if story.status is StoryStatus.awaiting_guardian:
