@@ -109,6 +109,8 @@ def _open(data, max_pixels):
     refused = ImageRefused(_l("The selected file must be a JPG, PNG or WebP photo"))
     try:
         picture = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
+    except Image.DecompressionBombError:  # Pillow's own limit, met before ours
+        raise _too_many_pixels(max_pixels) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise refused from None
     if picture.format not in ACCEPTED_FORMATS:
@@ -118,17 +120,21 @@ def _open(data, max_pixels):
         raise refused
     if width * height > max_pixels or getattr(picture, "n_frames", 1) > 1:
         # Checked from the header, before a single pixel is decoded.
-        raise ImageRefused(
-            _l(
-                "The photo has too many pixels: make it smaller (%(limit)s at most)",
-                limit=f"{max_pixels // 1_000_000} MP",
-            )
-        )
+        raise _too_many_pixels(max_pixels)
     try:
         picture.load()  # a truncated or corrupt file fails here
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise ImageRefused(_l("The photo could not be read: it may be damaged")) from None
     return picture
+
+
+def _too_many_pixels(max_pixels):
+    return ImageRefused(
+        _l(
+            "The photo has too many pixels: make it smaller (%(limit)s at most)",
+            limit=f"{max_pixels // 1_000_000} MP",
+        )
+    )
 
 
 def store(variants, *, visible=False):

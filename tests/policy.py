@@ -43,6 +43,22 @@ POLICY = {
     # Sponsors: the public page, and SVG logos made safe
     ("sponsors.index", "GET"): PUBLIC,
     ("sponsors.logo_svg", "GET"): PUBLIC,
+    # Story submission (the submitter's private link, or the guardian's, is the credential)
+    ("showcase.submit", "GET"): PUBLIC,
+    ("showcase.submit", "POST"): PUBLIC,
+    ("showcase.submitted", "GET"): PUBLIC,
+    ("showcase.resend_link", "GET"): PUBLIC,
+    ("showcase.resend_link", "POST"): PUBLIC,
+    ("showcase.link_sent", "GET"): PUBLIC,
+    ("showcase.mine", "GET"): PUBLIC,
+    ("showcase.edit", "GET"): PUBLIC,
+    ("showcase.edit", "POST"): PUBLIC,
+    ("showcase.change_consent", "GET"): PUBLIC,
+    ("showcase.change_consent", "POST"): PUBLIC,
+    ("showcase.withdraw", "GET"): PUBLIC,
+    ("showcase.withdraw", "POST"): PUBLIC,
+    ("showcase.guardian", "GET"): PUBLIC,
+    ("showcase.guardian", "POST"): PUBLIC,
     # Volunteers (their private link, or the guardian's, is the credential)
     ("volunteers.signup", "GET"): PUBLIC,
     ("volunteers.signup", "POST"): PUBLIC,

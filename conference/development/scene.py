@@ -22,6 +22,7 @@ from conference.announcements.unsubscribe import unsubscribe_token
 from conference.checkin import services as checkin
 from conference.clock import utcnow
 from conference.content import services as content
+from conference.development.story_scene import add_stories
 from conference.development.volunteer_scene import add_volunteers
 from conference.extensions import db
 from conference.registration import email_change, import_store, imports, staff_services
@@ -67,6 +68,8 @@ class Scene:
     minor_id: int = 0  # a volunteer under 18 whose guardian has not confirmed yet
     guardian_token: str = ""  # the guardian's confirmation link
     coordinator_id: int = 0  # the arts track's coordinator (COORDINATOR)
+    story_token: str = ""  # a success story's private link (its submitter's)
+    story_guardian_token: str = ""  # a story about a minor: the guardian's link
     people: dict = field(default_factory=dict)
 
 
@@ -158,6 +161,7 @@ def build_scene(conference, *, crowd=300, seed=2026, full_track="arts"):
     pending = import_store.keep(imports.read(sheet.encode()), file_name="paper.csv", actor=admin)
     scene.import_id = pending.id
     add_volunteers(scene, conference, admin=admin, password=PASSWORD)
+    add_stories(scene, conference)
     content.bump_content_version(conference)
     db.session.commit()
     return scene

@@ -32,6 +32,28 @@ def _withdrawn(details):
     return _("Consent for %(story)s withdrawn %(by)s", story=_story(details), by=by)
 
 
+def _submitted(details):
+    if details.get("minor"):
+        return _("New %(story)s submitted; the person shown is under 18", story=_story(details))
+    return _("New %(story)s submitted", story=_story(details))
+
+
+def _edited(details):
+    return _("Text of %(story)s changed by the person who submitted it", story=_story(details))
+
+
+def _consent_changed(details):
+    if details.get("guardian_asked"):
+        return _(
+            "Consent for %(story)s changed; the guardian is asked again", story=_story(details)
+        )
+    return _("Consent for %(story)s changed", story=_story(details))
+
+
+def _guardian_confirmed(details):
+    return _("The guardian confirmed consent for %(story)s", story=_story(details))
+
+
 def _entry(Entry, message_of):  # noqa: N803 - the class
     def describe(event):
         return Entry(words(message_of(event.details or {})))
@@ -42,6 +64,13 @@ def _entry(Entry, message_of):  # noqa: N803 - the class
 def showcase_actions(Entry):  # noqa: N803 - audit_text's class
     """The showcase's actions: code → (name, function of an event → ``Entry``)."""
     return {
+        "story.submitted": (_l("Story submitted"), _entry(Entry, _submitted)),
+        "story.edited": (_l("Story edited"), _entry(Entry, _edited)),
+        "story.consent_changed": (_l("Story consent changed"), _entry(Entry, _consent_changed)),
+        "story.guardian_confirmed": (
+            _l("Story confirmed by the guardian"),
+            _entry(Entry, _guardian_confirmed),
+        ),
         "story.withdrawn": (_l("Story consent withdrawn"), _entry(Entry, _withdrawn)),
     }
 

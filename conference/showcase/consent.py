@@ -20,8 +20,9 @@ ORGANIZER = "organizer"
 
 def record(story, event, *, by_role, by_name, language, wording, now=None):
     """Add a consent event reflecting the story's consent columns as they now are."""
+    # Not ``story=story``: the backref would link the record before the story's collection
+    # loads, and that load's autoflush would meet a record outside the session.
     entry = ConsentRecord(
-        story=story,
         event=event,
         by_role=by_role,
         by_name=by_name[:200],

@@ -34,7 +34,10 @@ from conference.registration.email_change import EmailChange
 from conference.registration.models import Registration
 from conference.registration.queries import Filters
 from conference.registration.views import CHANGED_EMAIL, LINK_EMAIL, REGISTERED_EMAIL
+from conference.showcase import submission
+from conference.showcase import views as showcase_views
 from conference.showcase.models import Story
+from conference.showcase.models import TokenPurpose as StoryTokenPurpose
 from conference.tokens import new_token, token_hash
 from conference.volunteers import services as volunteers
 from conference.volunteers.models import Shift, TokenPurpose
@@ -191,6 +194,26 @@ def walk(site):
                 tracks=["arts"],
             )
         )
+        story = submission.submit(
+            conference,
+            title="<b>Walk</b> story",
+            body="A story <script>alert(1)</script>",
+            language="en",
+            person_name="Walk Person",
+            track_key="arts",
+            submitter_name="Walk Submitter",
+            submitter_email="walk.story@example.org",
+            email_language="ar",
+            credit="initials",
+            consent_public=True,
+            consent_sponsors=True,
+            subject_is_minor=True,
+            guardian_name="Walk Guardian",
+            guardian_email="walk.story.guardian@example.org",
+            photos=[],
+        )
+        story_token = submission.mint_token(story)
+        story_guardian_token = submission.mint_token(story, StoryTokenPurpose.guardian)
         values = {
             "story_id": db.session.scalar(db.select(Story.id).order_by(Story.id).limit(1)),
             "token": registrations.mint_token(seated),
@@ -219,6 +242,16 @@ def walk(site):
             "media.image": _a_shown_image(),
             "sponsors.logo_svg": {"sponsor_id": _an_svg_logo()},
             "volunteer.guardian": {"token": guardian_token},
+            "showcase.guardian": {"token": story_guardian_token},
+            **{
+                endpoint: {"token": story_token}
+                for endpoint in (
+                    "showcase.mine",
+                    "showcase.edit",
+                    "showcase.change_consent",
+                    "showcase.withdraw",
+                )
+            },
             "volunteer_feed.ics": {"feed_token": feed_token},
             **{
                 endpoint: {"token": volunteer_token}
@@ -237,6 +270,11 @@ def walk(site):
             LINK_EMAIL: "walk0@example.org",
             CHANGED_EMAIL: "walk0@example.org",
             PENDING: two_factor.pending_sign_in(admin),
+            showcase_views.SUBMITTED: {
+                "email": "walk.story@example.org",
+                "guardian": "g@example.org",
+            },
+            showcase_views.LINK_EMAIL: "walk.story@example.org",
         }
         db.session.commit()
     return SiteWalk(app, {**known, **values}, by_endpoint, anonymous_session)
