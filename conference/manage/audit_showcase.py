@@ -31,6 +31,39 @@ def _withdrawn(details):
     return _("Consent for %(story)s withdrawn %(by)s", story=_story(details), by=by)
 
 
+# The story's fields an edit may change, in words.
+FIELD_WORDS = {
+    "title": _l("title"),
+    "body": _l("text"),
+    "other_title": _l("title in the other language"),
+    "other_body": _l("text in the other language"),
+    "track": _l("track"),
+}
+
+
+def _approved(details):
+    return _("Approved %(story)s for publication", story=_story(details))
+
+
+def _rejected(details):
+    return _("Rejected %(story)s (the submitter was emailed the reason)", story=_story(details))
+
+
+def _edited(details):
+    fields = [str(FIELD_WORDS[f]) for f in details.get("fields") or () if f in FIELD_WORDS]
+    if not fields:
+        return _("Edited %(story)s", story=_story(details))
+    return _("Edited %(story)s: %(fields)s", story=_story(details), fields=", ".join(fields))
+
+
+def _featured(details):
+    return _("Featured %(story)s on the conference page", story=_story(details))
+
+
+def _unfeatured(details):
+    return _("Stopped featuring %(story)s on the conference page", story=_story(details))
+
+
 def _entry(Entry, message_of):  # noqa: N803 - the class
     def describe(event):
         return Entry(words(message_of(event.details or {})))
@@ -41,5 +74,10 @@ def _entry(Entry, message_of):  # noqa: N803 - the class
 def showcase_actions(Entry):  # noqa: N803 - audit_text's class
     """The showcase's actions: code → (name, function of an event → ``Entry``)."""
     return {
+        "story.approved": (_l("Story approved"), _entry(Entry, _approved)),
+        "story.rejected": (_l("Story rejected"), _entry(Entry, _rejected)),
+        "story.edited": (_l("Story edited"), _entry(Entry, _edited)),
+        "story.featured": (_l("Story featured"), _entry(Entry, _featured)),
+        "story.unfeatured": (_l("Story no longer featured"), _entry(Entry, _unfeatured)),
         "story.withdrawn": (_l("Story consent withdrawn"), _entry(Entry, _withdrawn)),
     }

@@ -5,7 +5,21 @@ consent; the submitter's private link; moderation; the public gallery and story 
 
 def init_app(app):
     from conference.content.services import install_section
-    from conference.showcase import models, samples  # noqa: F401 - tables
+    from conference.showcase import (
+        cli,
+        gallery_views,
+        home,
+        models,  # noqa: F401 - tables
+        moderation_emails,  # noqa: F401 - its renderer
+        samples,
+        staff_views,
+    )
+    from conference.site import pages
 
     # The labelled sample stories load with the sample programme (content never imports us).
     install_section(app, samples.load_section)
+    app.register_blueprint(gallery_views.bp)
+    app.register_blueprint(staff_views.bp)
+    app.cli.add_command(cli.showcase)
+    # The featured stories on the conference page (the site may not import us).
+    pages.home_block(app, home.featured_block)

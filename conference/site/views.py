@@ -1,6 +1,5 @@
 """Public pages. Views load, call a service and render; rules live in services."""
 
-import hashlib
 from urllib.parse import urlencode
 
 from flask import (
@@ -12,7 +11,6 @@ from flask import (
     render_template,
     request,
     send_from_directory,
-    session,
     url_for,
 )
 
@@ -20,45 +18,10 @@ from conference import applog, database, urls
 from conference.access import public
 from conference.config import LANGUAGES
 from conference.content import services as content
-from conference.extensions import cache
-from conference.i18n import current_language
-from conference.site import services
+from conference.site import pages, services
 from conference.urls import safe_next
 
 bp = Blueprint("site", __name__)
-
-
-def _cached_page(name, render, state=""):
-    """Return the page ``name`` rendered by ``render()``, cached per language and content.
-
-    The cache key holds the content version, so a content change (in any process) makes
-    every process render afresh; ``state`` is whatever else the page shows that changes
-    without a new content version (the home page's full tracks). An ETag lets browsers
-    revalidate cheaply.
-    """
-    if "_flashes" in session:  # a one-off message belongs to this visitor only
-        return make_response(render())
-    version = content.get_content_version(current_app.config["CONFERENCE_SLUG"])
-    if version is None:
-        abort(404)
-    key = f"page:{name}:{current_language()}:{version}:{state}"
-    etag = hashlib.sha256(key.encode()).hexdigest()[:20]
-    if request.if_none_match.contains(etag):
-        response = make_response("", 304)
-    else:
-        html = cache.get(key)
-        if html is None:
-            html = render()
-            cache.set(key, html)
-        response = make_response(html)
-    response.set_etag(etag)
-    # Browsers ask again each time (the ETag makes that cheap); a shared cache may answer
-    # for a few seconds (the same for every visitor with the same language settings).
-    response.cache_control.public = True
-    response.cache_control.max_age = 0
-    response.cache_control.s_maxage = current_app.config["PUBLIC_PAGE_MAX_AGE"]
-    response.vary.update(("Cookie", "Accept-Language"))
-    return response
 
 
 @bp.route("/")
@@ -73,10 +36,11 @@ def home():
             conference=conference,
             programme=services.programme_by_day(conference),
             is_sample=services.has_sample_sessions(conference),
+            blocks=pages.home_blocks(conference),
         )
 
     full = services.seat_state(current_app.config["CONFERENCE_SLUG"])
-    return _cached_page("home", render, state=",".join(full))
+    return pages.cached_page("home", render, state=",".join(full))
 
 
 @bp.route("/language/<code>")

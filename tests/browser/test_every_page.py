@@ -54,6 +54,11 @@ NOT_PAGES = {
 PUBLIC = None
 PAGES = {
     "site.home": ("/", PUBLIC),
+    "showcase_gallery.index": ("/stories", PUBLIC),
+    "showcase_gallery.story": ("/stories/{story_id}", PUBLIC),
+    "showcase_staff.queue": ("/manage/stories", ADMIN),
+    "showcase_staff.story": ("/manage/stories/{story_id}", ADMIN),
+    "showcase_staff.edit": ("/manage/stories/{story_id}/edit", ADMIN),
     "volunteers.signup": ("/volunteer", PUBLIC),
     "volunteers.signed_up": ("/volunteer/done", PUBLIC),
     "volunteers.resend_link": ("/volunteer/link", PUBLIC),
@@ -143,6 +148,8 @@ STATES = [
     ("a coordinator's team", "/manage/volunteers/shifts/{arts_shift_id}", COORDINATOR),
     ("a coordinator's volunteers", "/manage/volunteers/people?sort=-hours", COORDINATOR),
     ("the board's under-staffed shifts", "/manage/volunteers?under=y", ADMIN),
+    ("a track's success stories", "/stories?track=arts", PUBLIC),
+    ("a story that is not shown", "/stories/999999", PUBLIC),
 ]
 
 
@@ -164,6 +171,7 @@ def site(tmp_path_factory, browser):
         content.load_sample_programme(conference, content.read_toml(content.SAMPLE_FILE))
         app.scene = build_scene(conference)
         app.scene.arts_shift_id, app.scene.signup_id = _volunteer_ids(app.scene)
+        app.scene.story_id = _a_story_id()
     with serving(app) as url:
         app.url = url
         app.states = {who: _signed_in(browser, url, who) for who in (ADMIN, DOOR)}
@@ -194,6 +202,15 @@ def _volunteer_ids(scene):
         )
     )
     return arts, signup
+
+
+def _a_story_id():
+    """A sample story of the sample programme (shown publicly)."""
+    import sqlalchemy as sa
+
+    from conference.showcase.models import Story
+
+    return db.session.scalar(sa.select(Story.id).order_by(Story.id))
 
 
 def _signed_in(browser, url, email):

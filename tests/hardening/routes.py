@@ -33,6 +33,7 @@ from conference.registration.email_change import EmailChange
 from conference.registration.models import Registration
 from conference.registration.queries import Filters
 from conference.registration.views import CHANGED_EMAIL, LINK_EMAIL, REGISTERED_EMAIL
+from conference.showcase.models import Story
 from conference.tokens import new_token, token_hash
 from conference.volunteers import services as volunteers
 from conference.volunteers.models import Shift, TokenPurpose
@@ -182,6 +183,8 @@ def walk(site):
             "volunteer_id": signup.volunteer_id,
             "shift_id": signup.shift_id,
             "signup_id": signup.id,
+            # A sample story: approved and shown publicly.
+            "story_id": db.session.scalar(db.select(Story.id).order_by(Story.id)),
         }
         change_token = new_token()
         db.session.add(

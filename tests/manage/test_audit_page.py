@@ -76,6 +76,11 @@ EVERY_ACTION = [
         {"broadcast": 1, "filters": {}, "recipients": 312, "essential": False},
     ),
     ("story.withdrawn", {"story_id": 4, "by": "submitter"}),
+    ("story.approved", {"story_id": 4}),
+    ("story.rejected", {"story_id": 4}),
+    ("story.edited", {"story_id": 4, "fields": ["body", "title", "track"]}),
+    ("story.featured", {"story_id": 4}),
+    ("story.unfeatured", {"story_id": 4}),
     ("volunteers.team_viewed", {"shift_id": 3}),
     ("volunteers.person_viewed", {"volunteer_id": 5}),
     (
