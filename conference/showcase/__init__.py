@@ -4,6 +4,7 @@ consent; the submitter's private link; moderation; the public gallery and story 
 
 
 def init_app(app):
+    from conference import richtext
     from conference.content.services import install_section
     from conference.showcase import (
         cli,
@@ -18,6 +19,8 @@ def init_app(app):
 
     # The labelled sample stories load with the sample programme (content never imports us).
     install_section(app, samples.load_section)
+    # Whatever a story's one-line texts hold, pages show them without hidden characters.
+    app.jinja_env.filters["story_text"] = richtext.plain
     app.register_blueprint(gallery_views.bp)
     app.register_blueprint(staff_views.bp)
     app.cli.add_command(cli.showcase)

@@ -92,7 +92,7 @@ def card(story, sizes):
         "image": images.img_tag(
             photo.image_key,
             sizes.get(photo.image_key, []),
-            alt=photo.alt,
+            alt=richtext.plain(photo.alt),
             sizes="(min-width: 60rem) 20rem, (min-width: 40rem) 45vw, 100vw",
             largest=800,
         )

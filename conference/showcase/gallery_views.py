@@ -115,7 +115,7 @@ def _photo(photo, sizes):
     return images.img_tag(
         photo.image_key,
         sizes.get(photo.image_key, []),
-        alt=photo.alt,
+        alt=richtext.plain(photo.alt),
         sizes="(min-width: 50rem) 48rem, 100vw",
         lazy=False,
     )
@@ -147,12 +147,12 @@ def _share(story, sizes):
                 "url": base + images.media_url(photo.image_key, width),
                 "width": width,
                 "height": height,
-                "alt": photo.alt,
+                "alt": richtext.plain(photo.alt),
             }
     data = {
         "@context": "https://schema.org",
         "@type": "Article",
-        "headline": story.title,
+        "headline": richtext.plain(story.title),
         "description": description,
         "inLanguage": story.language,
         "url": url,
@@ -161,7 +161,7 @@ def _share(story, sizes):
     if story.decided_at:
         data["datePublished"] = story.decided_at.date().isoformat()
     if story.credit_line:
-        data["about"] = {"@type": "Person", "name": story.credit_line}
+        data["about"] = {"@type": "Person", "name": richtext.plain(story.credit_line)}
     if image:
         data["image"] = image["url"]
     if story.track:

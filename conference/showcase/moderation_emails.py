@@ -5,6 +5,7 @@ the language the submitter chose (``Story.email_language``). The snapshot holds 
 reason as the organizer wrote it then; the story's title is read at delivery.
 """
 
+from conference import richtext
 from conference.extensions import db
 from conference.i18n import direction
 from conference.mailer import outbox
@@ -37,13 +38,14 @@ def _render_rejected(row, rendering):
         raise outbox.RenderError("the story no longer exists")
     rtl = direction(row.language) == "rtl"
     reason = snapshot.get("reason") or ""
+    title = richtext.plain(story.title)
     return render_email(
         "showcase/rejected",
         to=row.recipient,
         name=row.recipient_name,
         language=row.language,
-        story_title=story.title,
-        story_title_text=isolate(story.title) if rtl else story.title,
+        story_title=title,
+        story_title_text=isolate(title) if rtl else title,
         story_language=story.language,
         reason=reason,
         reason_text=isolate(reason) if rtl and reason else reason,
