@@ -20,8 +20,9 @@ ORGANIZER = "organizer"
 
 def record(story, event, *, by_role, by_name, language, wording, now=None):
     """Add a consent event reflecting the story's consent columns as they now are."""
+    # Appended to the collection only (not also ``story=``): the append loads the
+    # collection, and an entry already on it through the backref would be flushed early.
     entry = ConsentRecord(
-        story=story,
         event=event,
         by_role=by_role,
         by_name=by_name[:200],
