@@ -4,8 +4,9 @@ Each database (SQLite always; PostgreSQL when ``TEST_DATABASE_URL`` or ``DATABAS
 names a server) gets a fresh installation served by gunicorn with sync workers, loaded
 by wrk from another process on loopback at 8 and 32 connections:
 
-- the conference page, the programme feed, the organizers' dashboard and an attendee's
-  private page (GET), against a minimal Flask "hello" app;
+- the conference page, the story gallery and a story page, the programme feed, the
+  organizers' dashboard and an attendee's private page (GET), against a minimal Flask
+  "hello" app;
 - the registration form posted as a browser posts it (CSRF token, session cookie, a new
   email and submission id each time), against a minimal Flask + SQLAlchemy app whose
   POST inserts one row in the same database; and the same POST stopped by the spam trap
@@ -45,6 +46,9 @@ ROOT = BENCH.parent
 CONNECTIONS = (8, 32)
 TARGETS = {
     "conference page": ("hello", 0.8),
+    # Cached and keyed by content version like the conference page: as fast as it.
+    "story gallery": ("hello", 0.8),
+    "a story page": ("hello", 0.8),
     "programme feed (ICS)": ("hello", None),
     "dashboard (small)": ("hello", None),
     "registration POST": ("insert", 0.5),
@@ -140,6 +144,8 @@ class Bench:
             cookie = servers.sign_in(base)
             pages = [
                 ("conference page", "/", ()),
+                ("story gallery", "/stories", ()),
+                ("a story page", _a_story_path(instance), ()),
                 ("programme feed (ICS)", "/calendar.ics", ()),
                 ("dashboard (small)", "/manage/dashboard", (f"Cookie: {cookie}",)),
             ]
@@ -305,6 +311,17 @@ def _settled_count(instance):
         if latest == count:
             return count
         count = latest
+
+
+def _a_story_path(instance):
+    """The page of one of the sample stories (``flask content sample`` loads them)."""
+    engine = sa.create_engine(database_uri(instance.database_url))
+    try:
+        with engine.connect() as connection:
+            story_id = connection.execute(sa.text("SELECT min(id) FROM story")).scalar()
+    finally:
+        engine.dispose()
+    return f"/stories/{story_id}"
 
 
 def _private_link(instance):

@@ -162,21 +162,75 @@ def _storable(status, headers):
 
 def content_generation(app):
     """A function returning the conference's content version, straight from the database
-    (``None`` if it cannot be read: nothing is then answered from the cache)."""
+    (``None`` if it cannot be read: nothing is then answered from the cache).
+
+    Each thread keeps a connection of its own, outside the pool and in autocommit, so a
+    read is one round trip of one indexed row: no pool checkout, no rollback on return.
+    """
     slug = app.config["CONFERENCE_SLUG"]
-    query = sa.text("SELECT content_version FROM conference WHERE slug = :slug")
+    local = threading.local()
     engines = []
+    opened = []  # every thread's connection: closed with the engine (``dispose``)
+
+    epoch = [0]
+
+    def _close_all(_engine=None):
+        epoch[0] += 1
+        while opened:
+            try:
+                opened.pop().close()
+            except Exception:  # noqa: BLE001, S110 - already gone
+                pass
+
+    def _engine():
+        if not engines:
+            with app.app_context():
+                engines.append(db.engine)
+            sa.event.listen(engines[0], "engine_disposed", _close_all)
+        return engines[0]
+
+    def _pooled(engine):
+        # In-memory SQLite (tests) has one connection for everything: borrow it, and while
+        # a test holds it in a transaction the read fails and the cache is not used.
+        query = sa.text("SELECT content_version FROM conference WHERE slug = :slug")
+        with engine.connect() as connection:
+            return connection.execute(query, {"slug": slug}).scalar()
 
     def read():
         try:
-            if not engines:
-                with app.app_context():
-                    engines.append(db.engine)
-            with engines[0].connect() as connection:
-                return connection.execute(query, {"slug": slug}).scalar()
-        except sa.exc.SQLAlchemyError:
-            # In-memory SQLite (tests) shares one connection: while a test holds it in a
-            # transaction the read fails, and nothing is answered from the cache.
+            engine = _engine()
+            if isinstance(engine.pool, sa.pool.StaticPool):
+                return _pooled(engine)
+            kept = getattr(local, "connection", None)
+            if kept is None or kept[2] != epoch[0]:
+                fairy = engine.raw_connection()
+                connection = fairy.dbapi_connection
+                fairy.detach()  # ours for good: the pool neither counts nor resets it
+                connection.rollback()
+                if engine.dialect.name == "sqlite":
+                    connection.isolation_level = None  # sqlite3's autocommit
+                else:
+                    connection.autocommit = True
+                local.connection = (fairy, connection, epoch[0])
+                opened.append(connection)
+            marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+            cursor = local.connection[1].cursor()
+            try:
+                cursor.execute(
+                    f"SELECT content_version FROM conference WHERE slug = {marker}", (slug,)
+                )
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            return row[0] if row else None
+        except Exception:  # noqa: BLE001 - any failure: answer from the app, not the cache
+            broken = getattr(local, "connection", None)
+            local.connection = None
+            if broken is not None:
+                try:
+                    broken[1].close()
+                except Exception:  # noqa: BLE001, S110 - already gone
+                    pass
             return None
 
     return read

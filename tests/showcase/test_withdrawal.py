@@ -58,9 +58,7 @@ def test_a_withdrawal_in_one_process_leaves_the_others_cached_pages_at_once(
         db.session.remove()
 
 
-def test_an_organizer_withdraws_on_request_from_the_story_page(
-    app, client, conference, login_as
-):
+def test_an_organizer_withdraws_on_request_from_the_story_page(app, client, conference, login_as):
     story = db.session.scalar(sa.select(Story).order_by(Story.id))
     title = story.title
     assert title in client.get("/stories").get_data(as_text=True)
