@@ -92,9 +92,14 @@ def _gone(conference):
     return render_template("showcase/gone.html", conference=conference), 404
 
 
+SUBMIT_PATH = "/stories/submit"
+
+
 def _submit_url():
-    if "showcase.submit" in current_app.view_functions:
-        return url_for("showcase.submit")
+    """The public submission form's address, once that page exists (its own module)."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == SUBMIT_PATH and "GET" in (rule.methods or ()):
+            return url_for(rule.endpoint)
     return None
 
 

@@ -132,7 +132,13 @@ def sitemap():
     base = current_app.config["BASE_URL"]
     pages = [
         url_for(endpoint)
-        for endpoint in ("site.home", "registration.register", "volunteers.signup")
+        for endpoint in (
+            "site.home",
+            "registration.register",
+            "volunteers.signup",
+            "showcase_gallery.index",  # the showcase's, when installed
+        )
+        if endpoint in current_app.view_functions
     ]
     urls = "".join(f"<url><loc>{base}{path}</loc></url>" for path in pages)
     body = (
