@@ -4,9 +4,8 @@ Each database (SQLite always; PostgreSQL when ``TEST_DATABASE_URL`` or ``DATABAS
 names a server) gets a fresh installation served by gunicorn with sync workers, loaded
 by wrk from another process on loopback at 8 and 32 connections:
 
-- the conference page, the story gallery and a story page, the programme feed, the
-  organizers' dashboard and an attendee's private page (GET), against a minimal Flask
-  "hello" app;
+- the conference page, the gallery, a story, the programme feed, the dashboard and an
+  attendee's private page (GET), against a minimal Flask "hello" app;
 - the registration form posted as a browser posts it (CSRF token, session cookie, a new
   email and submission id each time), against a minimal Flask + SQLAlchemy app whose
   POST inserts one row in the same database; and the same POST stopped by the spam trap
@@ -46,7 +45,6 @@ ROOT = BENCH.parent
 CONNECTIONS = (8, 32)
 TARGETS = {
     "conference page": ("hello", 0.8),
-    # Cached and keyed by content version like the conference page: as fast as it.
     "story gallery": ("hello", 0.8),
     "a story page": ("hello", 0.8),
     "programme feed (ICS)": ("hello", None),
@@ -145,7 +143,7 @@ class Bench:
             pages = [
                 ("conference page", "/", ()),
                 ("story gallery", "/stories", ()),
-                ("a story page", "/stories/1", ()),  # the first sample story
+                ("a story page", "/stories/1", ()),
                 ("programme feed (ICS)", "/calendar.ics", ()),
                 ("dashboard (small)", "/manage/dashboard", (f"Cookie: {cookie}",)),
             ]
