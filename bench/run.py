@@ -4,8 +4,8 @@ Each database (SQLite always; PostgreSQL when ``TEST_DATABASE_URL`` or ``DATABAS
 names a server) gets a fresh installation served by gunicorn with sync workers, loaded
 by wrk from another process on loopback at 8 and 32 connections:
 
-- the conference page, the programme feed, the organizers' dashboard and an attendee's
-  private page (GET), against a minimal Flask "hello" app;
+- the conference page, the gallery, a story, the programme feed, the dashboard and an
+  attendee's private page (GET), against a minimal Flask "hello" app;
 - the registration form posted as a browser posts it (CSRF token, session cookie, a new
   email and submission id each time), against a minimal Flask + SQLAlchemy app whose
   POST inserts one row in the same database; and the same POST stopped by the spam trap
@@ -45,6 +45,7 @@ ROOT = BENCH.parent
 CONNECTIONS = (8, 32)
 TARGETS = {
     "conference page": ("hello", 0.8),
+    "story gallery": ("hello", 0.8),  # "a story page" too (the default)
     "programme feed (ICS)": ("hello", None),
     "dashboard (small)": ("hello", None),
     "registration POST": ("insert", 0.5),
@@ -140,6 +141,8 @@ class Bench:
             cookie = servers.sign_in(base)
             pages = [
                 ("conference page", "/", ()),
+                ("story gallery", "/stories", ()),
+                ("a story page", "/stories/1", ()),
                 ("programme feed (ICS)", "/calendar.ics", ()),
                 ("dashboard (small)", "/manage/dashboard", (f"Cookie: {cookie}",)),
             ]
@@ -277,7 +280,7 @@ class Bench:
             self.data += data.measure_outbox(instance.database_url, 10_000, self.workdir)
 
     def _compare(self, figure, database, connections, result):
-        baseline_name, target = TARGETS[figure]
+        baseline_name, target = TARGETS.get(figure, TARGETS["conference page"])
         key = (baseline_name, None if baseline_name == "hello" else database, connections)
         ratio = result.per_second / self.baselines[key]
         self.http.append((figure, database, connections, result, ratio, target))

@@ -59,6 +59,9 @@ POLICY = {
     ("showcase.withdraw", "POST"): PUBLIC,
     ("showcase.guardian", "GET"): PUBLIC,
     ("showcase.guardian", "POST"): PUBLIC,
+    # Success stories shown publicly (approved, consented, within their end date)
+    ("showcase_gallery.index", "GET"): PUBLIC,
+    ("showcase_gallery.story", "GET"): PUBLIC,
     # Volunteers (their private link, or the guardian's, is the credential)
     ("volunteers.signup", "GET"): PUBLIC,
     ("volunteers.signup", "POST"): PUBLIC,
@@ -208,6 +211,15 @@ POLICY = {
     ("checkin.mark", "POST"): DESK,
     ("checkin.undo", "POST"): DESK,
     # Volunteers' coordinators
+    # Moderation of success stories: submitters' details, so organizers only
+    ("showcase_staff.queue", "GET"): PERSONAL_DATA,
+    ("showcase_staff.story", "GET"): PERSONAL_DATA,
+    ("showcase_staff.approve", "POST"): PERSONAL_DATA,
+    ("showcase_staff.reject", "POST"): PERSONAL_DATA,
+    ("showcase_staff.feature", "POST"): PERSONAL_DATA,
+    ("showcase_staff.withdraw", "POST"): PERSONAL_DATA,
+    ("showcase_staff.edit", "GET"): PERSONAL_DATA,
+    ("showcase_staff.edit", "POST"): PERSONAL_DATA,
     ("volunteers_staff.board", "GET"): VOLUNTEER_STAFF,
     ("volunteers_staff.shift", "GET"): VOLUNTEER_STAFF,
     ("volunteers_staff.attendance", "POST"): VOLUNTEER_STAFF,

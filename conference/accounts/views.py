@@ -68,6 +68,7 @@ STAFF_PAGES = [
     ("registration_import.upload", _l("Import"), ("registration_import.",)),
     ("checkin.desk", _l("Check-in"), ("checkin.",)),
     ("volunteers_staff.board", _l("Volunteers"), ("volunteers_staff.", "volunteers_setup.")),
+    ("showcase_staff.queue", _l("Stories"), ("showcase_staff.",)),
     ("sponsors_staff.index", _l("Sponsors"), ("sponsors_staff.",)),
     ("announcements.index", _l("Email attendees"), ("announcements.",)),
     ("outbox.index", _l("Outbox"), ("outbox.",)),

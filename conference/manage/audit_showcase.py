@@ -38,10 +38,6 @@ def _submitted(details):
     return _("New %(story)s submitted", story=_story(details))
 
 
-def _edited(details):
-    return _("Text of %(story)s changed by the person who submitted it", story=_story(details))
-
-
 def _consent_changed(details):
     if details.get("guardian_asked"):
         return _(
@@ -52,6 +48,41 @@ def _consent_changed(details):
 
 def _guardian_confirmed(details):
     return _("The guardian confirmed consent for %(story)s", story=_story(details))
+
+
+# The story's fields an edit may change, in words.
+FIELD_WORDS = {
+    "title": _l("title"),
+    "body": _l("text"),
+    "other_title": _l("title in the other language"),
+    "other_body": _l("text in the other language"),
+    "track": _l("track"),
+}
+
+
+def _approved(details):
+    return _("Approved %(story)s for publication", story=_story(details))
+
+
+def _rejected(details):
+    return _("Rejected %(story)s (the submitter was emailed the reason)", story=_story(details))
+
+
+def _edited(details):
+    if details.get("by") == "submitter":
+        return _("Text of %(story)s changed by the person who submitted it", story=_story(details))
+    fields = [str(FIELD_WORDS[f]) for f in details.get("fields") or () if f in FIELD_WORDS]
+    if not fields:
+        return _("Edited %(story)s", story=_story(details))
+    return _("Edited %(story)s: %(fields)s", story=_story(details), fields=", ".join(fields))
+
+
+def _featured(details):
+    return _("Featured %(story)s on the conference page", story=_story(details))
+
+
+def _unfeatured(details):
+    return _("Stopped featuring %(story)s on the conference page", story=_story(details))
 
 
 def _entry(Entry, message_of):  # noqa: N803 - the class
@@ -65,12 +96,16 @@ def showcase_actions(Entry):  # noqa: N803 - audit_text's class
     """The showcase's actions: code → (name, function of an event → ``Entry``)."""
     return {
         "story.submitted": (_l("Story submitted"), _entry(Entry, _submitted)),
-        "story.edited": (_l("Story edited"), _entry(Entry, _edited)),
         "story.consent_changed": (_l("Story consent changed"), _entry(Entry, _consent_changed)),
         "story.guardian_confirmed": (
             _l("Story confirmed by the guardian"),
             _entry(Entry, _guardian_confirmed),
         ),
+        "story.approved": (_l("Story approved"), _entry(Entry, _approved)),
+        "story.rejected": (_l("Story rejected"), _entry(Entry, _rejected)),
+        "story.edited": (_l("Story edited"), _entry(Entry, _edited)),
+        "story.featured": (_l("Story featured"), _entry(Entry, _featured)),
+        "story.unfeatured": (_l("Story no longer featured"), _entry(Entry, _unfeatured)),
         "story.withdrawn": (_l("Story consent withdrawn"), _entry(Entry, _withdrawn)),
     }
 

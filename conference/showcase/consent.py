@@ -20,8 +20,8 @@ ORGANIZER = "organizer"
 
 def record(story, event, *, by_role, by_name, language, wording, now=None):
     """Add a consent event reflecting the story's consent columns as they now are."""
-    # Not ``story=story``: the backref would link the record before the story's collection
-    # loads, and that load's autoflush would meet a record outside the session.
+    # Appended to the collection only (not also ``story=``): the append loads the
+    # collection, and an entry already on it through the backref would be flushed early.
     entry = ConsentRecord(
         event=event,
         by_role=by_role,

@@ -18,8 +18,7 @@ from conference import applog, database, urls
 from conference.access import public
 from conference.config import LANGUAGES
 from conference.content import services as content
-from conference.content.pages import cached_page
-from conference.site import services
+from conference.site import pages, services
 from conference.urls import safe_next
 
 bp = Blueprint("site", __name__)
@@ -38,10 +37,11 @@ def home():
             programme=services.programme_by_day(conference),
             is_sample=services.has_sample_sessions(conference),
             sponsor_tiers=services.sponsors_by_tier(conference),
+            blocks=pages.home_blocks(conference),
         )
 
     full = services.seat_state(current_app.config["CONFERENCE_SLUG"])
-    return cached_page("home", render, state=",".join(full))
+    return pages.cached_page("home", render, state=",".join(full))
 
 
 @bp.route("/language/<code>")
@@ -138,6 +138,7 @@ def sitemap():
             "registration.register",
             "volunteers.signup",
             "sponsors.index",
+            "showcase_gallery.index",  # the showcase's, when installed
         )
         if endpoint in current_app.view_functions
     ]

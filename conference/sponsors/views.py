@@ -8,9 +8,9 @@ from conference import images
 from conference.access import public
 from conference.content import services as content
 from conference.content.models import Sponsor
-from conference.content.pages import cached_page
 from conference.extensions import db
 from conference.site import services as site
+from conference.site.pages import cached_page
 from conference.sponsors import logos
 
 bp = Blueprint("sponsors", __name__)

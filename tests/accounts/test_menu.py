@@ -17,6 +17,7 @@ SECTIONS = [
     "registration_import.upload",
     "checkin.desk",
     "volunteers_staff.board",
+    "showcase_staff.queue",
     "sponsors_staff.index",
     "announcements.index",
     "outbox.index",

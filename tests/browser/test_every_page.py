@@ -55,6 +55,11 @@ NOT_PAGES = {
 PUBLIC = None
 PAGES = {
     "site.home": ("/", PUBLIC),
+    "showcase_gallery.index": ("/stories", PUBLIC),
+    "showcase_gallery.story": ("/stories/{story_id}", PUBLIC),
+    "showcase_staff.queue": ("/manage/stories", ADMIN),
+    "showcase_staff.story": ("/manage/stories/{story_id}", ADMIN),
+    "showcase_staff.edit": ("/manage/stories/{story_id}/edit", ADMIN),
     "volunteers.signup": ("/volunteer", PUBLIC),
     "volunteers.signed_up": ("/volunteer/done", PUBLIC),
     "volunteers.resend_link": ("/volunteer/link", PUBLIC),
@@ -167,6 +172,8 @@ STATES = [
     ("a coordinator's team", "/manage/volunteers/shifts/{arts_shift_id}", COORDINATOR),
     ("a coordinator's volunteers", "/manage/volunteers/people?sort=-hours", COORDINATOR),
     ("the board's under-staffed shifts", "/manage/volunteers?under=y", ADMIN),
+    ("a track's success stories", "/stories?track=arts", PUBLIC),
+    ("a story that is not shown", "/stories/999999", PUBLIC),
 ]
 
 

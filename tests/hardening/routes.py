@@ -222,6 +222,7 @@ def walk(site):
             "volunteer_id": signup.volunteer_id,
             "shift_id": signup.shift_id,
             "signup_id": signup.id,
+            # A sample story: approved and shown publicly.
         }
         change_token = new_token()
         db.session.add(

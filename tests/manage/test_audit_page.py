@@ -80,6 +80,11 @@ EVERY_ACTION = [
     ("story.consent_changed", {"story_id": 4, "guardian_asked": False}),
     ("story.guardian_confirmed", {"story_id": 4}),
     ("story.withdrawn", {"story_id": 4, "by": "submitter"}),
+    ("story.approved", {"story_id": 4}),
+    ("story.rejected", {"story_id": 4}),
+    ("story.edited", {"story_id": 4, "fields": ["body", "title", "track"]}),
+    ("story.featured", {"story_id": 4}),
+    ("story.unfeatured", {"story_id": 4}),
     ("volunteers.team_viewed", {"shift_id": 3}),
     ("volunteers.person_viewed", {"volunteer_id": 5}),
     (
