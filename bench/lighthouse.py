@@ -1,6 +1,6 @@
 """Lighthouse scores and the front-end budget (issue #6, point 3).
 
-    .venv/bin/python bench/lighthouse.py            # six pages, about two minutes
+    .venv/bin/python bench/lighthouse.py            # eight pages, about two and a half minutes
     .venv/bin/python bench/lighthouse.py --keep     # keep the temporary instance and reports
 
 Builds a throw-away instance (SQLite in a temporary directory, the shipped content and
@@ -10,6 +10,7 @@ with ``npm ci`` when ``node_modules`` is missing) against Debian's Chromium with
 default phone profile (Moto G Power sized screen, slow 4G, 4x CPU slowdown) for:
 
 - the conference page, in English and in Arabic;
+- the story gallery and a story's page (a sample story with its picture), in Arabic;
 - the registration form, in English and in Arabic;
 - an attendee's private manage page (``/registration/<token>``);
 - the back-office dashboard, signed in as an organizer.
@@ -205,6 +206,8 @@ def report_with_retry(label, url, cookies, report_path, workdir):
 PAGES = [
     ("Conference page (English)", "/", {"lang": "en"}, 'id="programme"', False),
     ("Conference page (Arabic)", "/", {"lang": "ar"}, 'id="programme"', False),
+    ("Story gallery (Arabic)", "/stories", {"lang": "ar"}, 'href="/stories/1"', False),
+    ("A story's page (Arabic)", "/stories/1", {"lang": "ar"}, 'id="story-title-1"', False),
     ("Registration form (English)", "/register", {"lang": "en"}, 'name="full_name"', False),
     ("Registration form (Arabic)", "/register", {"lang": "ar"}, 'name="full_name"', False),
     ("Attendee's private page", None, {"lang": "en"}, "bench-attendee@example.org", True),
