@@ -85,7 +85,7 @@ def test_search_by_name_or_address_in_arabic_or_latin_letters(
 
 
 @pytest.mark.parametrize(
-    "query, name",
+    ("query", "name"),
     [
         ("احمد", "أحمد الشامي"),
         ("أحمد", "احمد الشامي"),
