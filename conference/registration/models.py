@@ -170,7 +170,7 @@ class ManageToken(db.Model):
 
 
 # The trigram index above needs PostgreSQL's ``pg_trgm`` (a trusted extension: a
-# database's owner may create it); migration 0015 does the same.
+# database's owner may create it); migration 0016 does the same.
 sa.event.listen(
     Registration.__table__,
     "before_create",

@@ -1,8 +1,8 @@
 """Name search folds Arabic letter variants, diacritics, case and accents: a folded copy
 of each name, and on PostgreSQL a trigram index on it
 
-Revision ID: 0015_search
-Revises: 0014_showcase
+Revision ID: 0016_search
+Revises: 0015_sponsor_samples
 Create Date: 2026-12-04 05:40:00
 
 The copy is filled here for the registrations already there, with the application's own
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from conference.text import fold
 
 # revision identifiers, used by Alembic.
-revision = "0015_search"
-down_revision = "0014_showcase"
+revision = "0016_search"
+down_revision = "0015_sponsor_samples"
 branch_labels = None
 depends_on = None
 
