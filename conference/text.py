@@ -17,6 +17,27 @@ from markupsafe import Markup, escape
 BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
+# Letters that people type interchangeably in Arabic names: hamza forms of alef (their
+# marks go with NFKD), alef wasla, teh marbuta and alef maksura; tatweel only stretches.
+_ARABIC_VARIANTS = str.maketrans(
+    {"\u0671": "\u0627", "\u0629": "\u0647", "\u0649": "\u064a", "\u0640": None}
+)
+
+
+def fold(text):
+    """Return ``text`` as names are searched: «أحمد» and «احمد», «José» and «jose» alike.
+
+    Compatibility forms are unfolded (NFKD), every combining mark is dropped (Arabic
+    diacritics, the hamza and madda over alef, Latin accents), Arabic letter variants are
+    made one (أ/إ/آ/ٱ → ا, ة → ه, ى → ي, no tatweel), case is folded and spaces collapsed.
+    The application keeps each name's folded copy in a column (``name_folded``), and the
+    search folds what is typed the same way.
+    """
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return " ".join(kept.translate(_ARABIC_VARIANTS).casefold().split())
+
+
 class InvalidEmailAddress(ValueError):
     """Not an email address (the caller says so in the user's language)."""
 

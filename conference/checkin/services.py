@@ -20,6 +20,7 @@ from conference.clock import utcnow
 from conference.extensions import db
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
 from conference.registration.queries import escape_like
+from conference.text import fold
 
 SEARCH_LIMIT = 20
 
@@ -155,13 +156,13 @@ def search(conference, text, *, limit=SEARCH_LIMIT, actor=None):
     if by_code is not None and by_code.conference_id == conference.id:
         _record_search(actor, by="code", shown=1)
         return [by_code], False  # a typed or pasted code: one indexed look-up
-    pattern = f"%{escape_like(text.casefold())}%"
+    pattern = f"%{escape_like(fold(text))}%"
     query = (
         sa.select(Registration)
         .where(
             Registration.conference_id == conference.id,
             Registration.status.in_([RegistrationStatus.active, RegistrationStatus.cancelled]),
-            Registration.full_name.ilike(pattern, escape="\\"),  # see queries.filtered
+            Registration.name_folded.like(pattern, escape="\\"),  # see queries.filtered
         )
         .options(so.selectinload(Registration.places))
         .order_by(Registration.status, Registration.full_name, Registration.id)

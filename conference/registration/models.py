@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 
 from conference.content.models import Conference, Track
 from conference.extensions import db
+from conference.text import fold
 
 
 class RegistrationStatus(enum.Enum):
@@ -19,6 +20,10 @@ class RegistrationStatus(enum.Enum):
 class PlaceStatus(enum.Enum):
     confirmed = "confirmed"
     waitlisted = "waitlisted"
+
+
+def _folded_default(context):
+    return fold(context.get_current_parameters().get("full_name"))[:200]
 
 
 class Registration(db.Model):
@@ -40,6 +45,15 @@ class Registration(db.Model):
         sa.Index(
             "ix_registration_conference_status_name", "conference_id", "status", "full_name", "id"
         ),
+        # Name search: on PostgreSQL a trigram index, so that ``LIKE '%part%'`` on a rare
+        # name reads a few index pages instead of the whole table (``pg_trgm``). SQLite
+        # has no such index: it gets a plain one and reads the table for such a search.
+        sa.Index(
+            "ix_registration_name_folded_trgm",
+            "name_folded",
+            postgresql_using="gin",
+            postgresql_ops={"name_folded": "gin_trgm_ops"},
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -51,6 +65,11 @@ class Registration(db.Model):
     # Normalised (trimmed, domain lower-cased); empty once erased.
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
     full_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # ``text.fold(full_name)``, what name searches compare (kept by ``_fold_name`` and, for
+    # Core inserts, by the column default).
+    name_folded: so.Mapped[str] = so.mapped_column(
+        sa.String(200), default=_folded_default, server_default=""
+    )
     phone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     city: so.Mapped[str | None] = so.mapped_column(sa.String(100))
     region: so.Mapped[str | None] = so.mapped_column(sa.String(100))
@@ -87,6 +106,11 @@ class Registration(db.Model):
     tokens: so.Mapped[list["ManageToken"]] = so.relationship(
         back_populates="registration", cascade="all, delete-orphan"
     )
+
+    @so.validates("full_name")
+    def _fold_name(self, _key, value):
+        self.name_folded = fold(value)[:200]
+        return value
 
     @property
     def is_active(self):
@@ -143,3 +167,12 @@ class ManageToken(db.Model):
     created_at: so.Mapped[datetime]
 
     registration: so.Mapped[Registration] = so.relationship(back_populates="tokens")
+
+
+# The trigram index above needs PostgreSQL's ``pg_trgm`` (a trusted extension: a
+# database's owner may create it); migration 0016 does the same.
+sa.event.listen(
+    Registration.__table__,
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)

@@ -21,7 +21,7 @@ from conference.registration.models import (
     Registration,
     RegistrationStatus,
 )
-from conference.text import clean_text
+from conference.text import clean_text, fold
 from conference.tokens import token_hash
 
 STATUSES = ("confirmed", "waitlisted", "cancelled")
@@ -227,15 +227,13 @@ def filtered(conference, filters):
         query = query.where(Registration.checked_in_at.is_(None))
     text = (clean_text(filters.q) or "")[:100]  # no NUL or control characters reach SQL
     if text:
-        pattern = f"%{escape_like(text.casefold())}%"
-        # ILIKE on PostgreSQL, ``lower() LIKE`` on SQLite. Not ``lower(full_name) LIKE``
-        # on PostgreSQL: it has no statistics for that expression, guesses that hardly
-        # any row matches, and sorts every match instead of walking the newest first
-        # (44 ms instead of 2 ms for a common family name at 100,000 registrations).
+        # The name as folded (``text.fold``: «احمد» finds «أحمد», "jose" finds "José"),
+        # a plain LIKE on a column the application keeps (PostgreSQL answers it from a
+        # trigram index), or part of the address, which is stored lower-case.
         query = query.where(
             sa.or_(
-                Registration.full_name.ilike(pattern, escape="\\"),
-                Registration.email.like(pattern, escape="\\"),
+                Registration.name_folded.like(f"%{escape_like(fold(text))}%", escape="\\"),
+                Registration.email.like(f"%{escape_like(text.casefold())}%", escape="\\"),
             )
         )
     return query

@@ -175,6 +175,18 @@ def test_search_finds_people_by_name_or_code(client, login_as, make_registration
     assert "Someone Else" not in html
 
 
+@pytest.mark.parametrize("query", ["احمد الحلبى", "أَحْمَد", "ahmad", "AHMAD"])
+def test_the_desk_search_folds_letter_variants_and_case(client, login_as, make_registration, query):
+    make_registration(full_name="أحمد الحلبي", email="ahmad.h@example.org")
+    make_registration(full_name="Ahmad Stone", email="stone@example.org")
+    login_as("checkin")
+
+    html = text(search(client, query))
+
+    assert ("أحمد الحلبي" in html) == (query[0] not in "aA")
+    assert ("Ahmad Stone" in html) == (query[0] in "aA")
+
+
 @pytest.mark.parametrize("query", ["lice@", "alice@example.org", "example", "a"])
 def test_search_never_matches_the_email_address(client, login_as, make_registration, query):
     # The address is shown masked; matching its parts would unmask it letter by letter.
