@@ -7,6 +7,7 @@ import pytest
 
 from conference.content.models import Track
 from conference.extensions import db
+from conference.showcase import consent
 from conference.showcase.models import Credit
 from tests.conftest import STAFF_PASSWORD
 from tests.sponsors.seeding import make_sponsor, make_sponsor_account, make_story
@@ -123,6 +124,24 @@ def test_a_story_not_shown_to_sponsors_is_not_found(as_sponsor, client, conferen
     hidden = make_story(conference, track, consent_sponsors=False, consent_public=True)
 
     assert client.get(f"/sponsor/showcase/{hidden.id}").status_code == 404
+
+
+def test_a_withdrawal_leaves_every_sponsor_page_on_the_next_request(
+    as_sponsor, client, conference, track
+):
+    story = make_story(conference, track, title="Shared, then withdrawn")
+    pages = ["/sponsor", "/sponsor/showcase", "/sponsor/summary", "/sponsor/impact/arts"]
+    assert "Shared, then withdrawn" in text(client.get("/sponsor/showcase"))
+    assert client.get(f"/sponsor/showcase/{story.id}").status_code == 200
+
+    consent.withdraw(
+        story, by_role=consent.SUBMITTER, by_name="Submitter", language="en", wording="Withdrawn."
+    )
+    db.session.commit()
+
+    assert client.get(f"/sponsor/showcase/{story.id}").status_code == 404
+    for path in pages:
+        assert "Shared, then withdrawn" not in text(client.get(path)), path
 
 
 def test_the_summary_is_in_both_languages_with_a_print_stylesheet(as_sponsor, client):
