@@ -9,8 +9,8 @@ nothing a database cannot hold (such as NUL) gets past a form.
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conference.text import InvalidEmailAddress, clean_text, normalise_email
@@ -40,6 +40,20 @@ def email_text(value):
 
 # ---------------------------------------------------------------------------------------
 # Validators and fields
+
+
+def text_in(lang, label, *, too_long, limit, required=None, area=False):
+    """A text field for one language of a bilingual text (a name, a description): cleaned,
+    bounded, required only with a ``required`` message, marked with its language."""
+    validators = [DataRequired(required)] if required else [Optional()]
+    validators.append(Length(max=limit, message=too_long))
+    field = TextAreaField if area else StringField
+    return field(
+        label,
+        filters=[multi_line if area else single_line],
+        validators=validators,
+        render_kw={"dir": "auto", "lang": lang, "spellcheck": "true"},
+    )
 
 
 class EmailAddress:

@@ -11,10 +11,16 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
-from conference.fields import EmailAddress, MultiCheckboxField, email_text, multi_line, single_line
+from conference.fields import (
+    EmailAddress,
+    MultiCheckboxField,
+    email_text,
+    single_line,
+    text_in,
+)
 
 NAME_MAX = 120
 TEXT_MAX = 600
@@ -22,15 +28,7 @@ WEBSITE_MAX = 300
 
 
 def _text(label, *, required=None, limit=NAME_MAX, too_long, lang, area=False):
-    validators = [DataRequired(required)] if required else [Optional()]
-    validators.append(Length(max=limit, message=too_long))
-    field = TextAreaField if area else StringField
-    return field(
-        label,
-        filters=[multi_line if area else single_line],
-        validators=validators,
-        render_kw={"dir": "auto", "lang": lang, "spellcheck": "true"},
-    )
+    return text_in(lang, label, too_long=too_long, limit=limit, required=required, area=area)
 
 
 def website_ok(value):

@@ -20,19 +20,15 @@ from wtforms import (
     RadioField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    DataRequired,
     InputRequired,
-    Length,
     NumberRange,
-    Optional,
     ValidationError,
 )
 
-from conference.fields import MultiCheckboxField, multi_line, single_line
+from conference.fields import MultiCheckboxField, single_line, text_in
 from conference.i18n import LANGUAGE_NAMES
 
 NAME_MAX = 120
@@ -144,15 +140,7 @@ class WholeNumberField(IntegerField):
 
 
 def _text(label, *, required=None, limit=NAME_MAX, too_long, lang, area=False):
-    validators = [DataRequired(required)] if required else [Optional()]
-    validators.append(Length(max=limit, message=too_long))
-    field = TextAreaField if area else StringField
-    return field(
-        label,
-        filters=[multi_line if area else single_line],
-        validators=validators,
-        render_kw={"dir": "auto", "lang": lang, "spellcheck": "true"},
-    )
+    return text_in(lang, label, too_long=too_long, limit=limit, required=required, area=area)
 
 
 # ---------------------------------------------------------------------------------------
