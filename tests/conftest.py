@@ -97,7 +97,9 @@ def postgres_url():
     separator = "&" if "?" in url else "?"
     # A commit returns without waiting for the disk: what each connection sees is the same,
     # only a crash of the server could lose the last commits (of a throw-away database).
-    options = f"-csearch_path%3D{POSTGRES_SCHEMA}%20-csynchronous_commit%3Doff"
+    # ``public`` after the process's own schema: what extensions the run's database has
+    # (``pg_trgm``, see ``create_run_database``) are found there, and nothing else is.
+    options = f"-csearch_path%3D{POSTGRES_SCHEMA},public%20-csynchronous_commit%3Doff"
     return f"{url}{separator}options={options}"
 
 
@@ -133,6 +135,16 @@ def create_run_database():
             )
             if not exists:
                 connection.execute(text(f'CREATE DATABASE "{RUN_DATABASE}"'))
+    finally:
+        engine.dispose()
+    # The name search's trigram index needs ``pg_trgm``. Created once here, in ``public``,
+    # before any process makes its schema: created by the models in a process's own schema
+    # it would leave with that schema's DROP, under the others' indexes, and two processes
+    # creating it at once collide.
+    engine = sa.create_engine(run_database_url(), poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
     finally:
         engine.dispose()
     _created.append(RUN_DATABASE)
