@@ -8,6 +8,9 @@ request): the story is unpublished, unfeatured, its photos stop being served, an
 cached page is keyed anew, in the caller's transaction.
 """
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from conference import audit
 from conference.clock import utcnow
 from conference.showcase import publication
@@ -71,3 +74,57 @@ def withdraw(story, *, by_role, by_name, language, wording, actor=None, now=None
         by=by_role,
     )
     return True
+
+
+# ---------------------------------------------------------------------------------------
+# In words, for the submitter's page and the organizers' (the history as it happened)
+
+CONSENT_EVENTS = {
+    ("given", SUBMITTER): _l("consent given with the story"),
+    ("changed", SUBMITTER): _l("consent changed by the person who sent it"),
+    ("guardian_confirmed", GUARDIAN): _l("confirmed by the parent or guardian"),
+    ("withdrawn", SUBMITTER): _l("withdrawn by the person who sent it"),
+    ("withdrawn", GUARDIAN): _l("withdrawn by the parent or guardian"),
+    ("withdrawn", ORGANIZER): _l("withdrawn by an organizer, on request"),
+}
+
+
+def consent_event(entry):
+    """A consent record in words: what happened and who did it."""
+    words = CONSENT_EVENTS.get((entry.event.value, entry.by_role))
+    return words if words is not None else _("consent changed")
+
+
+ROLE_WORDS = {
+    SUBMITTER: _l("the person who sent it"),
+    GUARDIAN: _l("parent or guardian"),
+    ORGANIZER: _l("organizer"),
+}
+# The story's parts an edit may change (``StoryRevision.changes``), in words.
+FIELD_WORDS = {
+    "title": _l("Title"),
+    "body": _l("The story"),
+    "other_title": _l("Title in the other language"),
+    "other_body": _l("The story in the other language"),
+    "links": _l("Links"),
+    "track": _l("Track"),
+}
+
+
+def role_words(role):
+    """Who acted (``submitter``, ``guardian``, ``organizer``), in words."""
+    return ROLE_WORDS.get(role, role)
+
+
+def field_words(field):
+    """A changed part of a story in words (a photo's description has its id in its key)."""
+    if field.startswith("photo_") and field.endswith("_alt"):
+        return _("Description of a photo")
+    return FIELD_WORDS.get(field, field)
+
+
+def revision_value(value):
+    """A value before or after an edit, as text (links one a line)."""
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    return value or ""

@@ -16,7 +16,7 @@ from conference.access import Role, roles
 from conference.content import services as content
 from conference.extensions import db
 from conference.i18n import direction
-from conference.showcase import moderation, publication, staff_queries
+from conference.showcase import consent, moderation, publication, staff_queries
 from conference.showcase.models import StoryStatus
 from conference.showcase.staff_forms import (
     STATUS_LABELS,
@@ -93,6 +93,10 @@ def _render_story(story, *, reject_form=None, withdraw_form=None, status=200):
         render_template(
             "showcase/staff/story.html",
             story=story,
+            consent_event=consent.consent_event,
+            role_words=consent.role_words,
+            field_words=consent.field_words,
+            revision_value=consent.revision_value,
             texts=[
                 {
                     "lang": lang,

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from conference import richtext, text
 from conference.access import public
@@ -80,24 +79,8 @@ def story_helpers():
         "story_html": richtext.render,
         "story_dir": direction,
         "story_status": changes.status_words,
-        "consent_event": consent_event,
+        "consent_event": consent.consent_event,
     }
-
-
-CONSENT_EVENTS = {
-    ("given", consent.SUBMITTER): _l("consent given with the story"),
-    ("changed", consent.SUBMITTER): _l("consent changed by the person who sent it"),
-    ("guardian_confirmed", consent.GUARDIAN): _l("confirmed by the parent or guardian"),
-    ("withdrawn", consent.SUBMITTER): _l("withdrawn by the person who sent it"),
-    ("withdrawn", consent.GUARDIAN): _l("withdrawn by the parent or guardian"),
-    ("withdrawn", consent.ORGANIZER): _l("withdrawn by an organizer, on request"),
-}
-
-
-def consent_event(entry):
-    """A consent record in words, for the submitter's page."""
-    words = CONSENT_EVENTS.get((entry.event.value, entry.by_role))
-    return words if words is not None else _("consent changed")
 
 
 # ---------------------------------------------------------------------------------------
