@@ -53,6 +53,8 @@ def _no_store(body):
 # that belong to the same section). Each entry shows to the roles its page admits, once
 # the page exists: a feature's page missing from the app (the import page, say) is left
 # out rather than breaking the menu.
+MORE = "more"  # a section of the second rank (see STAFF_PAGES)
+
 STAFF_PAGES = [
     ("manage.dashboard", _l("Dashboard"), ()),
     (
@@ -69,13 +71,15 @@ STAFF_PAGES = [
     ("checkin.desk", _l("Check-in"), ("checkin.",)),
     ("volunteers_staff.board", _l("Volunteers"), ("volunteers_staff.", "volunteers_setup.")),
     ("showcase_staff.queue", _l("Stories"), ("showcase_staff.",)),
-    ("sponsors_staff.index", _l("Sponsors"), ("sponsors_staff.",)),
     ("announcements.index", _l("Email attendees"), ("announcements.",)),
-    ("outbox.index", _l("Outbox"), ("outbox.",)),
-    ("registration_staff.export", _l("Export"), ()),
-    ("manage.audit", _l("Audit log"), ()),
-    ("accounts.users", _l("Users"), ("accounts.confirm_disable",)),
-    ("sponsor_portal.home", _l("Sponsor portal"), ("sponsor_portal.",)),
+    # The rest is opened less often: on a wide screen it folds under "More" when a role
+    # has more than one of them, so the row stays one line at a laptop's width.
+    ("sponsors_staff.index", _l("Sponsors"), ("sponsors_staff.",), MORE),
+    ("outbox.index", _l("Outbox"), ("outbox.",), MORE),
+    ("registration_staff.export", _l("Export"), (), MORE),
+    ("manage.audit", _l("Audit log"), (), MORE),
+    ("accounts.users", _l("Users"), ("accounts.confirm_disable",), MORE),
+    ("sponsor_portal.home", _l("Sponsor portal"), ("sponsor_portal.",), MORE),
 ]
 # The signed-in person's own page, shown with their name rather than among the sections.
 ACCOUNT_PAGE = ("accounts.account", _l("My account"), ("accounts.two_factor",))
@@ -88,6 +92,7 @@ class StaffLink:
     endpoint: str
     label: str
     current: bool
+    more: bool = False  # of the second rank: under "More" in the wide row
 
 
 def _belongs(endpoint, own, others):
@@ -100,13 +105,15 @@ def _belongs(endpoint, own, others):
     )
 
 
-def _link(endpoint, label, others):
+def _link(endpoint, label, others, rank=None):
     if endpoint not in current_app.view_functions:
         return None  # a page another part of the app adds, not (yet) there
     allowed = access_of(current_app.view_functions[endpoint])
     if allowed == PUBLIC or not may_open(endpoint):
         return None
-    return StaffLink(endpoint, label, _belongs(request.endpoint, endpoint, others))
+    return StaffLink(
+        endpoint, label, _belongs(request.endpoint, endpoint, others), more=rank == MORE
+    )
 
 
 def staff_links():

@@ -50,6 +50,12 @@ KIND_LABELS = {
     "volunteers.reminder": _l("Reminder of a volunteer shift"),
     "volunteers.team_message": _l("Email to a shift's team"),
     "volunteers.erased": _l("Volunteer's data erased"),
+    "showcase.confirmation": _l("Story received, with its private link"),
+    "showcase.guardian_request": _l("Guardian asked to confirm a story"),
+    "showcase.guardian_confirmed": _l("Guardian confirmed a story"),
+    "showcase.withdrawn": _l("Story withdrawn"),
+    "showcase.link": _l("Link to follow a story"),
+    "showcase.rejected": _l("Story not published, with the reason"),
 }
 
 

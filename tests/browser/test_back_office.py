@@ -68,6 +68,7 @@ def test_an_organizer_signs_in_finds_exports_and_emails_people(browser, office, 
     page.locator("summary", has_text="Filters").click()  # the filters fold away until used
     page.select_option("#track", "arts")
     page.get_by_role("button", name="Show attendees").click()
+    page.wait_for_url("**track=arts**")  # the filtered list, not the page it left
     listed = page.locator("main table tbody tr").count()
 
     page.get_by_role("link", name="Export this list").click()
