@@ -38,6 +38,11 @@ def fold(text):
     return " ".join(kept.translate(_ARABIC_VARIANTS).casefold().split())
 
 
+def escape_like(text):
+    """``text`` with the wildcards of LIKE (and its escape character) escaped by ``\\``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class InvalidEmailAddress(ValueError):
     """Not an email address (the caller says so in the user's language)."""
 

@@ -19,8 +19,7 @@ from conference.checkin.queries import find_by_checkin_code, forget_counts
 from conference.clock import utcnow
 from conference.extensions import db
 from conference.registration.models import Place, PlaceStatus, Registration, RegistrationStatus
-from conference.registration.queries import escape_like
-from conference.text import fold
+from conference.text import escape_like, fold
 
 SEARCH_LIMIT = 20
 

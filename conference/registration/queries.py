@@ -21,7 +21,7 @@ from conference.registration.models import (
     Registration,
     RegistrationStatus,
 )
-from conference.text import clean_text, fold
+from conference.text import clean_text, escape_like, fold
 from conference.tokens import token_hash
 
 STATUSES = ("confirmed", "waitlisted", "cancelled")
@@ -294,8 +294,3 @@ def count_matches(conference, filters, *, limit=COUNT_LIMIT):
     """
     matching = filtered(conference, filters).with_only_columns(Registration.id).limit(limit + 1)
     return db.session.scalar(sa.select(sa.func.count()).select_from(matching.subquery())) or 0
-
-
-def escape_like(text):
-    """``text`` with the wildcards of LIKE (and its escape character) escaped by ``\\``."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

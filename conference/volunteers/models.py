@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 
 from conference.content.models import Conference, Track
 from conference.extensions import db
+from conference.text import fold
 
 Translated = sa.JSON
 
@@ -157,6 +158,10 @@ class VolunteerStatus(enum.Enum):
     erased = "erased"  # anonymised at the volunteer's request
 
 
+def _folded_default(context):
+    return fold(context.get_current_parameters().get("full_name"))[:200]
+
+
 class Volunteer(db.Model):
     """One person who volunteers at a conference; one per email address."""
 
@@ -179,6 +184,10 @@ class Volunteer(db.Model):
     )
     email: so.Mapped[str] = so.mapped_column(sa.String(254))
     full_name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # ``text.fold(full_name)``, what the coordinators' search compares (as for attendees).
+    name_folded: so.Mapped[str] = so.mapped_column(
+        sa.String(200), default=_folded_default, server_default=""
+    )
     phone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     # The language of their pages and emails.
     language: so.Mapped[str] = so.mapped_column(sa.String(8))
@@ -211,6 +220,11 @@ class Volunteer(db.Model):
     tokens: so.Mapped[list["VolunteerToken"]] = so.relationship(
         back_populates="volunteer", cascade="all, delete-orphan"
     )
+
+    @so.validates("full_name")
+    def _fold_name(self, _key, value):
+        self.name_folded = fold(value)[:200]
+        return value
 
     @property
     def is_active(self):

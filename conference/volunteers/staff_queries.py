@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 
 from conference.content.models import Track
 from conference.extensions import db
+from conference.text import escape_like, fold
 from conference.volunteers import checks, scope
 from conference.volunteers.models import (
     GENERAL,
@@ -224,11 +225,11 @@ def people(conference, user, filters, *, sort=DEFAULT_PEOPLE_SORT):
         )
     )
     if filters.q:
-        pattern = "%" + filters.q.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        # Folded as attendees' names are (``text.fold``): «احمد» finds «أحمد».
         statement = statement.where(
             sa.or_(
-                sa.func.lower(Volunteer.full_name).like(pattern),
-                sa.func.lower(Volunteer.email).like(pattern),
+                Volunteer.name_folded.like(f"%{escape_like(fold(filters.q))}%", escape="\\"),
+                Volunteer.email.like(f"%{escape_like(filters.q.casefold())}%", escape="\\"),
             )
         )
     found = {}

@@ -51,6 +51,28 @@ def test_board_filters(conference, make_user, people):
     assert "sample-youth-1" not in {r.shift.key for r in under.rows}
 
 
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("احمد", "أحمد الحلبي"), ("أحمد", "احمد الحلبي"), ("jose", "José Haddad"), ("%", "Nour Arts")],
+)
+def test_people_search_folds_names_as_attendee_search_does(
+    client, organizer, people, sign_up, typed, name
+):
+    sign_up(
+        "folded@example.org", ["sample-guides-1"], full_name=name, skills=["sample-arts-guides"]
+    )
+
+    found = client.get("/manage/volunteers/people", query_string={"q": typed})
+    page = found.get_data(as_text=True)
+
+    assert found.status_code == 200
+    if typed == "%":  # a wildcard typed is a character searched for, not "anything"
+        assert name not in page
+    else:
+        assert name in page
+        assert "Sami Social" not in page
+
+
 def test_board_page_flags_under_staffed_in_words(conference, client, organizer, people):
     page = client.get("/manage/volunteers").get_data(as_text=True)
     under = staff_queries.board(conference, organizer).under
