@@ -128,8 +128,14 @@ def sqlite_url(path):
 
 
 def reset_postgresql(server_url, database):
-    """Drop and create ``database`` on the server of ``server_url``; return its URL."""
+    """Drop and create ``database`` on the server of ``server_url``; return its URL.
+
+    BENCH_DATABASE_SUFFIX, if set, is added to the name, so that two benches can run on
+    one server at once (from two checkouts) without dropping each other's databases.
+    """
     import psycopg
+
+    database += os.environ.get("BENCH_DATABASE_SUFFIX", "")
 
     with psycopg.connect(server_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
