@@ -48,6 +48,7 @@ def create_app(test_config=None):
         site,
         sponsors,
         static,
+        timing,
         urls,
         volunteers,
     )
@@ -55,6 +56,7 @@ def create_app(test_config=None):
 
     urls.init_app(app)  # before any route is added
     applog.init_app(app)
+    timing.init_app(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -10,11 +10,12 @@ import functools
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, numbers, support
 from flask import current_app, g, get_flashed_messages, has_request_context, request
 from flask_babel import Babel, get_locale, refresh, to_user_timezone
 from flask_babel import format_number as babel_format_number
 from markupsafe import Markup
+from wtforms.i18n import messages_path
 
 from conference import text
 from conference.clock import utcnow
@@ -258,6 +259,7 @@ def init_app(app):
     # Flask-Babel caches the locale on ``g``, which an app context shared by several
     # requests (CLI, tests) would carry from one request into the next.
     app.before_request(refresh)
+    app.before_request(_share_wtforms_catalogue)
     app.after_request(vary_on_language)
     app.jinja_env.filters["tr"] = translate
     # The old names of ``moment``: templates still using them read the same.
@@ -286,3 +288,36 @@ def init_app(app):
             "other_languages": [code for code in LANGUAGES if code != language],
             "language_names": LANGUAGE_NAMES,
         }
+
+
+# ---------------------------------------------------------------------------------------
+# WTForms' own messages ("This field is required.", "Not a valid choice.")
+
+
+@functools.cache
+def _wtforms_catalogue(language):
+    """WTForms' message catalogue for ``language``, read from disk once per process."""
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class _WTFormsTranslations:
+    """WTForms' messages in the current language, from the per-process catalogues.
+
+    Flask-WTF would read and parse the catalogue file again in every request that
+    builds a form; it takes the one a request already holds (``wtforms_translations``),
+    so ``_share_wtforms_catalogue`` gives every request this object. The language is
+    looked up at each message, so ``force_locale`` is respected as before.
+    """
+
+    def ugettext(self, string):
+        return _wtforms_catalogue(current_language()).ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        return _wtforms_catalogue(current_language()).ungettext(singular, plural, n)
+
+
+_WTFORMS_TRANSLATIONS = _WTFormsTranslations()
+
+
+def _share_wtforms_catalogue():
+    request.wtforms_translations = _WTFORMS_TRANSLATIONS

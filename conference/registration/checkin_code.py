@@ -23,10 +23,15 @@ CODE_ENDPOINT = "checkin.code"
 QR_FILENAME = "checkin.png"
 
 
+def new_checkin_code():
+    """Return a fresh check-in code (unsaved)."""
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
 def ensure_checkin_code(registration):
     """Return ``registration``'s check-in code, creating it on first use (caller commits)."""
     if not registration.checkin_code:
-        registration.checkin_code = secrets.token_urlsafe(CODE_BYTES)
+        registration.checkin_code = new_checkin_code()
     return registration.checkin_code
 
 

@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from conference import audit, database, text
+from conference import audit, database, text, timing
 from conference.clock import utcnow
 from conference.extensions import db
 from conference.mailer import outbox
-from conference.registration import email_change, emails
+from conference.registration import checkin_code, email_change, emails
 from conference.registration.errors import RegistrationEnded, RegistrationError
 from conference.registration.models import ManageToken, Registration, RegistrationStatus
 from conference.registration.queries import find_active_registration
@@ -36,6 +36,10 @@ from conference.registration.seats import (
     take_seat_or_wait,
 )
 from conference.tokens import new_token, token_hash
+
+# The Server-Timing name of the time a registration holds its tracks' seat lock (SQLite:
+# the database's write lock, from ``BEGIN IMMEDIATE``) until its commit releases it.
+SEAT_LOCK = "seatlock"
 
 
 @dataclass
@@ -129,6 +133,7 @@ def register_attendee(
             return _register(conference, values, photo_consent, submission_id, source, now)
         except IntegrityError:
             db.session.rollback()
+            timing.cancel(SEAT_LOCK)
             if attempt:
                 raise
     raise AssertionError("unreachable")
@@ -189,10 +194,13 @@ def _limited(value, limit):
 
 def _register(conference, values, photo_consent, submission_id, source, now):
     database.begin_write()
+    if db.engine.dialect.name == "sqlite":  # BEGIN IMMEDIATE: the whole database is locked
+        timing.start(SEAT_LOCK)
     if submission_id:
         twin = db.session.scalar(sa.select(Registration).filter_by(submission_id=submission_id))
         if twin is not None:
             db.session.commit()
+            timing.stop(SEAT_LOCK)
             return Outcome(twin, created=False)
     existing = find_active_registration(conference, values["email"])
     if existing is not None and source == "import":  # organizers are told, nobody is emailed
@@ -207,6 +215,7 @@ def _register(conference, values, photo_consent, submission_id, source, now):
             )
         )
         db.session.commit()
+        timing.stop(SEAT_LOCK)
         return Outcome(existing, created=False)
 
     # In a savepoint too, released rather than rolled back: a repeat's rehearsal and a new
@@ -218,15 +227,17 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     # The registration is new, so no message can have its key yet: no lookup.
     outbox.enqueue(confirmation, key=f"registration:{registration.id}:new", fresh=True)
     db.session.commit()
+    timing.stop(SEAT_LOCK)
     return Outcome(registration, created=True)
 
 
 def _insert_registration(conference, values, photo_consent, submission_id, source, now):
     """Write a new registration with its seats or places in line.
 
-    Returns it with its confirmation (an intent, for the caller to queue).
+    Returns it with its confirmation (an intent, for the caller to queue). Everything
+    that needs no seat count is made before the tracks are locked: inside the lock
+    there are only the locking read, the seat counts and one flush of the new rows.
     """
-    tracks = lock_tracks(conference, values["track_keys"])
     registration = Registration(
         conference=conference,
         email=values["email"],
@@ -245,11 +256,16 @@ def _insert_registration(conference, values, photo_consent, submission_id, sourc
         created_at=now,
         updated_at=now,
     )
+    code = checkin_code.new_checkin_code()  # kept only if a seat is confirmed below
+    tracks = lock_tracks(conference, values["track_keys"])
+    timing.start(SEAT_LOCK)  # PostgreSQL: the tracks' rows are locked from here
     # Seats and places are added while the registration is new, so that one
     # flush writes them all (a registration already in the database would first load its
-    # empty places and tokens).
+    # empty places and tokens), the check-in code with them.
     for track in tracks:
         take_seat_or_wait(registration, track, now)
+    if registration.confirmed_places:
+        registration.checkin_code = code
     db.session.add(registration)
     db.session.flush()
     confirmation = emails.confirmation(registration)
