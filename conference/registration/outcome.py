@@ -30,9 +30,13 @@ def shown_places(conference, track_keys, *, outcome=None, submission_id=None):
     """The places to show after the form, as ``Shown`` items in the conference's order.
 
     ``outcome`` is the registration service's answer (``None`` for a bot's form). Its
-    own places are shown if it made the registration or this form made it before (a
-    double click); otherwise what the chosen tracks would give now.
+    ``placement`` is shown when it has one (a new registration's places, or for a repeat
+    the places a rehearsed registration got); a form that made the registration before (a
+    double click) shows that registration's places; otherwise (a bot) what the chosen
+    tracks would give now.
     """
+    if outcome is not None and outcome.placement is not None:  # read in its transaction
+        return [Shown(track_id, position) for track_id, position in outcome.placement]
     registration = outcome.registration if outcome is not None else None
     own = registration is not None and (
         outcome.created or (submission_id and registration.submission_id == submission_id)

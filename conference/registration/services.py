@@ -44,10 +44,17 @@ SEAT_LOCK = "seatlock"
 
 @dataclass
 class Outcome:
-    """What a registration attempt did. ``created`` is false for a repeat."""
+    """What a registration attempt did. ``created`` is false for a repeat.
+
+    ``placement``: what the form got, as ``(track id, place in line or None for a seat)``
+    pairs in the conference's order of tracks, read in the registration's transaction: its
+    own places for a new registration, the rehearsed ones for a repeat (what the form
+    would have got at that moment). ``None`` for a form sent twice (a double click).
+    """
 
     registration: Registration
     created: bool
+    placement: tuple | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -209,32 +216,43 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     if existing is not None:  # same answer as a new sign-up: never reveal who is registered
         outbox.enqueue(emails.already_registered(existing))
         stand_in = {**values, "email": f"{uuid.uuid4().hex}@rehearsal.invalid"}
-        _rehearse(
+        _registration, _confirmation, placement = _rehearse(
             functools.partial(
                 _insert_registration, conference, stand_in, photo_consent, None, source, now
             )
         )
         db.session.commit()
         timing.stop(SEAT_LOCK)
-        return Outcome(existing, created=False)
+        return Outcome(existing, created=False, placement=placement)
 
     # In a savepoint too, released rather than rolled back: a repeat's rehearsal and a new
     # registration run the same statements in the same shape (see ``_rehearse``).
     with db.session.begin_nested():
-        registration, confirmation = _insert_registration(
+        registration, confirmation, placement = _insert_registration(
             conference, values, photo_consent, submission_id, source, now
         )
     # The registration is new, so no message can have its key yet: no lookup.
     outbox.enqueue(confirmation, key=f"registration:{registration.id}:new", fresh=True)
     db.session.commit()
     timing.stop(SEAT_LOCK)
-    return Outcome(registration, created=True)
+    return Outcome(registration, created=True, placement=placement)
+
+
+def _placement(tracks, confirmation):
+    """``Outcome.placement``: the places a confirmation's snapshot tells of, in the
+    conference's order of ``tracks`` (those locked): nothing is read again after the commit.
+    """
+    got = dict.fromkeys(confirmation.snapshot["confirmed"])
+    got.update(dict(confirmation.snapshot["waiting"]))
+    in_order = sorted(tracks, key=lambda track: (track.position, track.id))
+    return tuple((track.id, got[track.id]) for track in in_order if track.id in got)
 
 
 def _insert_registration(conference, values, photo_consent, submission_id, source, now):
     """Write a new registration with its seats or places in line.
 
-    Returns it with its confirmation (an intent, for the caller to queue). Everything
+    Returns it with its confirmation (an intent, for the caller to queue) and its
+    ``Outcome.placement``. Everything
     that needs no seat count is made before the tracks are locked: inside the lock
     there are only the locking read, the seat counts and one flush of the new rows.
     """
@@ -270,7 +288,7 @@ def _insert_registration(conference, values, photo_consent, submission_id, sourc
     db.session.flush()
     confirmation = emails.confirmation(registration)
     db.session.flush()
-    return registration, confirmation
+    return registration, confirmation, _placement(tracks, confirmation)
 
 
 def _enqueue_and_flush(intent):
@@ -288,7 +306,7 @@ def _rehearse(work):
     """
     savepoint = db.session.begin_nested()
     try:
-        work()
+        return work()
     finally:
         savepoint.rollback()
 

@@ -391,6 +391,20 @@ def test_a_repeat_sees_what_the_form_would_get_never_the_registrations_places(
     assert "Social" not in html.split('<ul class="outcome">', 1)[1].split("</ul>", 1)[0]
 
 
+def test_a_repeat_with_seats_left_sees_a_seat_that_stays_free(client, make_conference, register):
+    make_conference(arts_capacity=2)
+    register("layla@example.org", tracks=["social"])
+    fill(register, "arts", 1)  # arts: one seat left
+
+    client.post("/register", data=answers(tracks=["social", "arts"]))
+    html = text(client.get("/register/done"))
+
+    # The conference's order of tracks, as for anyone; the rehearsed seat was given back.
+    assert places_shown(html) == [("Social", "You have a seat."), ("Arts", "You have a seat.")]
+    client.post("/register", data=answers(email="nadia@example.org", tracks=["arts"]))
+    assert places_shown(text(client.get("/register/done"))) == [("Arts", "You have a seat.")]
+
+
 def test_a_double_clicked_submit_shows_its_own_places(client, make_conference, register):
     make_conference(arts_capacity=1)
     client.post("/register", data=answers(tracks=["arts"]))
