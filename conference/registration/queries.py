@@ -43,6 +43,30 @@ def find_by_token(token):
     )
 
 
+# Built once: building the statement and its loader options is a good part of the cost.
+_PAGE_QUERY = (
+    sa.select(Registration)
+    .join(ManageToken)
+    .where(
+        ManageToken.token_hash == sa.bindparam("digest"),
+        Registration.status == RegistrationStatus.active,
+    )
+    .options(
+        so.joinedload(Registration.conference),
+        so.joinedload(Registration.places).joinedload(Place.track),
+    )
+)
+
+
+def find_page_by_token(token):
+    """``find_by_token`` with what the private page shows (the conference, the places and
+    their tracks) read in the same query."""
+    if not token or len(token) > 100:
+        return None
+    found = db.session.scalars(_PAGE_QUERY, {"digest": token_hash(token)})
+    return found.unique().first()
+
+
 def find_ended_by_token(token):
     """Return the cancelled or erased registration a manage-link token belonged to, or ``None``.
 

@@ -29,10 +29,14 @@ from conference.content import services as content
 from conference.extensions import csrf, limiter
 from conference.fields import ConfirmForm
 from conference.i18n import current_language
+from conference.memo import RenderMemo
 from conference.registration import checkin_code, email_change, forms, outcome, queries, services
 from conference.urls import external_url
 
 bp = Blueprint("registration", __name__)
+
+# The private page's HTML, per process, by what it shows (``_page_key``).
+PAGE_MEMO = RenderMemo(maxsize=512)
 
 # Session keys: the address shown back on the next page, never put in a URL.
 REGISTERED_EMAIL = "registration.email"
@@ -70,13 +74,13 @@ def keep_private_pages_private(response):
     return response
 
 
-def _registration_or_404(token):
+def _registration_or_404(token, find=None):
     """The active registration ``token`` opens on this site's conference; else 404.
 
     The link of a registration that has ended (cancelled a moment ago by a twin request,
     say) answers as the cancellation or erasure did.
     """
-    registration = queries.find_by_token(token)
+    registration = (find or queries.find_by_token)(token)
     if registration is None:
         ended = queries.find_ended_by_token(token)
         if ended is not None and _on_this_site(ended):
@@ -219,14 +223,36 @@ def link_sent():
 @public
 def manage(token):
     """The registration behind a private link: places, details, and what can be done."""
-    registration = _registration_or_404(token)
+    registration = _registration_or_404(token, queries.find_page_by_token)
     waiting = queries.places_in_line(registration.waitlisted_places)
-    return render_template(
-        "registration/manage.html",
-        registration=registration,
-        token=token,
-        waiting=waiting,
-        checkin_qr=checkin_code.checkin_qr_svg(registration),
+
+    def render():
+        return render_template(
+            "registration/manage.html",
+            registration=registration,
+            token=token,
+            waiting=waiting,
+            checkin_qr=checkin_code.checkin_qr_svg(registration),
+        )
+
+    if "_flashes" in session:  # a message to show once: rendered, never kept
+        return render()
+    # The token has opened this registration; the key holds everything the page is made
+    # of, as read from the database just now (docs/design.md, "Private pages").
+    return PAGE_MEMO.get_or_render(_page_key(registration, token, waiting), render)
+
+
+def _page_key(registration, token, waiting):
+    row = registration.__table__.columns.keys()
+    return (
+        registration.id,
+        token,
+        request.full_path,
+        current_language(),
+        registration.conference.content_version,
+        tuple(getattr(registration, name) for name in row),
+        tuple((p.id, p.track_id, p.status, p.confirmed_at) for p in registration.places),
+        tuple(sorted(waiting.items())),
     )
 
 
