@@ -9,6 +9,7 @@ process and returns what it measured.
 import contextlib
 import http.client
 import os
+import platform
 import re
 import shutil
 import signal
@@ -302,3 +303,29 @@ def sign_in_cookies(base, cookies=None):
     if status != 200:
         raise RuntimeError(f"the dashboard answered {status} after signing in")
     return jar
+
+
+# ---------------------------------------------------------------------------------------
+# The report's heading
+
+
+def machine():
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        memory_gib = int(handle.readline().split()[1]) / 1024 / 1024
+    return (
+        f"{os.cpu_count()} × {cpu}, {memory_gib:.0f} GiB, {platform.platform()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def commit():
+    result = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    )
+    return result.stdout.strip() or "unknown"
