@@ -200,19 +200,23 @@ def _limited(value, limit):
 
 
 def _register(conference, values, photo_consent, submission_id, source, now):
-    database.begin_write()
-    if db.engine.dialect.name == "sqlite":  # BEGIN IMMEDIATE: the whole database is locked
-        timing.start(SEAT_LOCK)
+    # The twin and the address are looked up before any lock, on both engines: a twin or
+    # a registration of the same address that commits meanwhile is caught by the unique
+    # indexes (submission id, one active registration per address), and the caller
+    # answers the retry as a repeat.
     if submission_id:
         twin = db.session.scalar(sa.select(Registration).filter_by(submission_id=submission_id))
         if twin is not None:
             db.session.commit()
-            timing.stop(SEAT_LOCK)
             return Outcome(twin, created=False)
     existing = find_active_registration(conference, values["email"])
     if existing is not None and source == "import":  # organizers are told, nobody is emailed
         db.session.commit()
         raise RegistrationError(_l("This email address is already registered."))
+    with database.keeping_loaded():  # what was read stays loaded: nothing is read twice
+        database.begin_write()
+    if db.engine.dialect.name == "sqlite":  # BEGIN IMMEDIATE: the whole database is locked
+        timing.start(SEAT_LOCK)
     if existing is not None:  # same answer as a new sign-up: never reveal who is registered
         outbox.enqueue(emails.already_registered(existing))
         stand_in = {**values, "email": f"{uuid.uuid4().hex}@rehearsal.invalid"}
