@@ -15,6 +15,8 @@ by wrk from another process on loopback at 8 and 32 connections:
   registration POST and against the same insert baseline;
 - the dashboard and the attendee list with 100,000 registrations;
 - exports of 100,000 registrations and delivery of 10,000 emails (``bench/data.py``).
+- a sign-up burst: new people arriving at a fixed rate, each loading the form and posting
+  it, and the rate this machine takes with p99 under 1 s (``bench/burst.py``).
 
 The table is printed and written to ``bench/RESULTS.md`` with the date, machine and
 commit. ``BENCH_DURATION`` (seconds per wrk run, default 10) and ``BENCH_ROWS`` (default
@@ -34,7 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import servers  # noqa: E402 (the bench folder is not a package)
+import burst  # noqa: E402 (the bench folder is not a package)
+import servers  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from conference.config import database_uri  # noqa: E402
@@ -55,24 +58,12 @@ TARGETS = {
 LIST_P99_MS = 100
 TIMING_TARGET = 0.10  # a repeat's median within 10% of a new registration's
 # What ``--figures`` can choose (all by default).
-FIGURES = ("pages", "registration", "volunteers", "lists", "exports", "outbox")
+FIGURES = ("pages", "registration", "volunteers", "lists", "exports", "outbox", "burst")
 WARM_UP = 2  # seconds of load before each measured run, not counted
 
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------------------------------
-# The form a visitor posts: its CSRF token and session cookie, which wrk then reuses
-
-
-def registration_session(base):
-    """The CSRF token and Cookie header of one visit to the registration form."""
-    status, page, jar = servers.request(base, "/register")
-    if status != 200:
-        raise RuntimeError(f"the registration form answered {status}")
-    return servers.csrf_token(page), "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
 # ---------------------------------------------------------------------------------------
@@ -92,6 +83,7 @@ class Bench:
         self.figures = set(FIGURES)
         self.timing = []  # (database, new p50 ms, repeat p50 ms, relative difference)
         self.seat_lock = []  # (database, registrations, p50, p95, max ms)
+        self.bursts = []  # burst.Result per database
 
     def load(self, url, connections, **options):
         """Warm up, then measure; return the measured run and the warm-up's request count."""
@@ -245,7 +237,7 @@ class Bench:
         log("  registration POST: new address vs repeat")
         medians = {}
         for mode in ("new", "repeat"):
-            token, session_cookie = registration_session(base)
+            token, session_cookie = servers.registration_session(base)
             run = f"{instance.name}{mode}1"
             result = self.load(
                 base + "/register",
@@ -261,7 +253,7 @@ class Bench:
         """Post the registration form at each load; return how many POSTs were answered."""
         posted = 0
         for connections in CONNECTIONS:
-            token, session_cookie = registration_session(base)
+            token, session_cookie = servers.registration_session(base)
             run = f"{instance.name}{'trap' if trap else 'c'}{connections}"
             result = self.load(
                 base + "/register",
@@ -282,6 +274,8 @@ class Bench:
         if "outbox" in self.figures:
             log(f"* outbox delivery on {instance.name}")
             self.data += data.measure_outbox(instance.database_url, 10_000, self.workdir)
+        if "burst" in self.figures:  # an installation of its own, tracks of 500 seats
+            self.bursts += burst.measure(instance, self.workdir)
 
     def _compare(self, figure, database, connections, result):
         baseline_name, target = TARGETS.get(figure, TARGETS["conference page"])
@@ -412,6 +406,8 @@ def report(bench):
         import data
 
         lines += ["", data.markdown(bench.data)]
+    if bench.bursts:
+        lines += ["", burst.markdown(bench.bursts)]
     return "\n".join(lines) + "\n"
 
 
@@ -461,10 +457,13 @@ def main():
         else:
             log("* no TEST_DATABASE_URL: PostgreSQL is left out")
 
-        bench.hello()
+        baselines = bool(figures - {"burst"})  # the burst compares with no baseline
+        if baselines:
+            bench.hello()
         for instance in instances:
-            bench.insert(instance.name, baseline_urls[instance.name])
-            bench.product(instance)
+            if baselines:
+                bench.insert(instance.name, baseline_urls[instance.name])
+                bench.product(instance)
             bench.exports_and_outbox(instance)
         front_end = "" if options.skip_lighthouse else lighthouse(workdir / "lighthouse.md")
 

@@ -268,6 +268,14 @@ def request(base, path, *, cookies=None, form=None):
     return response.status, text, jar
 
 
+def registration_session(base):
+    """The CSRF token and Cookie header of one visit to the registration form."""
+    status, page, jar = request(base, "/register")
+    if status != 200:
+        raise RuntimeError(f"the registration form answered {status}")
+    return csrf_token(page), cookie_header(jar)
+
+
 def cookie_header(jar):
     """The value of a ``Cookie`` header that sends the cookies of ``jar``."""
     return "; ".join(f"{k}={v}" for k, v in jar.items())
