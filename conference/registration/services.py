@@ -256,9 +256,9 @@ def _insert_registration(conference, values, photo_consent, submission_id, sourc
     """Write a new registration with its seats or places in line.
 
     Returns it with its confirmation (an intent, for the caller to queue) and its
-    ``Outcome.placement``. Everything
-    that needs no seat count is made before the tracks are locked: inside the lock
-    there are only the locking read, the seat counts and one flush of the new rows.
+    ``Outcome.placement``. Everything that needs no seat count is made before the tracks
+    are locked: inside the lock there are only the locking read, the seat counts and one
+    flush of the new rows.
     """
     registration = Registration(
         conference=conference,
