@@ -16,10 +16,24 @@ import sqlalchemy.orm as so
 from sqlalchemy import event, text
 
 from conference.extensions import db
+from conference.text import fold
 
 log = logging.getLogger(__name__)
 
 IMMEDIATE = "sqlite_begin_immediate"
+
+
+def folded(column, length):
+    """A column default: ``text.fold`` of the row's ``column``, cut to ``length``.
+
+    A searched name's folded copy is kept by the application on every insert, ORM or
+    Core alike, because the rule (Arabic letter variants, accents, case) is Python's.
+    """
+
+    def default(context):
+        return fold(context.get_current_parameters().get(column))[:length]
+
+    return default
 
 
 def init_app(app):

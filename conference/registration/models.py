@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from conference.content.models import Conference, Track
+from conference.database import folded
 from conference.extensions import db
 from conference.text import fold
 
@@ -20,10 +21,6 @@ class RegistrationStatus(enum.Enum):
 class PlaceStatus(enum.Enum):
     confirmed = "confirmed"
     waitlisted = "waitlisted"
-
-
-def _folded_default(context):
-    return fold(context.get_current_parameters().get("full_name"))[:200]
 
 
 class Registration(db.Model):
@@ -68,7 +65,7 @@ class Registration(db.Model):
     # ``text.fold(full_name)``, what name searches compare (kept by ``_fold_name`` and, for
     # Core inserts, by the column default).
     name_folded: so.Mapped[str] = so.mapped_column(
-        sa.String(200), default=_folded_default, server_default=""
+        sa.String(200), default=folded("full_name", 200), server_default=""
     )
     phone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     city: so.Mapped[str | None] = so.mapped_column(sa.String(100))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from conference.content.models import Conference, Track
+from conference.database import folded
 from conference.extensions import db
 from conference.text import fold
 
@@ -158,10 +159,6 @@ class VolunteerStatus(enum.Enum):
     erased = "erased"  # anonymised at the volunteer's request
 
 
-def _folded_default(context):
-    return fold(context.get_current_parameters().get("full_name"))[:200]
-
-
 class Volunteer(db.Model):
     """One person who volunteers at a conference; one per email address."""
 
@@ -186,7 +183,7 @@ class Volunteer(db.Model):
     full_name: so.Mapped[str] = so.mapped_column(sa.String(200))
     # ``text.fold(full_name)``, what the coordinators' search compares (as for attendees).
     name_folded: so.Mapped[str] = so.mapped_column(
-        sa.String(200), default=_folded_default, server_default=""
+        sa.String(200), default=folded("full_name", 200), server_default=""
     )
     phone: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     # The language of their pages and emails.
