@@ -79,6 +79,9 @@ class Defaults:
     # Staff accounts: sessions end after this long; two factors are required for roles
     # that can see and export personal data (None: yes in production, no otherwise).
     PERMANENT_SESSION_LIFETIME = 8 * 3600
+    # The lifetime counts from signing in, on the server (accounts.sessions), so the
+    # cookie is not signed and sent again on every response: only when it changes.
+    SESSION_REFRESH_EACH_REQUEST = False
     # Flask-Login's check of the browser behind a session. Staff sessions are permanent,
     # and for those "strong" acts as "basic" anyway; for visitors' sessions (a form's
     # CSRF token, the step before the authenticator code) "strong" only added an

@@ -10,11 +10,17 @@ shows on the next request; nothing is ever invalidated by hand and nothing goes 
 The memo lives in this process's memory only, is bounded (least recently used go first)
 and is thread-safe. Callers put in the key everything that tells one person's page from
 another's (the registration's id, the private link itself) and check access before
-asking: a key never opens a page, it only saves rendering one.
+asking: a key never opens a page, it only saves rendering one. A page with forms keeps
+a slot for its CSRF token, filled per request (``get_or_render_form_page``).
 """
 
 import threading
 from collections import OrderedDict
+
+from flask_wtf.csrf import generate_csrf
+
+# What stands for the request's CSRF token in a kept page (a character HTML never holds).
+CSRF_SLOT = "\ufffecsrf\ufffe"
 
 
 class RenderMemo:
@@ -39,6 +45,17 @@ class RenderMemo:
             while len(self._items) > self.maxsize:
                 self._items.popitem(last=False)
         return value
+
+    def get_or_render_form_page(self, key, render):
+        """As ``get_or_render``, for a page with forms: their CSRF token is this request's.
+
+        A token is signed with the time it was made, so no two requests show the same
+        one; the kept HTML holds a slot where the token was, and each answer fills it
+        with the token of the request it answers (the session's own, as a render would).
+        """
+        token = generate_csrf()
+        kept = self.get_or_render(key, lambda: render().replace(token, CSRF_SLOT))
+        return kept.replace(CSRF_SLOT, token)
 
     def clear(self):
         with self._lock:

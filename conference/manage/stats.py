@@ -19,6 +19,7 @@ from flask_babel import ngettext
 
 from conference.clock import utcnow
 from conference.config import is_production
+from conference.content.models import Track
 from conference.extensions import cache, db
 from conference.i18n import format_date_range, moment_text
 from conference.mailer import outbox
@@ -156,16 +157,24 @@ class TrackSeats:
 
 
 def track_seats(conference, numbers):
-    """Return a ``TrackSeats`` per track: stored seats and capacity, cached waiting lists."""
+    """Return a ``TrackSeats`` per track: stored seats and capacity, cached waiting lists.
+
+    The seats are read at every call (one statement of plain rows, no track objects).
+    """
+    rows = db.session.execute(
+        sa.select(Track.id, Track.key, Track.name, Track.capacity, Track.seats_taken)
+        .where(Track.conference_id == conference.id)
+        .order_by(Track.position)
+    )
     return [
         TrackSeats(
-            key=track.key,
-            name=track.name,
-            capacity=track.capacity,
-            confirmed=track.seats_taken,
-            waitlisted=numbers["waitlisted"].get(track.id, 0),
+            key=key,
+            name=name,
+            capacity=capacity,
+            confirmed=seats_taken,
+            waitlisted=numbers["waitlisted"].get(track_id, 0),
         )
-        for track in conference.tracks
+        for track_id, key, name, capacity, seats_taken in rows
     ]
 
 
