@@ -51,6 +51,7 @@ def create_app(test_config=None):
         timing,
         urls,
         volunteers,
+        web,
     )
     from conference.extensions import cache, csrf, db, limiter, migrate
 
@@ -68,6 +69,7 @@ def create_app(test_config=None):
     security.init_app(app)
     access.init_app(app)
     static.init_app(app)
+    web.init_app(app)
     errors.init_app(app)
     images.init_app(app)
     for feature in (
