@@ -242,8 +242,8 @@ def drain(base, *, quiet_ms=150, limit=180):
 # The installation and the check of its seats
 
 
-def instance_for(template, workdir, database="forsyria_bench_burst", settings=None):
-    """A fresh installation beside ``template``'s, its tracks' capacity set to ``SEATS``."""
+def instance_for(template, workdir, database="forsyria_bench_burst", settings=None, seats=SEATS):
+    """A fresh installation beside ``template``'s, its tracks' capacity set to ``seats``."""
     if template.name == "sqlite":
         url = servers.sqlite_url(workdir / f"{database}.db")
     else:
@@ -257,7 +257,7 @@ def instance_for(template, workdir, database="forsyria_bench_burst", settings=No
                 sa.text("UPDATE track SET capacity = :seats WHERE key IN :keys").bindparams(
                     sa.bindparam("keys", expanding=True)
                 ),
-                {"seats": SEATS, "keys": list(TRACKS)},
+                {"seats": seats, "keys": list(TRACKS)},
             )
     finally:
         engine.dispose()
