@@ -48,7 +48,7 @@ from conference.config import Defaults
 
 SETUPS = ("one group, direct", "one group behind nginx", "two groups behind nginx")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
-REDIS_DB = 11  # the bench's own: emptied before each setup, no other touched
+REDIS_DB = 11  # the bench's own: emptied before the runs, no other database touched
 GROUP_WORKERS = 2  # each of the two groups; one group has servers.WORKERS (4)
 FACTORS = (1, 2)  # rates: the single group's capacity and twice that
 # Arrivals a second, when the burst figure did not measure it.
@@ -356,7 +356,7 @@ class Result:
 
 
 def measure(template, workdir, *, capacity=None, seconds=None):
-    """Both setups at the same rates, then the checks; a ``Result`` that says what ran."""
+    """Every setup at the same rates, then the checks; a ``Result`` that says what ran."""
     if template.name != "postgresql":
         return Result(not_run="PostgreSQL only (SQLite is one machine's file)")
     if nginx_binary() is None:
