@@ -35,11 +35,15 @@ test: setup lint ## Run the linter and the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # Speed under load against baselines in the same run: gunicorn, wrk, Lighthouse (Debian's
-# wrk, sqlite3 and chromium; npm's lighthouse). PostgreSQL too when TEST_DATABASE_URL is set.
+# wrk, sqlite3 and chromium; npm's lighthouse). PostgreSQL too when TEST_DATABASE_URL is set,
+# and then two app groups behind Debian's nginx (Redis on 127.0.0.1): without nginx, that
+# figure says it did not run.
 bench: setup
 	@command -v wrk >/dev/null && command -v sqlite3 >/dev/null && command -v psql >/dev/null \
 		&& test -x /usr/bin/chromium || \
 		(apt-get update -qq && apt-get install -y -qq wrk sqlite3 postgresql-client chromium >/dev/null)
+	@test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx >/dev/null) \
+		|| echo "nginx could not be installed: two app groups behind nginx will not run"
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Pictures of the back office in both languages, phone and desktop: docs/screens/*.png.

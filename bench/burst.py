@@ -19,6 +19,7 @@ order of registration ids, the same on both tracks).
 """
 
 import asyncio
+import itertools
 import os
 import re
 import sys
@@ -66,6 +67,10 @@ class Run:
     timeouts: int = 0  # GETs and POSTs that reached the client timeout
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
+    # Each arrival from an address of its own, as a load balancer in front would say it
+    # (``X-Forwarded-For``), followed by this (what a proxy between would add); None: no
+    # header, every arrival from the client's own address.
+    forwarded: str | None = None
 
     @property
     def arrivals(self):
@@ -91,6 +96,17 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+_visitors = itertools.count(1)
+
+
+def _headers(run):
+    if run.forwarded is None:
+        return HEADERS
+    number = next(_visitors)  # 10.x.y.z, a new one for each arrival of the whole bench
+    address = f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"
+    return {**HEADERS, "X-Forwarded-For": address + run.forwarded}
+
+
 def _hidden(page, name):
     match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page) or re.search(
         rf'value="([^"]*)"[^>]*name="{name}"', page
@@ -103,9 +119,10 @@ async def _arrive(session, base, number, prefix, run):
     import aiohttp
 
     timeout = aiohttp.ClientTimeout(total=TIMEOUT)
+    headers = _headers(run)
     start = time.monotonic()
     try:
-        async with session.get(base + "/register", headers=HEADERS, timeout=timeout) as answer:
+        async with session.get(base + "/register", headers=headers, timeout=timeout) as answer:
             page = await answer.text()
             cookies = "; ".join(
                 header.split(";", 1)[0] for header in answer.headers.getall("Set-Cookie", [])
@@ -134,7 +151,7 @@ async def _arrive(session, base, number, prefix, run):
                 base + "/register",
                 data=body,
                 headers={
-                    **HEADERS,
+                    **headers,
                     "Cookie": cookies,
                     "Content-Type": "application/x-www-form-urlencoded",
                 },
@@ -225,13 +242,13 @@ def drain(base, *, quiet_ms=150, limit=180):
 # The installation and the check of its seats
 
 
-def instance_for(template, workdir):
-    """A fresh installation beside ``template``'s, its tracks' capacity set to ``SEATS``."""
+def instance_for(template, workdir, database="forsyria_bench_burst", settings=None, seats=SEATS):
+    """A fresh installation beside ``template``'s, its tracks' capacity set to ``seats``."""
     if template.name == "sqlite":
-        url = servers.sqlite_url(workdir / "burst.db")
+        url = servers.sqlite_url(workdir / f"{database}.db")
     else:
-        url = servers.reset_postgresql(template.database_url, "forsyria_bench_burst")
-    instance = servers.Instance(template.name, url, workdir)
+        url = servers.reset_postgresql(template.database_url, database)
+    instance = servers.Instance(template.name, url, workdir, settings=settings or {})
     instance.prepare()
     engine = sa.create_engine(database_uri(url))
     try:
@@ -240,7 +257,7 @@ def instance_for(template, workdir):
                 sa.text("UPDATE track SET capacity = :seats WHERE key IN :keys").bindparams(
                     sa.bindparam("keys", expanding=True)
                 ),
-                {"seats": SEATS, "keys": list(TRACKS)},
+                {"seats": seats, "keys": list(TRACKS)},
             )
     finally:
         engine.dispose()

@@ -16,7 +16,9 @@ by wrk from another process on loopback at 8 and 32 connections:
 - the dashboard and the attendee list with 100,000 registrations;
 - exports of 100,000 registrations and delivery of 10,000 emails (``bench/data.py``).
 - a sign-up burst: new people arriving at a fixed rate, each loading the form and posting
-  it, and the rate this machine takes with p99 under 1 s (``bench/burst.py``).
+  it, and the rate this machine takes with p99 under 1 s (``bench/burst.py``);
+- the same burst on two app groups behind nginx, one PostgreSQL and one Redis, and the
+  checks of what they share (``bench/hosts.py``).
 
 The table is printed and written to ``bench/RESULTS.md`` with the date, machine and
 commit. ``BENCH_DURATION`` (seconds per wrk run, default 10) and ``BENCH_ROWS`` (default
@@ -58,7 +60,7 @@ TARGETS = {
 LIST_P99_MS = 100
 TIMING_TARGET = 0.10  # a repeat's median within 10% of a new registration's
 # What ``--figures`` can choose (all by default).
-FIGURES = ("pages", "registration", "volunteers", "lists", "exports", "outbox", "burst")
+FIGURES = ("pages", "registration", "volunteers", "lists", "exports", "outbox", "burst", "hosts")
 WARM_UP = 2  # seconds of load before each measured run, not counted
 
 
@@ -84,6 +86,7 @@ class Bench:
         self.timing = []  # (database, new p50 ms, repeat p50 ms, relative difference)
         self.seat_lock = []  # (database, registrations, p50, p95, max ms)
         self.bursts = []  # burst.Result per database
+        self.hosts = None  # hosts.Result, on PostgreSQL
 
     def load(self, url, connections, **options):
         """Warm up, then measure; return the measured run and the warm-up's request count."""
@@ -276,6 +279,11 @@ class Bench:
             self.data += data.measure_outbox(instance.database_url, 10_000, self.workdir)
         if "burst" in self.figures:  # an installation of its own, tracks of 500 seats
             self.bursts += burst.measure(instance, self.workdir)
+        if "hosts" in self.figures and instance.name == "postgresql":
+            import hosts
+
+            capacity = [r.capacity for r in self.bursts if r.database == instance.name]
+            self.hosts = hosts.measure(instance, self.workdir, capacity=sum(capacity) or None)
 
     def _compare(self, figure, database, connections, result):
         baseline_name, target = TARGETS.get(figure, TARGETS["conference page"])
@@ -408,6 +416,11 @@ def report(bench):
         lines += ["", data.markdown(bench.data)]
     if bench.bursts:
         lines += ["", burst.markdown(bench.bursts)]
+    if "hosts" in bench.figures:
+        import hosts
+
+        no_server = hosts.Result(not_run="no PostgreSQL server (TEST_DATABASE_URL)")
+        lines += ["", hosts.markdown(bench.hosts or no_server)]
     return "\n".join(lines) + "\n"
 
 
@@ -457,7 +470,7 @@ def main():
         else:
             log("* no TEST_DATABASE_URL: PostgreSQL is left out")
 
-        baselines = bool(figures - {"burst"})  # the burst compares with no baseline
+        baselines = bool(figures - {"burst", "hosts"})  # the burst compares with no baseline
         if baselines:
             bench.hello()
         for instance in instances:

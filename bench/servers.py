@@ -146,10 +146,15 @@ def reset_postgresql(server_url, database):
 
 
 @contextlib.contextmanager
-def serve(wsgi_app, *, cwd, env, workers=WORKERS, log=None, port=None, options=()):
+def serve(
+    wsgi_app, *, cwd, env, workers=WORKERS, log=None, port=None, options=(), own_session=True
+):
     """Run ``wsgi_app`` ("module:name") under gunicorn; yield its base URL.
 
     ``port``: the loopback port (a free one by default); ``options``: more gunicorn options.
+    ``own_session``: in a session of its own (else only a process group of its own, in
+    the caller's session): Linux's autogroup scheduling shares the CPU between sessions,
+    so on a busy machine two servers in two sessions get twice one server's share.
     """
     port = port or free_port()
     log_file = open(log or os.devnull, "ab")  # noqa: SIM115 (closed below)
@@ -171,7 +176,7 @@ def serve(wsgi_app, *, cwd, env, workers=WORKERS, log=None, port=None, options=(
         env=env,
         stdout=log_file,
         stderr=log_file,
-        start_new_session=True,
+        **({"start_new_session": True} if own_session else {"process_group": 0}),
     )
     try:
         wait_for_port(port, process)
