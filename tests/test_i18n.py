@@ -181,3 +181,27 @@ def test_nothing_to_show_is_empty(in_language):
 def test_date_locale():
     assert i18n.date_locale("ar") == "ar_SY"
     assert i18n.date_locale("en") == "en"
+
+
+# ---------------------------------------------------------------------------------------
+# The templates' gettext family, bound once per render (i18n._translation_callables)
+
+
+def test_templates_translate_in_the_language_of_their_render(app):
+    source = (
+        '{{ _("Register") }}|{{ ngettext("%(num)s email sent.", "%(num)s emails sent.", n) }}'
+        '|{{ _("<%(who)s>", who=who) }}'
+    )
+    with app.test_request_context("/"):
+        with force_locale("ar"):
+            arabic = render_template_string(source, n=3, who="<b>")
+        english = render_template_string(source, n=3, who="<b>")
+        with force_locale("ar"):
+            two = render_template_string(source, n=2, who="x")
+
+    assert arabic.split("|")[:2] == ["التسجيل", "أُرسلت 3 رسائل."]
+    assert two.split("|")[1] == "أُرسلت رسالتان."
+    assert english.split("|")[:2] == ["Register", "3 emails sent."]
+    # Filled and escaped as Flask-Babel's own functions do: the text is trusted, the
+    # values are not.
+    assert english.split("|")[2] == "<&lt;b&gt;>"
