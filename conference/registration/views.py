@@ -17,8 +17,9 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from conference import text
 from conference.access import public
@@ -26,6 +27,7 @@ from conference.calendar import ics
 from conference.calendar import services as calendar
 from conference.clock import utcnow
 from conference.content import services as content
+from conference.content.models import Track
 from conference.extensions import csrf, limiter
 from conference.fields import ConfirmForm
 from conference.i18n import current_language
@@ -37,6 +39,11 @@ bp = Blueprint("registration", __name__)
 
 # The private page's HTML, per process, by what it shows (``_page_key``).
 PAGE_MEMO = RenderMemo(maxsize=512)
+# The blank registration form's HTML, per process, by what it shows (``_form_key``), with
+# slots for what each answer has of its own: the CSRF token, the form's one-time id and
+# the seats left in each track.
+FORM_MEMO = RenderMemo(maxsize=64)
+SUBMISSION_SLOT = "\ufffesubmission\ufffe"
 
 # Session keys: the address shown back on the next page, never put in a URL.
 REGISTERED_EMAIL = "registration.email"
@@ -115,6 +122,8 @@ def register():
     conference = content.conference_or_404()
     if not conference.is_registration_open(utcnow()):
         return _closed(conference, 403 if request.method == "POST" else 200)
+    if request.method == "GET" and "_flashes" not in session:
+        return _blank_form(conference)
     form = forms.RegisterForm.for_conference(conference, language=current_language())
     if form.is_submitted() and form.is_spam:  # looks like success; nothing is saved
         return _show_registered(form.email.data, outcome.shown_places(conference, form.tracks.data))
@@ -134,7 +143,61 @@ def register():
                 submission_id=values["submission_id"],
             )
             return _show_registered(form.email.data, shown)
-    return render_template("registration/register.html", conference=conference, form=form)
+    return _render_form(conference, form)
+
+
+def _render_form(conference, form, seats_left=None):
+    return render_template(
+        "registration/register.html",
+        conference=conference,
+        form=form,
+        seats_left=seats_left or _seats_left,
+    )
+
+
+def _seats_left(track):
+    """What the form says of a track's seats: how many are left, or that it is full."""
+    if track.seats_left:
+        return ngettext("%(num)s place left", "%(num)s places left", track.seats_left)
+    return _("Full: you will join the waiting list")
+
+
+def _seats_slot(track):
+    return f"\ufffeseats:{track.id}\ufffe"
+
+
+def _blank_form(conference):
+    """The form as a first visit sees it, kept per process (docs/design.md, "Registration").
+
+    Rendered once per key; each answer then fills in its own CSRF token, a new one-time
+    id and each track's seats left, read now, so no two visitors share an id or a token.
+    """
+    submission_id = forms.new_submission_id()
+
+    def render():
+        form = forms.RegisterForm.for_conference(conference, language=current_language())
+        form.submission_id.data = SUBMISSION_SLOT
+        return _render_form(conference, form, seats_left=_seats_slot)
+
+    html = FORM_MEMO.get_or_render_form_page(_form_key(conference), render)
+    html = html.replace(SUBMISSION_SLOT, submission_id)
+    for track in conference.tracks:
+        html = html.replace(_seats_slot(track), str(escape(_seats_left(track))))
+    return html
+
+
+def _form_key(conference):
+    """Everything the blank form is made of but its slots, read in this request."""
+    conference_row = conference.__table__.columns.keys()
+    track_row = [name for name in Track.__table__.columns.keys() if name != "seats_taken"]
+    return repr(
+        (
+            current_language(),
+            request.full_path,
+            tuple(getattr(conference, name) for name in conference_row),
+            tuple(tuple(getattr(track, name) for name in track_row) for track in conference.tracks),
+        )
+    )
 
 
 def _show_registered(email, shown):
