@@ -14,7 +14,8 @@ by wrk from another process on loopback at 8 and 32 connections:
   on one shift with places in the thousands (``bench/volunteering.py``), beside the
   registration POST and against the same insert baseline;
 - the dashboard and the attendee list with 100,000 registrations;
-- exports of 100,000 registrations and delivery of 10,000 emails (``bench/data.py``).
+- exports of 100,000 registrations and delivery of 10,000 emails (``bench/data.py``);
+  queueing a bulk email to every active registration of the 100,000.
 - a sign-up burst: new people arriving at a fixed rate, each loading the form and posting
   it, and the rate this machine takes with p99 under 1 s (``bench/burst.py``);
 - the same burst on two app groups behind nginx, one PostgreSQL and one Redis, and the
@@ -27,9 +28,7 @@ commit. ``BENCH_DURATION`` (seconds per wrk run, default 10) and ``BENCH_ROWS`` 
 
 import argparse
 import datetime
-import hashlib
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -60,7 +59,7 @@ TARGETS = {
 LIST_P99_MS = 100
 TIMING_TARGET = 0.10  # a repeat's median within 10% of a new registration's
 # What ``--figures`` can choose (all by default).
-FIGURES = ("pages", "registration", "volunteers", "lists", "exports", "outbox", "burst", "hosts")
+FIGURES = tuple("pages registration volunteers lists exports outbox bulk burst hosts".split())
 WARM_UP = 2  # seconds of load before each measured run, not counted
 
 
@@ -153,7 +152,7 @@ class Bench:
             if "registration" in self.figures:  # the page of one of those registered
                 figure = "manage page (private link)"
                 log(f"  {figure}")
-                path = _private_link(instance)
+                path = servers.private_link(instance)
                 for connections in CONNECTIONS:
                     result = self.load(base + path, connections)
                     self._compare(figure, instance.name, connections, result)
@@ -277,6 +276,12 @@ class Bench:
         if "outbox" in self.figures:
             log(f"* outbox delivery on {instance.name}")
             self.data += data.measure_outbox(instance.database_url, 10_000, self.workdir)
+        if "bulk" in self.figures:
+            if _count_registrations(instance) < self.rows // 2:  # "lists" made them, or not
+                log(f"  flask demo generate --registrations {self.rows}")
+                instance.flask("demo", "generate", "--registrations", str(self.rows), "--seed", "1")
+            log(f"* a bulk email to everyone on {instance.name}")
+            self.data += data.measure_bulk_queue(instance.database_url)
         if "burst" in self.figures:  # an installation of its own, tracks of 500 seats
             self.bursts += burst.measure(instance, self.workdir)
         if "hosts" in self.figures and instance.name == "postgresql":
@@ -314,31 +319,6 @@ def _settled_count(instance):
         if latest == count:
             return count
         count = latest
-
-
-def _private_link(instance):
-    """The path of one attendee's private page: a link minted here, as a deliverer mints it.
-
-    The outbox holds no working link (mail is rendered when it is sent, and the bench
-    sends none): the token's hash is added for the first registration.
-    """
-    token = secrets.token_urlsafe(32)
-    engine = sa.create_engine(database_uri(instance.database_url))
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO manage_token (registration_id, token_hash, created_at) "
-                    "SELECT min(id), :hash, :now FROM registration"
-                ),
-                {
-                    "hash": hashlib.sha256(token.encode()).hexdigest(),
-                    "now": datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
-                },
-            )
-    finally:
-        engine.dispose()
-    return f"/registration/{token}"
 
 
 def _page_50_marker(instance):

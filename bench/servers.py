@@ -7,10 +7,13 @@ process and returns what it measured.
 """
 
 import contextlib
+import datetime
+import hashlib
 import http.client
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -342,3 +345,32 @@ def commit():
         ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
     )
     return result.stdout.strip() or "unknown"
+
+
+def private_link(instance):
+    """The path of one attendee's private page: a link minted here, as a deliverer mints it.
+
+    The outbox holds no working link (mail is rendered when it is sent, and the bench
+    sends none): the token's hash is added for the first registration.
+    """
+    import sqlalchemy as sa
+
+    from conference.config import database_uri
+
+    token = secrets.token_urlsafe(32)
+    engine = sa.create_engine(database_uri(instance.database_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO manage_token (registration_id, token_hash, created_at) "
+                    "SELECT min(id), :hash, :now FROM registration"
+                ),
+                {
+                    "hash": hashlib.sha256(token.encode()).hexdigest(),
+                    "now": datetime.datetime.now(datetime.UTC).replace(tzinfo=None),
+                },
+            )
+    finally:
+        engine.dispose()
+    return f"/registration/{token}"

@@ -94,6 +94,13 @@ def recipient_language(language):
     return language if language in LANGUAGES else "en"
 
 
+def recipient_language_column():
+    """``recipient_language`` in SQL, of ``Registration.language``."""
+    return sa.case(
+        (Registration.language.in_(LANGUAGES), Registration.language), else_=sa.literal("en")
+    )
+
+
 # ---------------------------------------------------------------------------------------
 # Progress
 

@@ -9,11 +9,12 @@ and (unless the message is essential) have not unsubscribed from announcements, 
 the highest registration id at that moment. Then one outbox message per person is
 queued (what to send: the broadcast id, the registration id, the address and language;
 not the rendered message), ``BATCH_SIZE`` registrations at a time in id order. Each
-batch is one short transaction that locks the broadcast row, queues the messages
-(idempotency key ``broadcast:<id>:<registration id>``) and moves the broadcast's cursor
-(``last_registration_id``). So a request that runs out of time, a double click or a
-second process resumes where the last batch ended, memory stays flat at any size, and
-no message is ever queued twice.
+batch is one transaction that locks the broadcast row, queues the messages with one
+``INSERT ... SELECT`` (``outbox.enqueue_select``: the rows never reach Python; idempotency
+key ``broadcast:<id>:<registration id>``, a key already queued is skipped) and moves the
+broadcast's cursor (``last_registration_id``). So a request that runs out of time, a
+double click or a second process resumes where the last batch ended, memory stays flat at
+any size, and no message is ever queued twice.
 """
 
 import time
@@ -27,7 +28,7 @@ from conference.announcements.models import Broadcast
 from conference.announcements.queries import (
     count_recipients,
     filters_of,
-    recipient_language,
+    recipient_language_column,
     recipients_query,
 )
 from conference.clock import utcnow
@@ -37,7 +38,7 @@ from conference.mailer import outbox
 from conference.registration.models import Registration
 from conference.text import clean_text
 
-BATCH_SIZE = 500
+BATCH_SIZE = 25_000  # recipients per transaction (one INSERT ... SELECT)
 SUBJECT_MAX = 150
 BODY_MAX = 20_000
 
@@ -178,44 +179,46 @@ def queue_broadcast(broadcast, *, seconds=None, progress=None):
             return False
 
 
-def _intent(row):
-    """One recipient's message: who, in which language; the broadcast says what."""
-    return outbox.Intent(
-        kind=KIND,
-        recipient=row.email,
-        recipient_name=row.full_name,
-        language=recipient_language(row.language),
-        registration_id=row.id,
-    )
-
-
 def _queue_batch(broadcast_id):
-    """Queue the next batch in one transaction; return (whether it is done, how many)."""
+    """Queue the next batch in one transaction; return (whether it is done, how many).
+
+    A batch is the next ``BATCH_SIZE`` recipients after the cursor, in id order: their
+    highest id is read first, then one ``INSERT ... SELECT`` (``outbox.enqueue_select``)
+    queues everyone of the segment up to it, and the cursor moves there.
+    """
     database.begin_write()
     broadcast = _locked(broadcast_id)
     if broadcast.queued_at is not None:
         db.session.commit()
         return True, 0
     after = broadcast.last_registration_id or 0
-    rows = db.session.execute(
-        recipients_query(
-            broadcast.conference, filters_of(broadcast), essential=broadcast.is_essential
-        )
-        .with_only_columns(
-            Registration.id, Registration.email, Registration.full_name, Registration.language
-        )
-        .where(Registration.id > after, Registration.id <= (broadcast.max_registration_id or 0))
+    last = broadcast.max_registration_id or 0
+    segment = recipients_query(
+        broadcast.conference, filters_of(broadcast), essential=broadcast.is_essential
+    ).where(Registration.id > after, Registration.id <= last)
+    batch = (
+        segment.with_only_columns(Registration.id)
         .order_by(Registration.id)
         .limit(BATCH_SIZE)
-    ).all()
-    added = outbox.enqueue_many(
-        ((f"broadcast:{broadcast.id}:{row.id}", _intent(row)) for row in rows),
-        broadcast_id=broadcast.id,
+        .subquery()
     )
-    broadcast.queued += added
-    if rows:
-        broadcast.last_registration_id = rows[-1].id
-    done = len(rows) < BATCH_SIZE or rows[-1].id >= (broadcast.max_registration_id or 0)
+    count, upto = db.session.execute(sa.select(sa.func.count(), sa.func.max(batch.c.id))).one()
+    added = 0
+    if count:
+        added = outbox.enqueue_select(
+            segment.where(Registration.id <= upto).with_only_columns(
+                Registration.id,
+                Registration.email,
+                Registration.full_name,
+                recipient_language_column(),
+            ),
+            kind=KIND,
+            key_prefix=f"broadcast:{broadcast.id}:",
+            broadcast_id=broadcast.id,
+        )
+        broadcast.queued += added
+        broadcast.last_registration_id = upto
+    done = count < BATCH_SIZE or upto >= last
     if done:
         broadcast.queued_at = utcnow()
         broadcast.recipients = broadcast.queued

@@ -163,7 +163,6 @@ def _render_claimed(claimed_ids, lease_until):
     rendered fails with the reason. The messages are built here, so that sending needs
     no database access.
     """
-    rendering = Rendering()
     claimed = []
     rows = db.session.scalars(
         sa.select(OutboxMessage)
@@ -171,6 +170,7 @@ def _render_claimed(claimed_ids, lease_until):
         .order_by(OutboxMessage.id)
         .execution_options(populate_existing=True)
     ).all()
+    rendering = Rendering(rows=rows)
     for row in rows:
         item = Claimed(row.id, row.attempts, None, forget=row.forget_after_sending)
         item.lease = lease_until

@@ -112,11 +112,7 @@ def enqueue_many(keyed_intents, *, broadcast_id=None):
     ]
     if not rows:
         return 0
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(OutboxMessage.__table__).on_conflict_do_nothing(
+    statement = _insert(OutboxMessage.__table__).on_conflict_do_nothing(
         index_elements=[OutboxMessage.idempotency_key]
     )
     # No RETURNING: psycopg then runs one prepared statement in pipeline mode, instead
@@ -124,6 +120,66 @@ def enqueue_many(keyed_intents, *, broadcast_id=None):
     db.session.execute(statement, rows)
     deliver_after_request()
     return len(rows)
+
+
+def enqueue_select(recipients, *, kind, key_prefix, broadcast_id=None):
+    """Queue one message of ``kind`` per row of ``recipients`` in one statement; return how
+    many were added.
+
+    For bulk email: the rows never reach Python. ``recipients`` is a SELECT of four
+    columns, in this order: the registration id (unique among its rows), the address,
+    the name and the language. Each message's idempotency key is ``key_prefix`` followed
+    by the registration id, and one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``
+    skips the keys already in the outbox, so queueing the same rows again adds nothing.
+    The Message-IDs share a random part drawn here and end with the registration id.
+    Runs in the current transaction.
+    """
+    table = OutboxMessage.__table__
+    source = recipients.subquery("recipient")
+    registration_id, address, name, language = source.c
+    now = utcnow()
+    stem = f"<{uuid.uuid4().hex}."
+    domain = f"@{message_id_domain()}>"
+
+    def constant(value, column):
+        return sa.literal(value, type_=table.c[column].type)
+
+    columns = {
+        "idempotency_key": sa.literal(key_prefix) + sa.cast(registration_id, sa.String),
+        "kind": constant(kind, "kind"),
+        "recipient": address,
+        "recipient_name": name,
+        "language": language,
+        "registration_id": registration_id,
+        "snapshot": constant({}, "snapshot"),
+        "forget_after_sending": sa.false(),
+        "broadcast_id": constant(broadcast_id, "broadcast_id"),
+        "message_id": sa.literal(stem) + sa.cast(registration_id, sa.String) + sa.literal(domain),
+        "status": constant(MessageStatus.pending, "status"),
+        "attempts": sa.literal(0),
+        "next_attempt_at": constant(now, "next_attempt_at"),
+        "created_at": constant(now, "created_at"),
+    }
+    statement = _insert(table).from_select(
+        list(columns), sa.select(*columns.values()).select_from(source).where(sa.true())
+    )
+    result = db.session.execute(
+        statement.on_conflict_do_nothing(index_elements=[table.c.idempotency_key]),
+        execution_options={"preserve_rowcount": True},  # not kept for INSERT otherwise
+    )
+    added = max(result.rowcount, 0)
+    if added:
+        deliver_after_request()
+    return added
+
+
+def _insert(table):
+    """The dialect's INSERT, which has ``on_conflict_do_nothing``."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
 
 
 def _row_values(intent, *, key, now, forget_after_sending=False, broadcast_id=None, send_at=None):

@@ -49,6 +49,9 @@ class Rendering:
     display: bool = False
     cache: dict = field(default_factory=dict)
     staged: list = field(default_factory=list)
+    # The rows of the batch (the deliverer's claim), so that a renderer can read what
+    # they are about in one query for all of them rather than one per message.
+    rows: list = field(default_factory=list)
 
     def stage(self, statement, **params):
         self.staged.append((statement, params))

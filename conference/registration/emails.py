@@ -190,6 +190,22 @@ _MINT = ManageToken.__table__.insert().from_select(
 )
 
 
+def _load_registrations(rendering):
+    """Read the registrations of the batch's messages in one query (the first time).
+
+    ``db.session.get`` then finds each in the session instead of asking the database
+    once per message; the list kept in the cache holds them there for the batch.
+    """
+    if "registration.batch" in rendering.cache:
+        return
+    ids = {row.registration_id for row in rendering.rows if row.registration_id}
+    rendering.cache["registration.batch"] = (
+        db.session.scalars(sa.select(Registration).where(Registration.id.in_(ids))).all()
+        if len(ids) > 1
+        else []
+    )
+
+
 class _View:
     """A registration message's row, with what its templates need, read now."""
 
@@ -197,6 +213,7 @@ class _View:
         self.row = row
         self.rendering = rendering
         self.snapshot = row.snapshot or {}
+        _load_registrations(rendering)
         registration = db.session.get(Registration, row.registration_id or 0)
         if registration is None:
             raise outbox.RenderError("its registration no longer exists")

@@ -13,9 +13,11 @@ from conference.announcements.models import Broadcast
 from conference.audit import AuditEvent
 from conference.content import services as content
 from conference.extensions import db
-from conference.mailer.models import MessageStatus
+from conference.mailer import outbox
+from conference.mailer.models import MessageStatus, OutboxMessage
 from conference.registration import seats
 from conference.registration import services as registrations
+from conference.registration.models import Registration
 from conference.registration.queries import Filters
 
 from .helpers import TEXTS, broadcast_messages
@@ -102,6 +104,77 @@ def test_announcements_carry_a_working_unsubscribe_link_for_their_recipient(
         assert f'href="{link}"' in message.html_body
         token = link.rsplit("/", 1)[1]
         assert unsubscribe.find_by_unsubscribe_token(token).id == registration.id
+
+
+def test_queueing_writes_one_complete_row_per_recipient_and_no_one_else(attendee, draft):
+    arabic, english, other = attendee("ar"), attendee("en"), attendee("en")
+    unsubscribed, cancelled = attendee(), attendee()
+    services.set_announcements(unsubscribed, wanted=False)
+    registrations.cancel_registration(cancelled)
+    other.language = "fr"  # none of ours: announcements in English
+    db.session.commit()
+    broadcast = draft()
+
+    services.send_broadcast(broadcast)
+
+    rows = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.broadcast_id == broadcast.id)
+        .order_by(OutboxMessage.registration_id)
+    ).all()
+    people = (arabic, english, other)
+    assert [(r.registration_id, r.recipient, r.recipient_name) for r in rows] == [
+        (p.id, p.email, p.full_name) for p in people
+    ]
+    assert [r.language for r in rows] == ["ar", "en", "en"]
+    assert [r.idempotency_key for r in rows] == [f"broadcast:{broadcast.id}:{p.id}" for p in people]
+    for row in rows:
+        assert (row.kind, row.status, row.attempts, row.snapshot) == (
+            "broadcast.announcement",
+            MessageStatus.pending,
+            0,
+            {},
+        )
+        assert not row.forget_after_sending
+        assert row.next_attempt_at == row.created_at
+        assert re.fullmatch(r"<[0-9a-f]{32}\.\d+@conference\.test>", row.message_id)
+    assert len({r.message_id for r in rows}) == 3
+    assert broadcast.queued == broadcast.recipients == 3
+
+
+def test_queueing_the_same_recipients_again_adds_nothing(attendee, draft, conference):
+    people = [attendee() for _ in range(3)]
+    broadcast = draft()
+    services.send_broadcast(broadcast)
+    segment = queries.recipients_query(conference, Filters(), essential=False).with_only_columns(
+        Registration.id,
+        Registration.email,
+        Registration.full_name,
+        queries.recipient_language_column(),
+    )
+
+    again = outbox.enqueue_select(
+        segment, kind="broadcast.announcement", key_prefix=f"broadcast:{broadcast.id}:"
+    )  # as a batch whose cursor was lost would
+    db.session.commit()
+
+    assert again == 0
+    assert [m.recipient for m in broadcast_messages(broadcast)] == [p.email for p in people]
+
+
+def test_batches_count_what_they_queue(monkeypatch, attendee, draft):
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    for _ in range(5):
+        attendee()
+    broadcast = draft()
+    counts = []
+
+    services.start_sending(broadcast)
+    services.queue_broadcast(broadcast, progress=counts.append)
+
+    assert counts == [2, 2, 1]
+    assert broadcast.queued == broadcast.recipients == 5
+    assert len(broadcast_messages(broadcast)) == 5
 
 
 def test_sending_twice_queues_nothing_twice(client, login_as, attendee, draft):

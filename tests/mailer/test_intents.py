@@ -391,3 +391,43 @@ def test_a_link_rendered_before_an_address_correction_does_not_work_after_it(
 
     assert queries.find_by_token(token) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ManageToken)) == 0
+
+
+def test_a_batch_reads_its_registrations_in_one_query_and_each_message_is_its_own(
+    journey_app, smtp_server
+):
+    conference = content.get_conference("for-syria")
+    people = [
+        services.register_attendee(
+            conference,
+            email=f"batch{n}@example.org",
+            full_name=f"Batch Person {n}",
+            track_keys=["arts"],
+            language="en",
+            privacy_accepted=True,
+        ).registration
+        for n in range(4)
+    ]
+    expected = {p.email: (p.full_name, p.ics_uid) for p in people}
+    reads = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("SELECT") and re.search(
+            r"\bFROM registration\b", statement
+        ):
+            reads.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        claimed = outbox.claim_batch(10)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+
+    assert len(claimed) == 4
+    assert len(reads) == 1  # not one a message
+    for item in claimed:
+        [address] = item.message.recipients
+        name, uid = expected[address]
+        assert name in item.message.body
+        [invite] = [a for a in item.message.attachments if a.filename == "invite.ics"]
+        assert f"UID:{uid}" in invite.data.decode()
