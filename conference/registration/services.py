@@ -257,8 +257,9 @@ def _insert_registration(conference, values, photo_consent, submission_id, sourc
 
     Returns it with its confirmation (an intent, for the caller to queue) and its
     ``Outcome.placement``. Everything that needs no seat count is made before the tracks
-    are locked: inside the lock there are only the locking read, the seat counts and one
-    flush of the new rows.
+    are locked: inside the lock there are only the locking read, the seat counts, one
+    flush of the new rows, then the confirmation's places in line (counted now) and a
+    second flush of anything it added.
     """
     registration = Registration(
         conference=conference,
