@@ -35,7 +35,6 @@ import http.client
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -126,13 +125,7 @@ def nginx(ports, workdir, name="nginx"):
         servers.wait_for_port(port, process)
         yield f"http://127.0.0.1:{port}", process.pid
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        servers.stop_group(process)
 
 
 def _flush_redis():
