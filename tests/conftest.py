@@ -33,6 +33,7 @@ import jinja2
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from flask import g, template_rendered
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -644,3 +645,29 @@ def stopped_smtp_server():
     server = SMTPServer()
     yield server
     server.stop()
+
+
+class Renders:
+    """Counts the renders of ``template`` by ``app`` while open (kept pages are not)."""
+
+    def __init__(self, app, template):
+        self.app = app
+        self.template = template
+        self.count = 0
+
+    def _seen(self, _sender, template, context, **_extra):
+        if template.name == self.template:
+            self.count += 1
+
+    def __enter__(self):
+        template_rendered.connect(self._seen, self.app)
+        return self
+
+    def __exit__(self, *_exc):
+        template_rendered.disconnect(self._seen, self.app)
+
+
+def as_a_new_request():
+    """Forget this request's CSRF token: the tests' requests share one app context (and
+    so ``g``), where each request of a deployment has its own."""
+    g.pop("csrf_token", None)

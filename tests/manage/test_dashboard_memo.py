@@ -5,14 +5,13 @@ change anywhere shows at once, and one person's page never reaches another."""
 import re
 
 import sqlalchemy as sa
-from flask import g, template_rendered
 
 from conference.content.models import Conference, Track
-from conference.extensions import db
 from conference.manage import staff_views
 from conference.memo import CSRF_SLOT
 
-from ..conftest import STAFF_PASSWORD
+from ..conftest import STAFF_PASSWORD, Renders, as_a_new_request
+from ..registration.test_page_memo import elsewhere
 
 
 def text(response):
@@ -27,42 +26,6 @@ def without_tokens(html):
     return re.sub(r'name="csrf_token" value="[^"]+"', "", html)
 
 
-class Renders:
-    """Counts the renders of the dashboard's template while it is open."""
-
-    def __init__(self, app):
-        self.app = app
-        self.count = 0
-
-    def _seen(self, _sender, template, context, **_extra):
-        if template.name == "manage/dashboard.html":
-            self.count += 1
-
-    def __enter__(self):
-        template_rendered.connect(self._seen, self.app)
-        return self
-
-    def __exit__(self, *_exc):
-        template_rendered.disconnect(self._seen, self.app)
-
-
-def elsewhere(statement):
-    """Run ``statement`` past the app, as another process would."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(statement)
-        db.session.commit()
-    else:
-        with db.engine.begin() as connection:
-            connection.execute(statement)
-    db.session.expire_all()
-
-
-def as_a_new_request():
-    """Forget this request's CSRF token: the tests' requests share one app context (and
-    so ``g``), where each request of a deployment has its own."""
-    g.pop("csrf_token", None)
-
-
 def sign_in(client, email):
     response = client.post("/manage/login", data={"email": email, "password": STAFF_PASSWORD})
     assert response.status_code == 302
@@ -72,7 +35,7 @@ def test_the_same_figures_are_answered_without_rendering(app, client, login_as, 
     login_as("organizer")
     staff_views.DASHBOARD_MEMO.clear()
 
-    with Renders(app) as renders:
+    with Renders(app, "manage/dashboard.html") as renders:
         first = text(client.get("/manage/dashboard"))
         second = text(client.get("/manage/dashboard"))
 
@@ -92,7 +55,7 @@ def test_a_kept_page_carries_the_token_of_the_session_it_answers(
     app.config["WTF_CSRF_ENABLED"] = True
     as_a_new_request()
 
-    with Renders(app) as renders:
+    with Renders(app, "manage/dashboard.html") as renders:
         page = text(other_browser.get("/manage/dashboard"))
     response = other_browser.post("/manage/logout", data={"csrf_token": csrf_token(page)})
 

@@ -6,7 +6,6 @@ are never stale."""
 import re
 
 import sqlalchemy as sa
-from flask import g, template_rendered
 
 from conference.content import services as content
 from conference.content.models import Track
@@ -14,33 +13,14 @@ from conference.extensions import db
 from conference.memo import CSRF_SLOT
 from conference.registration import views
 
+from ..conftest import Renders, as_a_new_request
 from .conftest import AR, answers, registrations, text
 
 
-class Renders:
-    """Counts the renders of the registration form's template while it is open."""
-
-    def __init__(self, app):
-        self.app = app
-        self.count = 0
-
-    def _seen(self, _sender, template, context, **_extra):
-        if template.name == "registration/register.html":
-            self.count += 1
-
-    def __enter__(self):
-        views.FORM_MEMO.clear()
-        template_rendered.connect(self._seen, self.app)
-        return self
-
-    def __exit__(self, *_exc):
-        template_rendered.disconnect(self._seen, self.app)
-
-
-def as_a_new_request():
-    """Forget this request's CSRF token: the tests' requests share one app context (and
-    so ``g``), where each request of a deployment has its own."""
-    g.pop("csrf_token", None)
+def form_renders(app):
+    """Counts the form's renders, from an empty memo."""
+    views.FORM_MEMO.clear()
+    return Renders(app, "registration/register.html")
 
 
 def hidden(html, name):
@@ -53,7 +33,7 @@ def seats(html, track_name):
 
 
 def test_a_second_visitor_is_answered_without_rendering(app, client, conference):
-    with Renders(app) as renders:
+    with form_renders(app) as renders:
         first = text(client.get("/register"))
         second = text(app.test_client().get("/register"))
 
@@ -69,7 +49,7 @@ def test_each_visitor_registers_with_the_token_and_id_of_their_own_page(make_app
     with app.app_context():
         content.load_content_file()
         first, second = app.test_client(), app.test_client()
-        with Renders(app) as renders:
+        with form_renders(app) as renders:
             first_page = text(first.get("/register"))
             as_a_new_request()
             second_page = text(second.get("/register"))
@@ -93,7 +73,7 @@ def test_each_visitor_registers_with_the_token_and_id_of_their_own_page(make_app
 
 def test_the_seats_left_are_read_at_each_visit(app, client, make_conference, register):
     conference = make_conference(arts_capacity=2)
-    with Renders(app) as renders:
+    with form_renders(app) as renders:
         before = seats(text(client.get("/register")), "Arts")
         register(tracks=["arts"], to=conference)
         one_left = seats(text(client.get("/register")), "Arts")
