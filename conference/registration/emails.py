@@ -38,6 +38,21 @@ def confirmation(registration):
     return _intent("registration.confirmation", registration)
 
 
+def new_registration(registration_id, values, *, seated, waiting):
+    """``confirmation`` of a registration just written without the ORM (``services``),
+    from the values it was written with: its seats (track ids) and its ``[track id,
+    place in line]`` pairs, both in track id order. Its check-in code is in its row.
+    """
+    return outbox.Intent(
+        kind="registration.confirmation",
+        recipient=values["email"],
+        recipient_name=values["full_name"],
+        language=values["language"],
+        registration_id=registration_id,
+        snapshot={"sequence": 0, "confirmed": list(seated), "waiting": list(waiting)},
+    )
+
+
 def already_registered(registration):
     """To an address that registered again: it already has a registration; here is its link."""
     return _intent("registration.already_registered", registration, places=False)

@@ -12,7 +12,7 @@ the back office in ``staff_services``.
 
 import functools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -30,9 +30,11 @@ from conference.registration.seats import (
     drop_place,
     fill_free_seats,
     lock_registration,
+    lock_track_rows,
     lock_tracks,
     release_places,
     retrying,
+    seat_newcomer,
     take_seat_or_wait,
 )
 from conference.tokens import new_token, token_hash
@@ -50,11 +52,24 @@ class Outcome:
     pairs in the conference's order of tracks, read in the registration's transaction: its
     own places for a new registration, the rehearsed ones for a repeat (what the form
     would have got at that moment). ``None`` for a form sent twice (a double click).
+    ``registration`` is read on first use: a new one was written without the ORM, and
+    the web form's answer never needs it.
     """
 
-    registration: Registration
+    registration_id: int
     created: bool
     placement: tuple | None = None
+    _registration: Registration | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, registration, **kwargs):
+        return cls(registration.id, _registration=registration, **kwargs)
+
+    @property
+    def registration(self):
+        if self._registration is None:
+            self._registration = db.session.get(Registration, self.registration_id)
+        return self._registration
 
 
 # ---------------------------------------------------------------------------------------
@@ -208,7 +223,7 @@ def _register(conference, values, photo_consent, submission_id, source, now):
         twin = db.session.scalar(sa.select(Registration).filter_by(submission_id=submission_id))
         if twin is not None:
             db.session.commit()
-            return Outcome(twin, created=False)
+            return Outcome.of(twin, created=False)
     existing = find_active_registration(conference, values["email"])
     if existing is not None and source == "import":  # organizers are told, nobody is emailed
         db.session.commit()
@@ -220,34 +235,34 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     if existing is not None:  # same answer as a new sign-up: never reveal who is registered
         outbox.enqueue(emails.already_registered(existing))
         stand_in = {**values, "email": f"{uuid.uuid4().hex}@rehearsal.invalid"}
-        _registration, _confirmation, placement = _rehearse(
+        _registration_id, _confirmation, placement = _rehearse(
             functools.partial(
                 _insert_registration, conference, stand_in, photo_consent, None, source, now
             )
         )
         db.session.commit()
         timing.stop(SEAT_LOCK)
-        return Outcome(existing, created=False, placement=placement)
+        return Outcome.of(existing, created=False, placement=placement)
 
     # In a savepoint too, released rather than rolled back: a repeat's rehearsal and a new
     # registration run the same statements in the same shape (see ``_rehearse``).
     with db.session.begin_nested():
-        registration, confirmation, placement = _insert_registration(
+        registration_id, confirmation, placement = _insert_registration(
             conference, values, photo_consent, submission_id, source, now
         )
     # The registration is new, so no message can have its key yet: no lookup.
-    outbox.enqueue(confirmation, key=f"registration:{registration.id}:new", fresh=True)
+    outbox.enqueue(confirmation, key=f"registration:{registration_id}:new", fresh=True)
     db.session.commit()
     timing.stop(SEAT_LOCK)
-    return Outcome(registration, created=True, placement=placement)
+    return Outcome(registration_id, created=True, placement=placement)
 
 
-def _placement(tracks, confirmation):
-    """``Outcome.placement``: the places a confirmation's snapshot tells of, in the
-    conference's order of ``tracks`` (those locked): nothing is read again after the commit.
+def _placement(tracks, seated, waiting):
+    """``Outcome.placement``: the places just given, in the conference's order of ``tracks``
+    (those locked): nothing is read again after the commit.
     """
-    got = dict.fromkeys(confirmation.snapshot["confirmed"])
-    got.update(dict(confirmation.snapshot["waiting"]))
+    got = dict.fromkeys(seated)
+    got.update(dict(waiting))
     in_order = sorted(tracks, key=lambda track: (track.position, track.id))
     return tuple((track.id, got[track.id]) for track in in_order if track.id in got)
 
@@ -255,45 +270,49 @@ def _placement(tracks, confirmation):
 def _insert_registration(conference, values, photo_consent, submission_id, source, now):
     """Write a new registration with its seats or places in line.
 
-    Returns it with its confirmation (an intent, for the caller to queue) and its
-    ``Outcome.placement``. Everything that needs no seat count is made before the tracks
-    are locked: inside the lock there are only the locking read, the seat counts, one
-    flush of the new rows, then the confirmation's places in line (counted now) and a
-    second flush of anything it added.
+    Returns its id, its confirmation (an intent, for the caller to queue) and its
+    ``Outcome.placement``. Written with Core (the ORM's unit of work was most of the
+    time the seat lock was held): the registration's row, check-in code included, is
+    inserted before the tracks are locked, since it needs no seat count; inside the lock
+    there are only the locking read and ``seats.seat_newcomer``'s writes (and, for
+    someone who got no seat at all, the check-in code taken back: a waiting list has
+    nothing to check in).
     """
-    registration = Registration(
-        conference=conference,
-        email=values["email"],
-        full_name=values["full_name"],
-        phone=values["phone"],
-        city=values["city"],
-        region=values["region"],
-        language=values["language"],
-        needs=values["needs"],
-        photo_consent=bool(photo_consent),
-        privacy_accepted_at=now,
-        source=source,
-        submission_id=submission_id,
-        ics_uid=str(uuid.uuid4()),
-        ics_sequence=0,
-        created_at=now,
-        updated_at=now,
-    )
-    code = checkin_code.new_checkin_code()  # kept only if a seat is confirmed below
-    tracks = lock_tracks(conference, values["track_keys"])
+    table = Registration.__table__
+    registration_id = db.session.execute(
+        sa.insert(table)
+        .values(
+            conference_id=conference.id,
+            email=values["email"],
+            full_name=values["full_name"],
+            phone=values["phone"],
+            city=values["city"],
+            region=values["region"],
+            language=values["language"],
+            needs=values["needs"],
+            photo_consent=bool(photo_consent),
+            privacy_accepted_at=now,
+            source=source,
+            submission_id=submission_id,
+            ics_uid=str(uuid.uuid4()),
+            ics_sequence=0,
+            checkin_code=checkin_code.new_checkin_code(),
+            created_at=now,
+            updated_at=now,
+        )
+        .returning(table.c.id)
+    ).scalar_one()
+    tracks = lock_track_rows(conference, values["track_keys"])
     timing.start(SEAT_LOCK)  # PostgreSQL: the tracks' rows are locked from here
-    # Seats and places are added while the registration is new, so that one
-    # flush writes them all (a registration already in the database would first load its
-    # empty places and tokens), the check-in code with them.
-    for track in tracks:
-        take_seat_or_wait(registration, track, now)
-    if registration.confirmed_places:
-        registration.checkin_code = code
-    db.session.add(registration)
-    db.session.flush()
-    confirmation = emails.confirmation(registration)
-    db.session.flush()
-    return registration, confirmation, _placement(tracks, confirmation)
+    seated, waiting = seat_newcomer(registration_id, tracks, now)
+    if not seated:
+        db.session.execute(
+            sa.update(table).where(table.c.id == registration_id).values(checkin_code=None)
+        )
+    confirmation = emails.new_registration(registration_id, values, seated=seated, waiting=waiting)
+    by_id = {track.id: track for track in conference.tracks}
+    placement = _placement([by_id[track.id] for track in tracks], seated, waiting)
+    return registration_id, confirmation, placement
 
 
 def _enqueue_and_flush(intent):

@@ -10,7 +10,7 @@ from conference.content import services as content
 from conference.extensions import db
 from conference.mailer import outbox
 from conference.mailer.models import OutboxMessage
-from conference.registration import invariants, queries, seats, services
+from conference.registration import emails, invariants, queries, seats, services
 from conference.registration.models import (
     ManageToken,
     Place,
@@ -261,6 +261,55 @@ def test_addresses_that_differ_only_in_compatibility_forms_are_the_same(
     assert services.normalise_email(variant) == "alice@example.org"
     assert not again.created
     assert again.registration.id == first.id
+
+
+def test_a_new_registration_s_confirmation_tells_what_its_places_are(make_conference, register):
+    # The registration is written without the ORM; its confirmation must say what the
+    # ORM's intent built from the saved places says (seats, places in line, sequence).
+    conference = make_conference(arts_capacity=1, social_capacity=2)
+    register(tracks=("arts", "social"), to=conference)
+    register(tracks=("arts",), to=conference)
+
+    outcome = register(tracks=("social", "arts", "cultural"), to=conference)
+
+    registration = outcome.registration
+    row = queued("registration.confirmation")[-1].row
+    assert row.registration_id == registration.id
+    assert row.snapshot == emails.confirmation(registration).snapshot
+    by_key = {track.key: track.id for track in conference.tracks}
+    assert row.snapshot["waiting"] == [[by_key["arts"], 2]]
+    assert sorted(row.snapshot["confirmed"]) == sorted([by_key["social"], by_key["cultural"]])
+    assert registration.checkin_code  # a seat: a code for its QR image
+    assert dict(outcome.placement) == {
+        by_key["social"]: None,
+        by_key["arts"]: 2,
+        by_key["cultural"]: None,
+    }
+
+
+def test_inside_the_seat_lock_a_new_registration_runs_only_its_seat_statements(
+    make_conference, register, statements
+):
+    conference = make_conference(arts_capacity=1)
+    register(tracks=("arts",), to=conference)
+
+    with statements() as seen:
+        register(tracks=("arts", "social"), to=conference)  # a place in line, and a seat
+
+    locking = seen.index(
+        next(s for s in seen if s.startswith("SELECT track.id, track.capacity, track.seats_taken"))
+    )
+    inside = [s.split(" (")[0].split(" SET")[0] for s in seen[locking + 1 :]]
+    # The registration's row was written before the lock; inside: the seat count, the
+    # places, the line's length, then (after the savepoint) the confirmation.
+    assert any(s.startswith("INSERT INTO registration") for s in seen[:locking])
+    assert inside == [
+        "UPDATE track",
+        "INSERT INTO place",
+        "SELECT place.track_id, count(*) AS count_1 FROM place WHERE place.track_id IN",
+        "RELEASE SAVEPOINT sa_savepoint_1",
+        "INSERT INTO outbox_message",
+    ]
 
 
 def test_places_in_line_counts_each_track_in_one_query(make_conference, register):
