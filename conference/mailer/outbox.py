@@ -4,8 +4,8 @@ Features queue what to send (``Intent``) with ``enqueue`` in the transaction of 
 it reports, and register a renderer for each kind of message (``@outbox.renderer``); the
 deliverer claims, renders and sends them after the commit. The parts, each in its module:
 
-* ``intents``: queueing (``Intent``, ``enqueue``, ``enqueue_many``, ``enqueue_select``,
-  ``forget_recipient``);
+* ``intents``: queueing (``Intent``, ``enqueue``, ``enqueue_new``, ``enqueue_many``,
+  ``enqueue_select``, ``forget_recipient``);
 * ``renderers``: the renderer registry (``renderer``, ``Rendering``, ``render``...);
 * ``delivery``: claiming and delivering (``deliver_pending``, ``claim_batch``...);
 * ``mime``: the message on the wire (``build_message``, ``OutboxMail``);
@@ -29,6 +29,7 @@ from conference.mailer.intents import (
     drop_pending,
     enqueue,
     enqueue_many,
+    enqueue_new,
     enqueue_select,
     forget_recipient,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "drop_pending",
     "enqueue",
     "enqueue_many",
+    "enqueue_new",
     "enqueue_select",
     "forget_recipient",
     "is_configured",

@@ -94,6 +94,35 @@ def find_active_registration(conference, email):
     )
 
 
+def find_twin_or_active(conference, email, submission_id):
+    """``(twin, active)``: the registration a form with ``submission_id`` made (a double
+    click), and the active registration of ``email``; each ``None`` if there is none.
+
+    One query for both (each term an index lookup): a new registration, the common case,
+    pays one round trip and gets no row.
+    """
+    terms = [
+        sa.and_(
+            Registration.conference_id == conference.id,
+            Registration.email == email,
+            Registration.status == RegistrationStatus.active,
+        )
+    ]
+    if submission_id:
+        terms.append(Registration.submission_id == submission_id)
+    twin = active = None
+    for registration in db.session.scalars(sa.select(Registration).where(sa.or_(*terms))):
+        if submission_id and registration.submission_id == submission_id:
+            twin = registration
+        if (
+            registration.conference_id == conference.id
+            and registration.email == email
+            and registration.is_active
+        ):
+            active = registration
+    return twin, active
+
+
 def places_in_line(places):
     """Return ``{place id: 1-based position on its track's waiting list}`` in one query.
 

@@ -25,7 +25,7 @@ from conference.mailer import outbox
 from conference.registration import checkin_code, email_change, emails
 from conference.registration.errors import RegistrationEnded, RegistrationError
 from conference.registration.models import ManageToken, Registration, RegistrationStatus
-from conference.registration.queries import find_active_registration
+from conference.registration.queries import find_active_registration, find_twin_or_active
 from conference.registration.seats import (
     drop_place,
     fill_free_seats,
@@ -219,12 +219,10 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     # a registration of the same address that commits meanwhile is caught by the unique
     # indexes (submission id, one active registration per address), and the caller
     # answers the retry as a repeat.
-    if submission_id:
-        twin = db.session.scalar(sa.select(Registration).filter_by(submission_id=submission_id))
-        if twin is not None:
-            db.session.commit()
-            return Outcome.of(twin, created=False)
-    existing = find_active_registration(conference, values["email"])
+    twin, existing = find_twin_or_active(conference, values["email"], submission_id)
+    if twin is not None:
+        db.session.commit()
+        return Outcome.of(twin, created=False)
     if existing is not None and source == "import":  # organizers are told, nobody is emailed
         db.session.commit()
         raise RegistrationError(_l("This email address is already registered."))
@@ -251,7 +249,7 @@ def _register(conference, values, photo_consent, submission_id, source, now):
             conference, values, photo_consent, submission_id, source, now
         )
     # The registration is new, so no message can have its key yet: no lookup.
-    outbox.enqueue(confirmation, key=f"registration:{registration_id}:new", fresh=True)
+    outbox.enqueue_new(confirmation, key=f"registration:{registration_id}:new")
     db.session.commit()
     timing.stop(SEAT_LOCK)
     return Outcome(registration_id, created=True, placement=placement)

@@ -308,7 +308,7 @@ def submit(
         now=now,
     )
     db.session.flush()
-    outbox.enqueue(emails.confirmation(story), key=f"story:{story.id}:submitted", fresh=True)
+    outbox.enqueue_new(emails.confirmation(story), key=f"story:{story.id}:submitted")
     if story.subject_is_minor:
         outbox.enqueue(emails.guardian_request(story), key=f"story:{story.id}:guardian")
     audit.record("story.submitted", story_id=story.id, minor=story.subject_is_minor)
