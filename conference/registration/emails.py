@@ -54,7 +54,11 @@ def new_registration(registration_id, values, *, seated, waiting):
 
 
 def already_registered(registration):
-    """To an address that registered again: it already has a registration; here is its link."""
+    """To an address that registered again: it already has a registration; here is its link.
+
+    ``registration`` may be its row (``queries.find_twin_or_active``): only its id, address,
+    name, language and sequence are read.
+    """
     return _intent("registration.already_registered", registration, places=False)
 
 

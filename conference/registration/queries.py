@@ -98,8 +98,10 @@ def find_twin_or_active(conference, email, submission_id):
     """``(twin, active)``: the registration a form with ``submission_id`` made (a double
     click), and the active registration of ``email``; each ``None`` if there is none.
 
-    One query for both (each term an index lookup): a new registration, the common case,
-    pays one round trip and gets no row.
+    Plain rows (``id``, ``email``, ``full_name``, ``language``, ``ics_sequence``, enough for
+    the messages that answer them), in one query for both (each term an index lookup): a
+    new registration, the common case, pays one round trip and gets no row, and a repeat
+    builds no ORM object a new registration would not.
     """
     terms = [
         sa.and_(
@@ -110,16 +112,28 @@ def find_twin_or_active(conference, email, submission_id):
     ]
     if submission_id:
         terms.append(Registration.submission_id == submission_id)
+    rows = db.session.execute(
+        sa.select(
+            Registration.id,
+            Registration.conference_id,
+            Registration.submission_id,
+            Registration.status,
+            Registration.email,
+            Registration.full_name,
+            Registration.language,
+            Registration.ics_sequence,
+        ).where(sa.or_(*terms))
+    )
     twin = active = None
-    for registration in db.session.scalars(sa.select(Registration).where(sa.or_(*terms))):
-        if submission_id and registration.submission_id == submission_id:
-            twin = registration
+    for row in rows:
+        if submission_id and row.submission_id == submission_id:
+            twin = row
         if (
-            registration.conference_id == conference.id
-            and registration.email == email
-            and registration.is_active
+            row.conference_id == conference.id
+            and row.email == email
+            and row.status == RegistrationStatus.active
         ):
-            active = registration
+            active = row
     return twin, active
 
 

@@ -52,18 +52,15 @@ class Outcome:
     pairs in the conference's order of tracks, read in the registration's transaction: its
     own places for a new registration, the rehearsed ones for a repeat (what the form
     would have got at that moment). ``None`` for a form sent twice (a double click).
-    ``registration`` is read on first use: a new one was written without the ORM, and
-    the web form's answer never needs it.
+    ``registration`` is read on first use: a new one was written without the ORM, a
+    repeat's and a twin's were read as plain rows, and the web form's answer never needs
+    it.
     """
 
     registration_id: int
     created: bool
     placement: tuple | None = None
     _registration: Registration | None = field(default=None, repr=False, compare=False)
-
-    @classmethod
-    def of(cls, registration, **kwargs):
-        return cls(registration.id, _registration=registration, **kwargs)
 
     @property
     def registration(self):
@@ -222,7 +219,7 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     twin, existing = find_twin_or_active(conference, values["email"], submission_id)
     if twin is not None:
         db.session.commit()
-        return Outcome.of(twin, created=False)
+        return Outcome(twin.id, created=False)
     if existing is not None and source == "import":  # organizers are told, nobody is emailed
         db.session.commit()
         raise RegistrationError(_l("This email address is already registered."))
@@ -231,16 +228,19 @@ def _register(conference, values, photo_consent, submission_id, source, now):
     if db.engine.dialect.name == "sqlite":  # BEGIN IMMEDIATE: the whole database is locked
         timing.start(SEAT_LOCK)
     if existing is not None:  # same answer as a new sign-up: never reveal who is registered
-        outbox.enqueue(emails.already_registered(existing))
+        # The same statements as a new registration, in the same order, all with Core: the
+        # rehearsed writes, then one INSERT of the message (its key is new: a random one).
         stand_in = {**values, "email": f"{uuid.uuid4().hex}@rehearsal.invalid"}
         _registration_id, _confirmation, placement = _rehearse(
             functools.partial(
                 _insert_registration, conference, stand_in, photo_consent, None, source, now
             )
         )
+        intent = emails.already_registered(existing)
+        outbox.enqueue_new(intent, key=f"{intent.kind}:{uuid.uuid4()}")
         db.session.commit()
         timing.stop(SEAT_LOCK)
-        return Outcome.of(existing, created=False, placement=placement)
+        return Outcome(existing.id, created=False, placement=placement)
 
     # In a savepoint too, released rather than rolled back: a repeat's rehearsal and a new
     # registration run the same statements in the same shape (see ``_rehearse``).

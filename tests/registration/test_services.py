@@ -160,6 +160,26 @@ def test_a_repeat_and_an_unknown_address_leave_nothing_of_the_work_they_rehearse
     assert any(s.startswith("ROLLBACK TO SAVEPOINT") for s in repeat + link)
 
 
+def test_a_repeat_runs_the_statements_of_a_new_registration(conference, register, statements):
+    # Its answer must take as long as a new registration's: the same statements in the
+    # same order (a rehearsal rolled back where the new one is released), none more.
+    register("ada@example.org", tracks=["arts", "social"])
+
+    with statements() as new:
+        register("grace@example.org", tracks=["arts", "social"])
+    with statements() as repeat:
+        register("ada@example.org", tracks=["arts", "social"])
+
+    def shape(seen):
+        return [
+            " ".join(s.replace("ROLLBACK TO SAVEPOINT", "RELEASE SAVEPOINT").split()[:3])
+            for s in seen
+        ]
+
+    assert shape(repeat) == shape(new)
+    assert any(s.startswith("ROLLBACK TO SAVEPOINT") for s in repeat)
+
+
 def test_the_same_submission_twice_makes_one_registration_and_one_email(conference, register):
     first = register("ada@example.org", submission_id="form-1")
 
