@@ -270,12 +270,19 @@ def _insert_registration(conference, values, photo_consent, submission_id, sourc
 
     Returns its id, its confirmation (an intent, for the caller to queue) and its
     ``Outcome.placement``. Written with Core (the ORM's unit of work was most of the
-    time the seat lock was held): the registration's row, check-in code included, is
-    inserted before the tracks are locked, since it needs no seat count; inside the lock
-    there are only the locking read and ``seats.seat_newcomer``'s writes (and, for
-    someone who got no seat at all, the check-in code taken back: a waiting list has
-    nothing to check in).
+    time the seat lock was held): the registration's row is inserted before the tracks
+    are locked, since it needs no seat count; inside the lock there are only the locking
+    read and ``seats.seat_newcomer``'s writes.
+
+    The check-in code (only for someone with a seat: a waiting list has nothing to check
+    in) goes in that first INSERT by a guess from the seats this request read before the
+    lock: someone who chose only full tracks gets none. Seats rarely come free without
+    going to the people waiting, so the guess is almost always right; when the lock
+    says otherwise, one UPDATE puts it right.
     """
+    keys = set(values["track_keys"])
+    code = checkin_code.new_checkin_code()
+    guessed_seat = any(track.seats_left for track in conference.tracks if track.key in keys)
     table = Registration.__table__
     registration_id = db.session.execute(
         sa.insert(table)
@@ -294,18 +301,20 @@ def _insert_registration(conference, values, photo_consent, submission_id, sourc
             submission_id=submission_id,
             ics_uid=str(uuid.uuid4()),
             ics_sequence=0,
-            checkin_code=checkin_code.new_checkin_code(),
+            checkin_code=code if guessed_seat else None,
             created_at=now,
             updated_at=now,
         )
         .returning(table.c.id)
     ).scalar_one()
-    tracks = lock_track_rows(conference, values["track_keys"])
+    tracks = lock_track_rows(conference, keys)
     timing.start(SEAT_LOCK)  # PostgreSQL: the tracks' rows are locked from here
     seated, waiting = seat_newcomer(registration_id, tracks, now)
-    if not seated:
+    if bool(seated) != guessed_seat:
         db.session.execute(
-            sa.update(table).where(table.c.id == registration_id).values(checkin_code=None)
+            sa.update(table)
+            .where(table.c.id == registration_id)
+            .values(checkin_code=code if seated else None)
         )
     confirmation = emails.new_registration(registration_id, values, seated=seated, waiting=waiting)
     by_id = {track.id: track for track in conference.tracks}

@@ -3,6 +3,7 @@ import contextlib
 import icalendar
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from conference import text
 from conference.audit import AuditEvent
@@ -158,6 +159,31 @@ def test_a_repeat_and_an_unknown_address_leave_nothing_of_the_work_they_rehearse
     assert any("INSERT INTO place" in s for s in repeat)
     assert any("INSERT INTO outbox_message" in s for s in link)
     assert any(s.startswith("ROLLBACK TO SAVEPOINT") for s in repeat + link)
+
+
+@pytest.mark.parametrize("seen_full", [True, False])
+def test_a_stale_read_of_the_seats_still_gives_the_check_in_code_to_seats_only(
+    make_conference, register, seen_full
+):
+    # The code goes in the registration's first INSERT by a guess from seats read before
+    # the lock; when the lock finds otherwise, the code is put right.
+    conference = make_conference(arts_capacity=1)
+    if not seen_full:
+        register(tracks=("arts",), to=conference)  # the seat is gone...
+    [arts] = [track for track in conference.tracks if track.key == "arts"]
+    # ...but this request read it the other way round, before the lock
+    so.attributes.set_committed_value(arts, "seats_taken", 1 if seen_full else 0)
+
+    registration = register(tracks=("arts",), to=conference).registration
+
+    db.session.expire_all()
+    if seen_full:  # a seat after all: a code for its QR image
+        assert [p.status for p in registration.places] == [PlaceStatus.confirmed]
+        assert registration.checkin_code
+    else:  # waiting after all: nothing to check in
+        assert [p.status for p in registration.places] == [PlaceStatus.waitlisted]
+        assert registration.checkin_code is None
+    assert emails.confirmation(registration).snapshot == queued()[-1].row.snapshot
 
 
 def test_a_repeat_runs_the_statements_of_a_new_registration(conference, register, statements):
