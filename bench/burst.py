@@ -14,8 +14,10 @@ achieved arrival rate, the server's CPU time per arrival); then a stepwise searc
 doubles the rate, 10 s a step, letting the server drain between steps, until the POST's
 p99 passes 1 s: the highest rate below that is this machine's capacity. Afterwards the
 seats are checked: per track exactly min(500, people) confirmed, the first 500 to take
-the track's lock, and everyone else waiting behind them in that order (place ids in the
-order of registration ids, the same on both tracks).
+the track's lock, and everyone else waiting behind them in that order (by place id, the
+order the lock was taken in: the same people in the same order on both tracks). A
+registration's own row is inserted just before it takes the lock, so registration ids
+and times may run backwards between close neighbours: counted, not a failure.
 """
 
 import asyncio
@@ -305,7 +307,6 @@ def check_seats(instance):
     in_order = (
         all(
             [row[1] for row in places] == sorted(row[1] for row in places)  # confirmed < waitlisted
-            and [row[2] for row in places] == sorted(row[2] for row in places)
             for places in by_track.values()
         )
         and len({tuple(row[2] for row in places) for places in by_track.values()}) == 1

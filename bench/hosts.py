@@ -327,10 +327,10 @@ def seat_check(check, label, seats):
     return [
         Check(f"seats: exactly the seats confirmed, the rest waiting, {label}", right, detail),
         Check(
-            f"waiting list in order (place ids follow registration ids), {label}",
+            f"waiting list in order (the order the tracks' lock was taken in), {label}",
             check.in_order,
-            "confirmed first, then waiting, in the order of registration ids, the same on "
-            "both tracks",
+            "confirmed first, then waiting, by place id, the same people in the same order "
+            "on both tracks",
         ),
     ]
 
