@@ -87,6 +87,7 @@ class Track(db.Model):
         sa.CheckConstraint(
             "seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"
         ),
+        sa.CheckConstraint("places_waiting >= 0", name="places_waiting_not_negative"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -98,6 +99,9 @@ class Track(db.Model):
     # Confirmed places, kept in step with them under the track's row lock, so that a
     # registration never counts rows; the CHECK is the last line of defence.
     seats_taken: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # Places on the track's waiting list, kept in step with them the same way: a newcomer's
+    # place in line is this plus one, read under the lock without counting the line.
+    places_waiting: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     position: so.Mapped[int] = so.mapped_column(default=0)
     # The content file gives a track its first capacity. Once organizers change it in the
     # back office these say when (UTC) and who, and loading content keeps their number

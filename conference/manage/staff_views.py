@@ -29,7 +29,7 @@ def dashboard():
     if conference is None:
         return render_template("manage/dashboard.html", conference=None)
     numbers = stats.dashboard_numbers(conference)
-    seats = stats.track_seats(conference, numbers)
+    seats = stats.track_seats(conference)
     setup = stats.setup_status(conference, numbers=numbers)
     volunteers = volunteer_stats.cached_figures(conference, current_user)
     refresh_seconds = stats.cache_seconds()

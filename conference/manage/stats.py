@@ -24,7 +24,6 @@ from conference.extensions import cache, db
 from conference.i18n import format_date_range, moment_text
 from conference.mailer import outbox
 from conference.mailer.models import MessageStatus
-from conference.registration import queries
 from conference.registration.models import Registration, RegistrationStatus
 
 # The chart shows this many days at most, the latest.
@@ -53,7 +52,7 @@ def dashboard_numbers(conference, *, now=None):
     """Return the aggregate figures for ``conference``, from the cache when fresh.
 
     A dict of plain values: ``registrations`` (active, cancelled, erased),
-    ``checked_in``, ``waitlisted`` (by track id), ``days`` (``[(ISO date, count)]``, new
+    ``checked_in``, ``days`` (``[(ISO date, count)]``, new
     registrations per local day, gaps filled) and ``outbox`` (by message status).
     """
     key = _cache_key(conference)
@@ -94,7 +93,6 @@ def compute_numbers(conference, *, now=None):
     return {
         "registrations": {status.value: by_status.get(status, 0) for status in RegistrationStatus},
         "checked_in": checked_in or 0,
-        "waitlisted": queries.waiting_counts(conference),
         "days": registrations_per_day(conference, now=now),
         "outbox": {status.value: count for status, count in outbox.counts().items()},
     }
@@ -156,13 +154,14 @@ class TrackSeats:
         return max(self.capacity - self.confirmed, 0)
 
 
-def track_seats(conference, numbers):
-    """Return a ``TrackSeats`` per track: stored seats and capacity, cached waiting lists.
+def track_seats(conference):
+    """Return a ``TrackSeats`` per track: its capacity, seats taken and places waiting.
 
-    The seats are read at every call (one statement of plain rows, no track objects).
+    Read at every call (one statement of plain rows, no track objects): the tracks keep
+    their counts (``registration.seats``), so nothing is counted here.
     """
     rows = db.session.execute(
-        sa.select(Track.id, Track.key, Track.name, Track.capacity, Track.seats_taken)
+        sa.select(Track.key, Track.name, Track.capacity, Track.seats_taken, Track.places_waiting)
         .where(Track.conference_id == conference.id)
         .order_by(Track.position)
     )
@@ -172,9 +171,9 @@ def track_seats(conference, numbers):
             name=name,
             capacity=capacity,
             confirmed=seats_taken,
-            waitlisted=numbers["waitlisted"].get(track_id, 0),
+            waitlisted=places_waiting,
         )
-        for track_id, key, name, capacity, seats_taken in rows
+        for key, name, capacity, seats_taken, places_waiting in rows
     ]
 
 

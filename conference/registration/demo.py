@@ -5,7 +5,7 @@ names, addresses on the reserved ``example.*`` domains (RFC 2606), so no one rea
 ever emailed. Rows are written with bulk inserts, a batch per transaction, because the
 point is 100,000 registrations in seconds; the seat rules still hold: a track confirms
 people in arrival order while seats remain and waitlists the rest, and each track's
-``seats_taken`` matches its confirmed places at the end.
+``seats_taken`` and ``places_waiting`` match its places at the end.
 
 Nothing is queued in the outbox: made-up people get no email.
 """
@@ -166,12 +166,17 @@ def generate_registrations(conference, count, *, seed=None, progress=None):
         # A bulk load leaves the planner's statistics stale until autovacuum gets to it:
         # the attendee list would scan every place for a page of 50 in the meantime.
         db.session.execute(sa.text("ANALYZE registration, place"))
-    for track in tracks:
-        track.seats_taken = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Place)
-            .where(Place.track_id == track.id, Place.status == PlaceStatus.confirmed)
+    counts = {
+        (track_id, status): count
+        for track_id, status, count in db.session.execute(
+            sa.select(Place.track_id, Place.status, sa.func.count())
+            .where(Place.track_id.in_([track.id for track in tracks]))
+            .group_by(Place.track_id, Place.status)
         )
+    }
+    for track in tracks:
+        track.seats_taken = counts.get((track.id, PlaceStatus.confirmed), 0)
+        track.places_waiting = counts.get((track.id, PlaceStatus.waitlisted), 0)
     db.session.commit()
     return written
 

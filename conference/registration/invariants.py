@@ -5,7 +5,7 @@ that ``flask check`` (after an incident, a restore or a hand-made fix) and the r
 tests can ask for it. The rules:
 
 * seats: a track's ``seats_taken`` equals its confirmed places, and never exceeds its
-  capacity;
+  capacity; its ``places_waiting`` equals its waitlisted places;
 * waiting list: nobody waits on a track with a free seat; and nobody was seated past
   someone still waiting who arrived earlier (a confirmed place with a higher id than a
   waiting place on the same track), unless an organizer gave that seat ahead of the line
@@ -113,6 +113,14 @@ def _seats_and_queues(tracks, places):
                     "seats",
                     f"track {track.key}: seats_taken is {track.seats_taken} "
                     f"but {len(confirmed)} places are confirmed",
+                )
+            )
+        if track.places_waiting != len(waiting):
+            problems.append(
+                Problem(
+                    "seats",
+                    f"track {track.key}: places_waiting is {track.places_waiting} "
+                    f"but {len(waiting)} places are waitlisted",
                 )
             )
         if max(track.seats_taken, len(confirmed)) > track.capacity:

@@ -50,9 +50,8 @@ def shown_places(conference, track_keys, *, outcome=None, submission_id=None):
             if track.id in by_track
         ]
     keys = set(track_keys or ())
-    waiting = queries.waiting_counts(conference)
     return [
-        Shown(track.id, None if track.seats_left else waiting.get(track.id, 0) + 1)
+        Shown(track.id, None if track.seats_left else track.places_waiting + 1)
         for track in conference.tracks
         if track.key in keys
     ]

@@ -231,19 +231,6 @@ def waiting_positions(places, *, limit=COUNT_LIMIT):
     }
 
 
-def waiting_counts(conference):
-    """Return ``{track id: people waiting}``, counted now (an index range per track)."""
-    track_ids = [track.id for track in conference.tracks]
-    found = dict(
-        db.session.execute(
-            sa.select(Place.track_id, sa.func.count())
-            .where(Place.track_id.in_(track_ids), Place.status == PlaceStatus.waitlisted)
-            .group_by(Place.track_id)
-        ).all()
-    )
-    return {track_id: found.get(track_id, 0) for track_id in track_ids}
-
-
 # ---------------------------------------------------------------------------------------
 # The organizers' filter
 

@@ -1,9 +1,9 @@
 """Seats and waiting lists: taking and freeing seats, promotions, capacities.
 
-Seats: a track's ``seats_taken`` changes only while its row is locked (PostgreSQL:
-``SELECT … FOR UPDATE``, tracks in id order; SQLite: the whole transaction is
-``BEGIN IMMEDIATE``). A freed seat goes to the next person waiting on that track, in the
-same transaction.
+Seats: a track's ``seats_taken`` and ``places_waiting`` change only while its row is
+locked (PostgreSQL: ``SELECT … FOR UPDATE``, tracks in id order; SQLite: the whole
+transaction is ``BEGIN IMMEDIATE``). A freed seat goes to the next person waiting on
+that track, in the same transaction.
 
 Lock order: a change to a registration locks the registration's row first
 (``lock_registration``), then its tracks in id order (``lock_tracks``), and reads its
@@ -102,13 +102,14 @@ def lock_tracks(conference, keys):
 
 
 def lock_track_rows(conference, keys):
-    """``lock_tracks`` as plain rows (id, capacity, seats taken), for a new registration.
+    """``lock_tracks`` as plain rows (id, capacity, seats taken, places waiting), for a
+    new registration.
 
     A new registration changes nothing else of a track: its rows need no ORM objects
     (see ``seat_newcomer``).
     """
     return db.session.execute(
-        sa.select(Track.id, Track.capacity, Track.seats_taken)
+        sa.select(Track.id, Track.capacity, Track.seats_taken, Track.places_waiting)
         .where(Track.conference_id == conference.id, Track.key.in_(list(keys)))
         .order_by(Track.id)
         .with_for_update()
@@ -117,6 +118,11 @@ def lock_track_rows(conference, keys):
 
 # ---------------------------------------------------------------------------------------
 # Taking and freeing seats
+#
+# A track's ``seats_taken`` and ``places_waiting`` count its confirmed and waitlisted
+# places. Every change of a place below changes them too, under the track's lock, so
+# that nobody counts rows to know whether a seat is free or where a line ends
+# (``invariants`` checks they agree).
 
 
 def seat_newcomer(registration_id, tracks, now):
@@ -126,20 +132,26 @@ def seat_newcomer(registration_id, tracks, now):
     ``seated``: the ids of the tracks where it has a seat; ``waiting``: ``[track id,
     place in line]`` pairs; both in track id order (as a registration's places are).
     Written with Core, in as few statements as the invariants allow, because this runs
-    while the tracks are locked: one UPDATE of the seat counts, one INSERT of the places,
-    and, only for a full track, one count of its line. A new place is the last of its
-    line: places are added with the track locked, so ids follow arrival order, and its
-    place in line is the line's length.
+    while the tracks are locked: one UPDATE of the tracks' counts and one INSERT of the
+    places. A new place is the last of its line: its place in line is the number of
+    places waiting before it, plus one.
     """
     seated = [track.id for track in tracks if track.seats_taken < track.capacity]
-    full = [track.id for track in tracks if track.seats_taken >= track.capacity]
-    if seated:
-        track_table = Track.__table__
-        db.session.execute(
-            sa.update(track_table)
-            .where(track_table.c.id.in_(seated))
-            .values(seats_taken=track_table.c.seats_taken + 1)
+    waiting = [
+        [track.id, track.places_waiting + 1]
+        for track in tracks
+        if track.seats_taken >= track.capacity
+    ]
+    track_table = Track.__table__
+    in_line = track_table.c.id.in_([track_id for track_id, _ in waiting])
+    db.session.execute(
+        sa.update(track_table)
+        .where(track_table.c.id.in_([track.id for track in tracks]))
+        .values(
+            seats_taken=track_table.c.seats_taken + sa.case((in_line, 0), else_=1),
+            places_waiting=track_table.c.places_waiting + sa.case((in_line, 1), else_=0),
         )
+    )
     db.session.execute(
         sa.insert(Place.__table__),
         [
@@ -153,19 +165,7 @@ def seat_newcomer(registration_id, tracks, now):
             for track in tracks
         ],
     )
-    lengths = _line_lengths(full) if full else {}
-    return seated, [[track_id, lengths[track_id]] for track_id in full]
-
-
-def _line_lengths(track_ids):
-    """``{track id: people waiting}`` for ``track_ids``, counted now (an index range each)."""
-    return dict(
-        db.session.execute(
-            sa.select(Place.track_id, sa.func.count())
-            .where(Place.track_id.in_(track_ids), Place.status == PlaceStatus.waitlisted)
-            .group_by(Place.track_id)
-        ).all()
-    )
+    return seated, waiting
 
 
 def take_seat_or_wait(registration, track, now):
@@ -174,6 +174,7 @@ def take_seat_or_wait(registration, track, now):
         track.seats_taken += 1
         place = Place(track=track, status=PlaceStatus.confirmed, created_at=now, confirmed_at=now)
     else:
+        track.places_waiting += 1
         place = Place(track=track, status=PlaceStatus.waitlisted, created_at=now)
     registration.places.append(place)
     return place
@@ -196,6 +197,8 @@ def drop_place(registration, place, track):
     """Take ``place`` (in the locked ``track``) from ``registration``, freeing its seat."""
     if place.status == PlaceStatus.confirmed:
         track.seats_taken -= 1
+    else:
+        track.places_waiting -= 1
     registration.places.remove(place)
 
 
@@ -227,6 +230,7 @@ def fill_free_seats(track, *, now=None):
         place.status = PlaceStatus.confirmed
         place.confirmed_at = now
         track.seats_taken += 1
+        track.places_waiting -= 1
         registration.ics_sequence += 1
         registration.updated_at = now
         promoted.append(place)
@@ -282,6 +286,7 @@ def confirm_from_waitlist(place, *, actor=None, now=None):
     place.status = PlaceStatus.confirmed
     place.confirmed_at = now
     track.seats_taken += 1
+    track.places_waiting -= 1
     registration.ics_sequence += 1
     registration.updated_at = now
     audit.record(

@@ -246,12 +246,7 @@ def tracks():
         else:
             flash(_capacity_message(track, promoted), "success")
             return redirect(url_for(".tracks"), code=303)
-    return render_template(
-        "registration/tracks.html",
-        conference=conference,
-        form=form,
-        waiting=queries.waiting_counts(conference),
-    )
+    return render_template("registration/tracks.html", conference=conference, form=form)
 
 
 def _capacity_message(track, promoted):

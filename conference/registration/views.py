@@ -189,7 +189,8 @@ def _blank_form(conference):
 def _form_key(conference):
     """Everything the blank form is made of but its slots, read in this request."""
     conference_row = conference.__table__.columns.keys()
-    track_row = [name for name in Track.__table__.columns.keys() if name != "seats_taken"]
+    counts = {"seats_taken", "places_waiting"}  # filled in per answer, or not shown
+    track_row = [name for name in Track.__table__.columns.keys() if name not in counts]
     return repr(
         (
             current_language(),

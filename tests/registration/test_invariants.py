@@ -61,6 +61,15 @@ def test_seats_taken_that_differ_from_confirmed_places_are_found(state, runner):
     assert "seats: track arts" in result.output
 
 
+def test_places_waiting_that_differ_from_waitlisted_places_are_found(state):
+    conference, _ = state
+    write(sa.update(Track).where(Track.id == arts(conference).id).values(places_waiting=5))
+
+    [problem] = invariants.check()
+
+    assert str(problem) == "seats: track arts: places_waiting is 5 but 2 places are waitlisted"
+
+
 def test_an_oversold_track_is_found(state):
     conference, people = state
     [waiting] = people[2].places
@@ -110,7 +119,9 @@ def test_a_cancelled_registration_that_keeps_its_places_is_found(state):
 
 def test_an_active_registration_without_a_place_is_found(state):
     _, people = state
-    write(sa.delete(Place).where(Place.registration_id == people[4].id))
+    write(sa.delete(Place).where(Place.registration_id == people[4].id))  # it was waiting
+    arts_line = Track.places_waiting - 1
+    write(sa.update(Track).values(places_waiting=arts_line).where(Track.key == "arts"))
 
     found = invariants.check()
 

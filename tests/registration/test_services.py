@@ -346,16 +346,49 @@ def test_inside_the_seat_lock_a_new_registration_runs_only_its_seat_statements(
         next(s for s in seen if s.startswith("SELECT track.id, track.capacity, track.seats_taken"))
     )
     inside = [s.split(" (")[0].split(" SET")[0] for s in seen[locking + 1 :]]
-    # The registration's row was written before the lock; inside: the seat count, the
-    # places, the line's length, then (after the savepoint) the confirmation.
+    # The registration's row was written before the lock; inside: the tracks' counts
+    # (the line is never counted), the places, then (after the savepoint) the confirmation.
     assert any(s.startswith("INSERT INTO registration") for s in seen[:locking])
     assert inside == [
         "UPDATE track",
         "INSERT INTO place",
-        "SELECT place.track_id, count(*) AS count_1 FROM place WHERE place.track_id IN",
         "RELEASE SAVEPOINT sa_savepoint_1",
         "INSERT INTO outbox_message",
     ]
+
+
+def test_each_change_of_places_keeps_the_tracks_counts(make_conference, register):
+    """Seats taken and places waiting follow every way a place comes, goes or moves up."""
+    conference = make_conference(arts_capacity=1, social_capacity=1)
+    by_key = {track.key: track for track in conference.tracks}
+    arts, social = by_key["arts"], by_key["social"]
+
+    def counts():
+        db.session.expire_all()
+        return [(track.seats_taken, track.places_waiting) for track in (arts, social)]
+
+    first = register("first@example.org", tracks=("arts", "social"), to=conference).registration
+    second = register("second@example.org", tracks=("arts",), to=conference).registration
+    third = register("third@example.org", tracks=("arts", "social"), to=conference).registration
+    assert counts() == [(1, 2), (1, 1)]
+
+    services.change_tracks(third, ["social"])  # leaves one line
+    assert counts() == [(1, 1), (1, 1)]
+    services.change_tracks(second, ["arts", "social"])  # joins another
+    assert counts() == [(1, 1), (1, 2)]
+    services.cancel_registration(first)  # a seat freed in each: the first in line moves up
+    assert counts() == [(1, 0), (1, 1)]
+    seats.set_capacity(social, 2)  # the last one waiting gets the new seat
+    assert counts() == [(1, 0), (2, 0)]
+
+    fourth = register("fourth@example.org", tracks=("arts",), to=conference).registration
+    fifth = register("fifth@example.org", tracks=("arts",), to=conference).registration
+    assert counts() == [(1, 2), (2, 0)]
+    seats.confirm_from_waitlist(fourth.places[0])  # by an organizer, ahead of nobody
+    assert counts() == [(2, 1), (2, 0)]
+    services.erase_registration(fifth)
+    assert counts() == [(2, 0), (2, 0)]
+    assert invariants.check(conference) == []
 
 
 def test_places_in_line_counts_each_track_in_one_query(make_conference, register):
