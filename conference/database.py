@@ -5,10 +5,15 @@ instead of failing), foreign keys on, and transactions begun by SQLAlchemy itsel
 than by the sqlite3 module, so that ``begin_write()`` can ask for ``BEGIN IMMEDIATE``:
 a transaction that reads and then writes must hold the write lock from its first read,
 or a concurrent writer makes it fail instead of wait.
+
+PostgreSQL: a pooled connection the server closed while it sat idle (a restart, a
+failover, a proxy's timeout) is replaced as it leaves the pool, before a request uses it
+(``_replace_if_closed``), without the round trip SQLAlchemy's ``pool_pre_ping`` costs.
 """
 
 import contextlib
 import logging
+import select
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -42,6 +47,33 @@ def init_app(app):
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
+        elif engine.dialect.driver == "psycopg":
+            event.listen(engine, "checkout", _replace_if_closed)
+
+
+def _replace_if_closed(dbapi_connection, _record, _proxy):
+    """Give up a pooled connection the server has closed; the pool then opens a new one.
+
+    A server that stops or restarts (or ends an idle session, or a proxy that drops one)
+    sends its goodbye, a FATAL message and the end of the stream: an idle connection's
+    socket then has something to read. Nothing else writes to an idle connection of this
+    app (it never LISTENs), so a connection with anything to read is given up
+    (``DisconnectionError`` tells SQLAlchemy's pool to replace it and check out again):
+    at worst a new connection, never an error for the visitor. Nothing is sent: the
+    ``SELECT 1`` of ``pool_pre_ping`` was a round trip per request, and found no more
+    (a network that drops silently makes it hang, not fail).
+    """
+    from psycopg.pq import ConnStatus
+
+    connection = dbapi_connection.pgconn
+    if connection.status != ConnStatus.OK or _has_input(connection.socket):
+        raise sa.exc.DisconnectionError("the database closed the connection while it was idle")
+
+
+def _has_input(socket):
+    poller = select.poll()
+    poller.register(socket, select.POLLIN)
+    return bool(poller.poll(0))  # an error or a hang-up counts too
 
 
 def _sqlite_connect(dbapi_connection, _record):

@@ -101,7 +101,7 @@ def init_app(app):
     def database_unavailable(error):
         try:
             db.session.rollback()
-        except Exception:  # the connection is gone; the pool replaces it (pool_pre_ping)
+        except Exception:  # the connection is gone; the pool replaces it (database)
             pass
         log.error("database unavailable: %s", error.__class__.__name__)
         response = make_response(render_error(ServiceUnavailable.code))

@@ -1,13 +1,15 @@
+import select
 import sqlite3
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import text
 
 from conference import create_app, database
 from conference.extensions import db
 
-from .conftest import TEST_CONFIG
+from .conftest import TEST_CONFIG, postgres_url
 
 
 def test_begin_write_takes_the_sqlite_write_lock_at_once(tmp_path):
@@ -65,3 +67,53 @@ def test_sqlite_files_use_wal_and_foreign_keys(tmp_path):
 
     assert journal == "wal"
     assert keys == 1
+
+
+# ---------------------------------------------------------------------------------------
+# PostgreSQL: pooled connections the server closed are replaced before anyone uses them
+
+
+@pytest.fixture
+def on_postgres():
+    """The app on PostgreSQL, in an app context; and a second connection to act as the server."""
+    url = postgres_url()
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        engine = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as server:
+                yield server
+        finally:
+            engine.dispose()
+            db.session.remove()
+            db.engine.dispose()
+
+
+def pooled_backend():
+    """The server process behind the pool's connection, as a request would use it."""
+    pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+    socket = db.session.connection().connection.dbapi_connection.pgconn.socket
+    db.session.commit()  # back to the pool
+    return pid, socket
+
+
+def wait_for_input(socket):
+    poller = select.poll()
+    poller.register(socket, select.POLLIN)
+    assert poller.poll(5000), "nothing came from the server"
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_unseen(on_postgres):
+    server = on_postgres
+    pid, socket = pooled_backend()
+
+    server.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})  # as a restart does
+    wait_for_input(socket)
+
+    assert pooled_backend()[0] != pid  # a new connection, and no error on the way
+
+
+def test_a_connection_nobody_closed_is_used_again(on_postgres):
+    first, _ = pooled_backend()
+
+    assert [pooled_backend()[0] for _ in range(3)] == [first] * 3

@@ -255,7 +255,7 @@ def test_the_site_comes_back_by_itself_when_the_database_does(site, proxy, store
 
 def test_connections_broken_while_idle_are_replaced_before_anyone_sees_them(site, proxy):
     # Nobody asked anything during the outage, so the pool still holds connections that
-    # are dead: pool_pre_ping finds out before a request uses one.
+    # are dead: the pool finds out (database._replace_if_closed) before a request uses one.
     client = site.test_client()
     assert client.get("/").status_code == 200
     assert registers(client.post("/register", data=fill_in_form(client, "first@example.org")))
