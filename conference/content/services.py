@@ -31,6 +31,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort, current_app, has_request_context
 from flask_login import current_user
 
@@ -140,19 +141,23 @@ def _atomic(function):
     return wrapper
 
 
-def get_conference(slug):
-    """Return the conference with ``slug``, or ``None``."""
-    return db.session.scalar(sa.select(Conference).filter_by(slug=slug))
+def get_conference(slug, *, with_tracks=False):
+    """Return the conference with ``slug``, or ``None``; ``with_tracks``: its tracks are
+    read in the same query (a page that shows them all saves a round trip)."""
+    query = sa.select(Conference).filter_by(slug=slug)
+    if with_tracks:
+        query = query.options(so.joinedload(Conference.tracks))
+    return db.session.scalar(query)
 
 
-def current_conference():
+def current_conference(*, with_tracks=False):
     """Return the conference this site runs (``CONFERENCE_SLUG``), or ``None``."""
-    return get_conference(current_app.config["CONFERENCE_SLUG"])
+    return get_conference(current_app.config["CONFERENCE_SLUG"], with_tracks=with_tracks)
 
 
-def conference_or_404():
+def conference_or_404(*, with_tracks=False):
     """The conference this site runs; a 404 page while none is loaded."""
-    conference = current_conference()
+    conference = current_conference(with_tracks=with_tracks)
     if conference is None:
         abort(404)
     return conference

@@ -119,7 +119,7 @@ def _ended(status):
 @limiter.limit(_registration_limit, methods=["POST"])
 def register():
     """The registration form; a valid answer registers the visitor (or, if repeated, not)."""
-    conference = content.conference_or_404()
+    conference = content.conference_or_404(with_tracks=True)
     if not conference.is_registration_open(utcnow()):
         return _closed(conference, 403 if request.method == "POST" else 200)
     if request.method == "GET" and "_flashes" not in session:
