@@ -60,7 +60,7 @@ class Outcome:
     registration_id: int
     created: bool
     placement: tuple | None = None
-    _registration: Registration | None = field(default=None, repr=False, compare=False)
+    _registration: Registration | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def registration(self):
