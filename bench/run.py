@@ -5,7 +5,9 @@ names a server) gets a fresh installation served by gunicorn with sync workers, 
 by wrk from another process on loopback at 8 and 32 connections:
 
 - the conference page, the gallery, a story, the programme feed, the dashboard and an
-  attendee's private page (GET), against a minimal Flask "hello" app;
+  attendee's private page (GET), against a minimal Flask "hello" app; beside them the
+  floor of any page that reads the database (a minimal Flask + SQLAlchemy app reading one
+  row by key), with its own ratio to "hello";
 - the registration form posted as a browser posts it (CSRF token, session cookie, a new
   email and submission id each time), against a minimal Flask + SQLAlchemy app whose
   POST inserts one row in the same database; and the same POST stopped by the spam trap
@@ -56,6 +58,8 @@ TARGETS = {
     "volunteer sign-up POST": ("insert", None),
     "manage page (private link)": ("hello", 0.2),
 }
+# No target: what a page that reads the database once can reach at the most.
+SELECT_FLOOR = "Flask + SQLAlchemy select by key (floor)"
 LIST_P99_MS = 100
 TIMING_TARGET = 0.10  # a repeat's median within 10% of a new registration's
 # What ``--figures`` can choose (all by default).
@@ -298,6 +302,19 @@ class Bench:
             capacity = [r.capacity for r in self.bursts if r.database == instance.name]
             self.hosts = hosts.measure(instance, self.workdir, capacity=sum(capacity) or None)
 
+    def select(self, database, url):
+        """The floor of a page that reads the database once (``baselines/read_one.py``)."""
+        log(f"* floor: Flask + SQLAlchemy select by key on {database}")
+        env = {**os.environ, "BASELINE_DATABASE_URL": database_uri(url)}
+        subprocess.run(
+            [sys.executable, "read_one.py"], cwd=BENCH / "baselines", env=env, check=True
+        )
+        with servers.serve("read_one:app", cwd=BENCH / "baselines", env=env) as base:
+            for connections in CONNECTIONS:
+                result = self.load(base + "/people/bench-floor-token", connections)
+                ratio = result.per_second / self.baselines["hello", None, connections]
+                self.http.append((SELECT_FLOOR, database, connections, result, ratio, None))
+
     def _compare(self, figure, database, connections, result):
         baseline_name, target = TARGETS.get(figure, TARGETS["conference page"])
         key = (baseline_name, None if baseline_name == "hello" else database, connections)
@@ -467,6 +484,8 @@ def main():
         for instance in instances:
             if baselines:
                 bench.insert(instance.name, baseline_urls[instance.name])
+            if {"pages", "registration"} & figures:  # the floor under pages read per request
+                bench.select(instance.name, baseline_urls[instance.name])
                 bench.product(instance)
             bench.exports_and_outbox(instance)
         front_end = "" if options.skip_lighthouse else lighthouse(workdir / "lighthouse.md")
