@@ -61,7 +61,6 @@ TARGETS = {
 # No target: what a page that reads the database once can reach at the most.
 SELECT_FLOOR = "Flask + SQLAlchemy select by key (floor)"
 LIST_P99_MS = 100
-TIMING_TARGET = 0.10  # a repeat's median within 10% of a new registration's
 # What ``--figures`` can choose (all by default).
 FIGURES = tuple("pages registration volunteers lists exports outbox bulk burst hosts".split())
 WARM_UP = 2  # seconds of load before each measured run, not counted
@@ -202,7 +201,11 @@ class Bench:
         self.post_registrations(base, instance, figure, trap=True)
         if _count_registrations(instance) != before:
             raise RuntimeError("a registration was saved through the spam trap")
-        self.new_and_repeat(base, instance)
+        import new_vs_repeat
+
+        log("  registration POST: new address vs repeat, in blocks ABBA BAAB")
+        script = BENCH / "wrk" / "post_registration.lua"
+        self.timing.append(new_vs_repeat.measure(self, base, instance, script))
         import seat_lock
 
         log("  the seat lock's hold time")
@@ -233,35 +236,6 @@ class Bench:
             raise RuntimeError(f"{posted} sign-ups answered, {saved - before} saved, {taken} taken")
         log(f"  {saved - before} volunteers saved for {posted} answered POSTs")
         instance.flask("check")  # the invariants of places, after the load
-
-    def new_and_repeat(self, base, instance):
-        """The median time of a new registration and of a repeat of a registered address.
-
-        One connection, so that the two medians are of the work alone: a repeat must not
-        answer faster (or slower) than a new registration, or the time tells who is
-        registered. The repeats reuse one address (registered by the warm-up), each with
-        a new submission id. Eight blocks of half the usual length, in the order ABBA
-        BAAB, so that drift in a straight line or a curve (the line growing, the
-        database's own housekeeping) weighs on both alike: one block each measured
-        15-18% where interleaved requests differed by 1%, and one ABBA round still swung
-        from 2% to 9% between two rounds of the same code, both ways of the change.
-        """
-        log("  registration POST: new address vs repeat, in blocks ABBA BAAB")
-        order = ("new", "repeat", "repeat", "new", "repeat", "new", "new", "repeat")
-        medians = {"new": 0.0, "repeat": 0.0}  # each the mean of its four blocks' medians
-        for block, mode in enumerate(order):
-            token, session_cookie = servers.registration_session(base)
-            run = f"{instance.name}{mode}{block}"
-            result = self.load(
-                base + "/register",
-                1,
-                duration=max(1, self.duration // 2),
-                script=BENCH / "wrk" / "post_registration.lua",
-                args=[run, token, session_cookie, *(["repeat"] if mode == "repeat" else [])],
-            )
-            medians[mode] += result.p50_ms / 4
-        difference = abs(medians["repeat"] - medians["new"]) / medians["new"]
-        self.timing.append((instance.name, medians["new"], medians["repeat"], difference))
 
     def post_registrations(self, base, instance, figure, *, trap=False):
         """Post the registration form at each load; return how many POSTs were answered."""
@@ -399,21 +373,9 @@ def report(bench):
             f"{_met(result.p99_ms < LIST_P99_MS)} |"
         )
     if bench.timing:
-        lines += [
-            "",
-            "## Registration: a new address and a repeat do the same work (1 connection)",
-            "",
-            "Each median is the mean of four blocks' medians, blocks in the order new,",
-            "repeat, repeat, new, repeat, new, new, repeat.",
-            "",
-            "| database | new p50 ms | repeat p50 ms | difference | target | met |",
-            "|---|--:|--:|--:|--:|---|",
-        ]
-        for database, new, repeat, difference in bench.timing:
-            lines.append(
-                f"| {database} | {new:.1f} | {repeat:.1f} | {difference:.0%} | "
-                f"< {TIMING_TARGET:.0%} | {_met(difference < TIMING_TARGET)} |"
-            )
+        import new_vs_repeat
+
+        lines += new_vs_repeat.markdown(bench.timing)
     if bench.seat_lock:
         import seat_lock
 
