@@ -276,7 +276,7 @@ class Bench:
             capacity = [r.capacity for r in self.bursts if r.database == instance.name]
             self.hosts = hosts.measure(instance, self.workdir, capacity=sum(capacity) or None)
 
-    def select(self, database, url):
+    def read_one(self, database, url):
         """The floor of a page that reads the database once (``baselines/read_one.py``)."""
         log(f"* floor: Flask + SQLAlchemy select by key on {database}")
         env = {**os.environ, "BASELINE_DATABASE_URL": database_uri(url)}
@@ -446,8 +446,8 @@ def main():
         for instance in instances:
             if baselines:
                 bench.insert(instance.name, baseline_urls[instance.name])
-            if {"pages", "registration"} & figures:  # the floor under pages read per request
-                bench.select(instance.name, baseline_urls[instance.name])
+                if {"pages", "registration"} & figures:  # the floor of pages read per request
+                    bench.read_one(instance.name, baseline_urls[instance.name])
                 bench.product(instance)
             bench.exports_and_outbox(instance)
         front_end = "" if options.skip_lighthouse else lighthouse(workdir / "lighthouse.md")
